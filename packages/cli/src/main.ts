@@ -1,0 +1,27 @@
+#!/usr/bin/env -S node --import tsx
+import { UserInputError } from "@seekdesk/core";
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands/index.ts";
+
+const program = new Command()
+  .name("seekdesk")
+  .description("Run DeepSeek models on your own machines with an intelligent customer service on top.")
+  .version("0.1.0")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else if (err instanceof UserInputError) {
+    process.stderr.write(`seekdesk: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`seekdesk: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./backend.ts";
+export * from "./chat.ts";
+export * from "./errors.ts";
+export * from "./ids.ts";
+export * from "./paths.ts";
