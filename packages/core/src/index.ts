@@ -3,3 +3,4 @@ export * from "./chat.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./paths.ts";
+export * from "./retrieval.ts";

@@ -2,8 +2,11 @@ import type { Command } from "commander";
 
 /**
  * Each command group lives in its own module and adds itself here, so the entry point stays
- * small and groups never edit each other's files.
+ * small and groups never edit each other's files. Add one line per module.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  const model = program
+    .command("model")
+    .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
+  void model;
 }
