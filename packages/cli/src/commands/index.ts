@@ -9,4 +9,8 @@ export function registerCommands(program: Command): void {
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
   void model;
+  const evalCmd = program
+    .command("eval")
+    .description("Evaluate intents, retrieval and slots on labelled data sets");
+  void evalCmd;
 }
