@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { type ChatMessage, type ChatState, chatReducer, initialChatState, lastSeq } from "./chat-state.ts";
+
+const msg = (seq: number, role: ChatMessage["role"], text: string, clientKey?: string): ChatMessage => ({
+  seq,
+  role,
+  text,
+  at: "2026-11-28T00:00:00Z",
+  clientKey,
+});
+
+function run(...actions: Parameters<typeof chatReducer>[1][]): ChatState {
+  return actions.reduce(chatReducer, chatReducer(initialChatState, { type: "conversation", id: "c1" }));
+}
+
+describe("chat thread state", () => {
+  it("replaces the optimistic message with the stored one", () => {
+    const s = run(
+      { type: "send", clientKey: "k1", text: "where is my order?" },
+      { type: "messages", messages: [msg(1, "user", "where is my order?", "k1")] },
+    );
+    expect(s.pending).toEqual([]);
+    expect(s.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it("never duplicates a message delivered by both the stream and the catch-up fetch", () => {
+    const s = run(
+      { type: "messages", messages: [msg(1, "user", "hi"), msg(2, "bot", "hello")] },
+      { type: "messages", messages: [msg(2, "bot", "hello"), msg(3, "agent", "I am Li")] },
+      { type: "messages", messages: [msg(1, "user", "hi")] },
+    );
+    expect(s.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(lastSeq(s)).toBe(3);
+  });
+
+  it("orders messages that arrive out of order", () => {
+    const s = run(
+      { type: "messages", messages: [msg(3, "bot", "c")] },
+      { type: "messages", messages: [msg(2, "user", "b")] },
+    );
+    expect(s.messages.map((m) => m.text)).toEqual(["b", "c"]);
+  });
+
+  it("accumulates streamed text until the stored bot message arrives", () => {
+    let s = run({ type: "delta", text: "Your par" }, { type: "delta", text: "cel ships today" });
+    expect(s.streaming).toBe("Your parcel ships today");
+    s = chatReducer(s, { type: "messages", messages: [msg(2, "bot", "Your parcel ships today")] });
+    expect(s.streaming).toBeNull();
+  });
+
+  it("keeps a failed send visible with its error so it can be retried", () => {
+    const s = run(
+      { type: "send", clientKey: "k9", text: "refund?" },
+      { type: "sendFailed", clientKey: "k9", error: "network down" },
+    );
+    expect(s.pending).toEqual([
+      { clientKey: "k9", text: "refund?", status: "failed", error: "network down" },
+    ]);
+  });
+
+  it("clears the agent typing indicator when the agent's message lands", () => {
+    const s = run(
+      { type: "typing", typing: true },
+      { type: "messages", messages: [msg(4, "agent", "done")] },
+    );
+    expect(s.agentTyping).toBe(false);
+  });
+
+  it("starts clean when switching conversations", () => {
+    const s = chatReducer(run({ type: "messages", messages: [msg(1, "user", "x")] }), {
+      type: "conversation",
+      id: "c2",
+    });
+    expect(s.messages).toEqual([]);
+    expect(s.conversationId).toBe("c2");
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The chat thread as the browser sees it. Messages arrive from three places that overlap: the
+ * reply to our own POST, the live event stream, and the catch-up fetch after a reconnect. The
+ * server numbers every message of a conversation (`seq`), so merging by seq makes all three
+ * idempotent: nothing is lost and nothing shows twice, whatever order they come in.
+ */
+export interface Citation {
+  docId: string;
+  title: string;
+  source: string;
+  section?: string;
+}
+
+export interface ChatMessage {
+  seq: number;
+  role: "user" | "bot" | "agent" | "system";
+  text: string;
+  at: string;
+  citations?: Citation[];
+  /** Client key of a message we sent, so the optimistic copy can be replaced by the stored one. */
+  clientKey?: string;
+}
+
+export interface PendingMessage {
+  clientKey: string;
+  text: string;
+  status: "sending" | "failed";
+  error?: string;
+}
+
+export interface HandoffStatus {
+  status: "bot" | "waiting" | "agent" | "closed";
+  position?: number;
+  etaSeconds?: number;
+  agentName?: string;
+}
+
+export interface ChatState {
+  conversationId: string | null;
+  messages: ChatMessage[];
+  pending: PendingMessage[];
+  /** Text streamed for a bot reply not yet stored, keyed by nothing: one reply streams at a time. */
+  streaming: string | null;
+  handoff: HandoffStatus;
+  connection: "idle" | "connecting" | "open" | "reconnecting";
+  agentTyping: boolean;
+}
+
+export type ChatAction =
+  | { type: "conversation"; id: string }
+  | { type: "send"; clientKey: string; text: string }
+  | { type: "sendFailed"; clientKey: string; error: string }
+  | { type: "messages"; messages: ChatMessage[] }
+  | { type: "delta"; text: string }
+  | { type: "handoff"; handoff: HandoffStatus }
+  | { type: "typing"; typing: boolean }
+  | { type: "connection"; connection: ChatState["connection"] };
+
+export const initialChatState: ChatState = {
+  conversationId: null,
+  messages: [],
+  pending: [],
+  streaming: null,
+  handoff: { status: "bot" },
+  connection: "idle",
+  agentTyping: false,
+};
+
+/** Highest seq held: the point a reconnecting client resumes from. */
+export function lastSeq(state: ChatState): number {
+  return state.messages.length === 0 ? 0 : state.messages[state.messages.length - 1].seq;
+}
+
+function mergeMessages(existing: ChatMessage[], incoming: ChatMessage[]): ChatMessage[] {
+  if (incoming.length === 0) return existing;
+  const bySeq = new Map<number, ChatMessage>();
+  for (const m of existing) bySeq.set(m.seq, m);
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case "conversation":
+      return state.conversationId === action.id ? state : { ...initialChatState, conversationId: action.id };
+    case "send":
+      return {
+        ...state,
+        pending: [...state.pending, { clientKey: action.clientKey, text: action.text, status: "sending" }],
+      };
+    case "sendFailed":
+      return {
+        ...state,
+        pending: state.pending.map((p) =>
+          p.clientKey === action.clientKey ? { ...p, status: "failed", error: action.error } : p,
+        ),
+      };
+    case "messages": {
+      const messages = mergeMessages(state.messages, action.messages);
+      const stored = new Set(messages.map((m) => m.clientKey).filter((k): k is string => Boolean(k)));
+      const botArrived = action.messages.some((m) => m.role === "bot");
+      return {
+        ...state,
+        messages,
+        pending: state.pending.filter((p) => !stored.has(p.clientKey)),
+        streaming: botArrived ? null : state.streaming,
+        agentTyping: action.messages.some((m) => m.role === "agent") ? false : state.agentTyping,
+      };
+    }
+    case "delta":
+      return { ...state, streaming: (state.streaming ?? "") + action.text };
+    case "handoff":
+      return { ...state, handoff: action.handoff };
+    case "typing":
+      return { ...state, agentTyping: action.typing };
+    case "connection":
+      return { ...state, connection: action.connection };
+  }
+}
