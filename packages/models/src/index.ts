@@ -1,0 +1,2 @@
+export * from "./gguf/index.ts";
+export * from "./safetensors/index.ts";
