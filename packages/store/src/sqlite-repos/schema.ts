@@ -1,0 +1,64 @@
+import type { Migration } from "../migrations.ts";
+
+/** Migrations of the "conversations" domain on SQLite. Times are epoch milliseconds. */
+export const SQLITE_CONVERSATION_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "conversations, messages, states, profiles, tickets",
+    up: `
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('bot','waiting','agent','closed')),
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_user ON conversations(user_id);
+CREATE TABLE messages (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('user','bot','agent','system')),
+  text TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  idempotency_key TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq)
+);
+CREATE UNIQUE INDEX messages_idempotency ON messages(conversation_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE TABLE dialogue_states (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE user_profiles (
+  user_id TEXT PRIMARY KEY,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE tickets (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  state TEXT,
+  sentiment TEXT,
+  profile TEXT,
+  status TEXT NOT NULL CHECK (status IN ('queued','assigned','closed')),
+  agent_id TEXT,
+  created_at INTEGER NOT NULL,
+  assigned_at INTEGER,
+  first_assigned_at INTEGER,
+  closed_at INTEGER,
+  transfers TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX tickets_queue ON tickets(status, created_at);
+CREATE INDEX tickets_user ON tickets(user_id);
+CREATE UNIQUE INDEX tickets_one_active ON tickets(conversation_id) WHERE status <> 'closed';
+`,
+  },
+];

@@ -1,0 +1,2 @@
+export * from "./conversation-store-contract.ts";
+export * from "./postgres.ts";
