@@ -69,6 +69,7 @@ export type ChatEvent =
 export interface EmbeddingRequest {
   model: string;
   input: string[];
+  requestId?: string;
 }
 
 export interface EmbeddingResult {
