@@ -58,6 +58,15 @@ describe("chat thread state", () => {
     ]);
   });
 
+  it("a retry with the same key replaces the failed copy", () => {
+    const s = run(
+      { type: "send", clientKey: "k9", text: "refund?" },
+      { type: "sendFailed", clientKey: "k9", error: "network down" },
+      { type: "send", clientKey: "k9", text: "refund?" },
+    );
+    expect(s.pending).toEqual([{ clientKey: "k9", text: "refund?", status: "sending" }]);
+  });
+
   it("clears the agent typing indicator when the agent's message lands", () => {
     const s = run(
       { type: "typing", typing: true },

@@ -83,11 +83,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case "conversation":
       return state.conversationId === action.id ? state : { ...initialChatState, conversationId: action.id };
-    case "send":
+    case "send": {
+      // A retry reuses the client key, so it replaces the failed copy instead of adding another.
+      const rest = state.pending.filter((p) => p.clientKey !== action.clientKey);
       return {
         ...state,
-        pending: [...state.pending, { clientKey: action.clientKey, text: action.text, status: "sending" }],
+        pending: [...rest, { clientKey: action.clientKey, text: action.text, status: "sending" }],
       };
+    }
     case "sendFailed":
       return {
         ...state,

@@ -1,0 +1,93 @@
+import { type FormEvent, useCallback, useState } from "react";
+import { api } from "../api.ts";
+import { useLoad } from "./use-load.ts";
+
+interface DeskSettings {
+  handoffThreshold: number;
+  windowTurns: number;
+  maxLowConfidenceTurns: number;
+  negativeSentimentThreshold: number;
+  sensitiveIntents: string[];
+}
+
+export function Settings() {
+  const load = useCallback(() => api<DeskSettings>("/api/admin/settings"), []);
+  const { data, error, setError, reload } = useLoad(load);
+  const [saved, setSaved] = useState(false);
+  const save = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    try {
+      await api("/api/admin/settings", {
+        method: "PUT",
+        body: {
+          handoffThreshold: Number(f.get("handoffThreshold")),
+          windowTurns: Number(f.get("windowTurns")),
+          maxLowConfidenceTurns: Number(f.get("maxLowConfidenceTurns")),
+          negativeSentimentThreshold: Number(f.get("negativeSentimentThreshold")),
+          sensitiveIntents: String(f.get("sensitiveIntents") ?? "")
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        },
+      });
+      setSaved(true);
+      await reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  if (!data) return error ? <p role="alert">{error}</p> : <p>Loading…</p>;
+  return (
+    <form className="card" aria-label="Settings" onSubmit={(e) => void save(e)}>
+      <h2>Hand-off and context</h2>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <label>
+        Hand-off confidence threshold
+        <input
+          name="handoffThreshold"
+          type="number"
+          step="0.05"
+          min="0"
+          max="1"
+          defaultValue={data.handoffThreshold}
+        />
+      </label>
+      <label>
+        Context window (turns)
+        <input name="windowTurns" type="number" min="1" max="64" defaultValue={data.windowTurns} />
+      </label>
+      <label>
+        Low-confidence turns before hand-off
+        <input
+          name="maxLowConfidenceTurns"
+          type="number"
+          min="1"
+          max="10"
+          defaultValue={data.maxLowConfidenceTurns}
+        />
+      </label>
+      <label>
+        Negative sentiment threshold
+        <input
+          name="negativeSentimentThreshold"
+          type="number"
+          step="0.05"
+          min="-1"
+          max="0"
+          defaultValue={data.negativeSentimentThreshold}
+        />
+      </label>
+      <label>
+        Sensitive intents (comma separated)
+        <input name="sensitiveIntents" defaultValue={data.sensitiveIntents.join(", ")} />
+      </label>
+      <button type="submit">Save</button>
+      {saved && <p role="status">Saved.</p>}
+    </form>
+  );
+}

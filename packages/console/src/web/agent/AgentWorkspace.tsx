@@ -1,0 +1,238 @@
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { api, readSse } from "../api.ts";
+import type { Strings } from "../i18n.ts";
+import type { Ticket, TicketDetail } from "./agent-types.ts";
+
+const CANNED = [
+  "您好，我是人工客服，很高兴为您服务。",
+  "Thanks for waiting — I'm looking into this for you now.",
+  "I've escalated this; you'll hear from us within 24 hours.",
+];
+
+function sentimentOf(meta: TicketDetail["messages"][number]["meta"]): string {
+  const s = meta?.sentiment;
+  if (s === undefined || s === null) return "";
+  const score = typeof s === "number" ? s : s.score;
+  return `sentiment ${score.toFixed(2)}`;
+}
+
+/** The hand-off queue live from the server, the selected ticket's transcript with the bot's view, and the reply box. */
+export function AgentWorkspace({ t }: { t: Strings }) {
+  const [queue, setQueue] = useState<Ticket[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [detail, setDetail] = useState<TicketDetail | null>(null);
+  const [draft, setDraft] = useState("");
+  const [suggestions, setSuggestions] = useState<string[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+
+  const loadQueue = useCallback(async () => {
+    const res = await api<{ data: Ticket[] }>("/api/agent/queue");
+    setQueue(res.data);
+  }, []);
+  const loadDetail = useCallback(async (id: string) => {
+    const d = await api<TicketDetail>(`/api/agent/tickets/${id}`);
+    setDetail(d);
+    const lastUser = [...d.messages].reverse().find((m) => m.role === "user");
+    if (lastUser) {
+      const hits = await api<{ data: { text: string }[] }>(
+        `/api/kb/search?q=${encodeURIComponent(lastUser.text)}&k=3`,
+      ).catch(() => ({ data: [] }));
+      setSuggestions(hits.data.map((h) => h.text.slice(0, 280)));
+    }
+  }, []);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const run = async () => {
+      while (!controller.signal.aborted) {
+        try {
+          await loadQueue();
+          await readSse(
+            "/api/agent/events",
+            (ev) => {
+              void loadQueue();
+              try {
+                const data = JSON.parse(ev.data) as { ticketId?: string; ticket?: { id: string } };
+                const id = data.ticketId ?? data.ticket?.id;
+                if (id && id === selectedRef.current) void loadDetail(id);
+              } catch {
+                /* keep-alive or non-JSON event */
+              }
+            },
+            { signal: controller.signal },
+          );
+        } catch {
+          if (controller.signal.aborted) return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void run();
+    return () => controller.abort();
+  }, [loadQueue, loadDetail]);
+
+  useEffect(() => {
+    if (selected) void loadDetail(selected);
+  }, [selected, loadDetail]);
+
+  const act = async (action: "accept" | "close" | "transfer", body?: unknown) => {
+    if (!selected) return;
+    try {
+      await api(`/api/agent/tickets/${selected}/${action}`, { method: "POST", body: body ?? {} });
+      setError(null);
+      await Promise.all([loadQueue(), loadDetail(selected)]);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const reply = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!selected || !draft.trim()) return;
+    try {
+      await api(`/api/agent/tickets/${selected}/reply`, { body: { text: draft.trim() } });
+      setDraft("");
+      await loadDetail(selected);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
+  const tk = detail?.ticket;
+  return (
+    <div className="page agent">
+      <h1>{t.navAgent}</h1>
+      <div className="agent-grid">
+        <section aria-label="Hand-off queue" className="queue-list">
+          <h2>Queue ({queue.filter((q) => q.status !== "closed").length})</h2>
+          <ul>
+            {queue.map((q) => (
+              <li key={q.id}>
+                <button
+                  type="button"
+                  className={`ticket ${q.id === selected ? "selected" : ""}`}
+                  onClick={() => setSelected(q.id)}
+                  data-ticket={q.id}
+                >
+                  <strong>{q.reason}</strong> · {q.status}
+                  <br />
+                  <small>{q.summary.slice(0, 100)}</small>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section aria-label="Conversation" className="transcript">
+          {!detail && <p>Select a hand-off from the queue.</p>}
+          {detail && tk && (
+            <>
+              <h2>
+                {tk.reason} — {tk.status}
+                {tk.assignedAgent ? ` (${tk.assignedAgent})` : ""}
+              </h2>
+              <p className="summary">{tk.summary}</p>
+              <div className="actions">
+                {tk.status === "queued" && (
+                  <button type="button" onClick={() => void act("accept")}>
+                    Accept
+                  </button>
+                )}
+                {tk.status === "assigned" && (
+                  <>
+                    <button type="button" onClick={() => void act("close")}>
+                      Close
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => {
+                        const to = prompt("Transfer to agent (username):");
+                        if (to) void act("transfer", { to });
+                      }}
+                    >
+                      Transfer
+                    </button>
+                  </>
+                )}
+              </div>
+              <ol className="messages">
+                {detail.messages.map((m) => (
+                  <li key={m.seq} className={`msg msg-${m.role}`} data-role={m.role}>
+                    <span className="msg-who">{m.role}</span>
+                    <p className="msg-text">{m.text}</p>
+                    {m.role === "user" && m.meta && (
+                      <small className="bot-view">
+                        {m.meta.intent ?? "out of scope"}
+                        {m.meta.confidence !== undefined ? ` · ${(m.meta.confidence * 100).toFixed(0)}%` : ""}
+                        {` · ${sentimentOf(m.meta)}`}
+                      </small>
+                    )}
+                  </li>
+                ))}
+              </ol>
+              {tk.status === "assigned" && (
+                <form onSubmit={(e) => void reply(e)} className="composer">
+                  <label htmlFor="agent-reply" className="visually-hidden">
+                    Reply
+                  </label>
+                  <textarea
+                    id="agent-reply"
+                    value={draft}
+                    onChange={(e) => {
+                      setDraft(e.target.value);
+                      void api(`/api/agent/tickets/${selected}/typing`, { method: "POST", body: {} }).catch(
+                        () => {},
+                      );
+                    }}
+                  />
+                  <button type="submit">Send reply</button>
+                </form>
+              )}
+              {error && (
+                <p role="alert" className="error">
+                  {error}
+                </p>
+              )}
+            </>
+          )}
+        </section>
+        <aside aria-label="Customer context" className="context">
+          {detail?.profile && (
+            <section>
+              <h3>Profile</h3>
+              <p>{detail.profile.name ?? "unknown name"}</p>
+              <p>{detail.profile.language}</p>
+              {detail.profile.pastOrders && <p>Orders: {detail.profile.pastOrders.join(", ")}</p>}
+            </section>
+          )}
+          {detail?.state?.slots && (
+            <section>
+              <h3>Slots ({detail.state.activeIntent ?? "—"})</h3>
+              <dl>
+                {Object.entries(detail.state.slots).map(([k, v]) => (
+                  <div key={k}>
+                    <dt>{k}</dt>
+                    <dd>{String(v.normalized)}</dd>
+                  </div>
+                ))}
+              </dl>
+            </section>
+          )}
+          <section>
+            <h3>Suggested replies</h3>
+            <ul className="suggestions">
+              {[...new Set([...suggestions, ...CANNED])].map((s) => (
+                <li key={s}>
+                  <button type="button" onClick={() => setDraft(s)}>
+                    {s.slice(0, 120)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </section>
+        </aside>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+/** A thin fetch wrapper: JSON in and out, OpenAI-style errors turned into ApiError with the server's message. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiOptions {
+  method?: string;
+  body?: unknown;
+  /** Base URL for the widget on another origin; empty for the console on its own origin. */
+  baseUrl?: string;
+  apiKey?: string;
+  signal?: AbortSignal;
+}
+
+export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  let body: BodyInit | undefined;
+  if (opts.body instanceof FormData) body = opts.body;
+  else if (opts.body !== undefined) {
+    headers["content-type"] = "application/json";
+    body = JSON.stringify(opts.body);
+  }
+  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  const res = await fetch(`${opts.baseUrl ?? ""}${path}`, {
+    method: opts.method ?? (body ? "POST" : "GET"),
+    headers,
+    body,
+    credentials: opts.baseUrl ? "omit" : "same-origin",
+    signal: opts.signal,
+  });
+  const text = await res.text();
+  const data = text ? safeJson(text) : null;
+  if (!res.ok) {
+    const err = (data as { error?: { message?: string; code?: string } } | null)?.error;
+    throw new ApiError(err?.message ?? `${res.status} ${res.statusText}`, res.status, err?.code ?? null);
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text.slice(0, 200) } };
+  }
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/**
+ * Server-sent events over fetch rather than EventSource, because the widget must send an API key
+ * header and EventSource cannot. Resolves when the stream ends; rejects on network errors.
+ */
+export async function readSse(
+  url: string,
+  onEvent: (e: SseEvent) => void,
+  opts: { apiKey?: string; signal?: AbortSignal; lastEventId?: string; credentials?: RequestCredentials },
+): Promise<void> {
+  const headers: Record<string, string> = { accept: "text/event-stream" };
+  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  if (opts.lastEventId) headers["last-event-id"] = opts.lastEventId;
+  const res = await fetch(url, {
+    headers,
+    signal: opts.signal,
+    credentials: opts.credentials ?? "same-origin",
+  });
+  if (!res.ok || !res.body) throw new ApiError(`event stream failed: ${res.status}`, res.status, null);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut = buffer.search(/\r?\n\r?\n/);
+    while (cut >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, "");
+      const ev: SseEvent = { event: "message", data: "" };
+      const data: string[] = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith(":")) continue;
+        const i = line.indexOf(":");
+        const field = i < 0 ? line : line.slice(0, i);
+        const val = i < 0 ? "" : line.slice(i + 1).replace(/^ /, "");
+        if (field === "data") data.push(val);
+        else if (field === "event") ev.event = val;
+        else if (field === "id") ev.id = val;
+      }
+      ev.data = data.join("\n");
+      if (data.length > 0 || ev.event !== "message") onEvent(ev);
+      cut = buffer.search(/\r?\n\r?\n/);
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import { useCallback, useEffect, useReducer, useRef } from "react";
+import { api, readSse } from "../api.ts";
+import {
+  type ChatMessage,
+  chatReducer,
+  type HandoffStatus,
+  initialChatState,
+  lastSeq,
+} from "./chat-state.ts";
+
+export interface ChatEndpoint {
+  /** Empty on the console's own origin; the seekdesk URL when embedded elsewhere. */
+  baseUrl: string;
+  /** A widget-scoped key when embedded on another origin. */
+  apiKey?: string;
+  userId: string;
+  language: "en" | "zh";
+}
+
+const storageKey = (userId: string) => `seekdesk.conversation.${userId}`;
+
+function newClientKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+/**
+ * One customer conversation: starts or resumes it, sends messages with idempotency keys (a retry
+ * never duplicates), and keeps a live event stream that resumes from the last seen message after
+ * any disconnect, catching up over HTTP first so nothing is lost in between.
+ */
+export function useChat(endpoint: ChatEndpoint) {
+  const [state, dispatch] = useReducer(chatReducer, initialChatState);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const { baseUrl, apiKey, userId, language } = endpoint;
+
+  const ensureConversation = useCallback(async (): Promise<string> => {
+    if (stateRef.current.conversationId) return stateRef.current.conversationId;
+    const saved = localStorage.getItem(storageKey(userId));
+    if (saved) {
+      dispatch({ type: "conversation", id: saved });
+      return saved;
+    }
+    const created = await api<{ id: string }>("/api/conversations", {
+      baseUrl,
+      apiKey,
+      body: { userId: userId, language: language, channel: "web" },
+    });
+    localStorage.setItem(storageKey(userId), created.id);
+    dispatch({ type: "conversation", id: created.id });
+    return created.id;
+  }, [baseUrl, apiKey, userId, language]);
+
+  // Resume a saved conversation on load.
+  useEffect(() => {
+    const saved = localStorage.getItem(storageKey(userId));
+    if (saved) dispatch({ type: "conversation", id: saved });
+  }, [userId]);
+
+  const conversationId = state.conversationId;
+  useEffect(() => {
+    if (!conversationId) return;
+    const controller = new AbortController();
+    let attempt = 0;
+    const loop = async () => {
+      while (!controller.signal.aborted) {
+        dispatch({ type: "connection", connection: attempt === 0 ? "connecting" : "reconnecting" });
+        try {
+          const after = lastSeq(stateRef.current);
+          const missed = await api<{ data: ChatMessage[] }>(
+            `/api/conversations/${conversationId}/messages?after=${after}`,
+            { baseUrl, apiKey, signal: controller.signal },
+          );
+          dispatch({ type: "messages", messages: missed.data });
+          await readSse(
+            `${baseUrl}/api/conversations/${conversationId}/events`,
+            (ev) => {
+              attempt = 0;
+              dispatch({ type: "connection", connection: "open" });
+              handleEvent(ev.event, ev.data);
+            },
+            {
+              apiKey: apiKey,
+              signal: controller.signal,
+              lastEventId: String(lastSeq(stateRef.current)),
+              credentials: baseUrl ? "omit" : "same-origin",
+            },
+          );
+        } catch (err) {
+          if (controller.signal.aborted) return;
+          if ((err as { status?: number }).status === 404) {
+            localStorage.removeItem(storageKey(userId));
+            return;
+          }
+        }
+        attempt++;
+        const delay = Math.min(10_000, 250 * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    };
+    const handleEvent = (event: string, data: string) => {
+      const payload = JSON.parse(data) as Record<string, unknown>;
+      if (event === "message") dispatch({ type: "messages", messages: [payload as unknown as ChatMessage] });
+      else if (event === "delta") dispatch({ type: "delta", text: String(payload.text ?? "") });
+      else if (event === "handoff" || event === "queue")
+        dispatch({ type: "handoff", handoff: payload as unknown as HandoffStatus });
+      else if (event === "typing") dispatch({ type: "typing", typing: Boolean(payload.typing) });
+    };
+    void loop();
+    return () => controller.abort();
+  }, [conversationId, baseUrl, apiKey, userId]);
+
+  const send = useCallback(
+    async (text: string, clientKey = newClientKey()) => {
+      const trimmed = text.trim();
+      if (!trimmed) return;
+      dispatch({ type: "send", clientKey, text: trimmed });
+      try {
+        const id = await ensureConversation();
+        const res = await api<{ messages?: ChatMessage[] }>(`/api/conversations/${id}/messages`, {
+          baseUrl,
+          apiKey,
+          body: { text: trimmed, idempotencyKey: clientKey },
+        });
+        if (res.messages) dispatch({ type: "messages", messages: res.messages });
+      } catch (err) {
+        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
+      }
+    },
+    [ensureConversation, baseUrl, apiKey],
+  );
+
+  const sendMedia = useCallback(
+    async (kind: "image" | "audio", blob: Blob) => {
+      const clientKey = newClientKey();
+      dispatch({ type: "send", clientKey, text: kind === "image" ? "🖼" : "🎤" });
+      try {
+        const id = await ensureConversation();
+        const base64 = await blobToBase64(blob);
+        const res = await api<{ messages?: ChatMessage[] }>(`/api/conversations/${id}/messages`, {
+          baseUrl,
+          apiKey,
+          body: { [kind]: { data: base64, mimeType: blob.type || undefined }, idempotencyKey: clientKey },
+        });
+        if (res.messages) dispatch({ type: "messages", messages: res.messages });
+      } catch (err) {
+        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
+      }
+    },
+    [ensureConversation, baseUrl, apiKey],
+  );
+
+  return { state, send, sendMedia };
+}
+
+async function blobToBase64(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
