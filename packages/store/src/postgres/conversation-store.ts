@@ -115,7 +115,11 @@ export class PostgresConversationStore implements ConversationStore {
     return rows.map(toConversation);
   }
 
-  async appendMessage(conversationId: string, message: NewMessage): Promise<AppendResult> {
+  async appendMessage(
+    conversationId: string,
+    message: NewMessage,
+    opts: { state?: unknown } = {},
+  ): Promise<AppendResult> {
     const key = message.idempotencyKey ?? null;
     return this.tx(async (c): Promise<AppendResult> => {
       const now = Date.now();
@@ -148,6 +152,7 @@ export class PostgresConversationStore implements ConversationStore {
           now,
         ],
       );
+      if (opts.state !== undefined) await this.writeState(c, conversationId, opts.state, now);
       return { message: toMessage(rows[0]), duplicate: false };
     }).catch((err: unknown) => {
       if (err instanceof DuplicateMessage) return { message: err.existing, duplicate: true };
@@ -175,10 +180,14 @@ export class PostgresConversationStore implements ConversationStore {
   }
 
   async saveState(conversationId: string, state: unknown): Promise<void> {
-    await this.pool.query(
+    await this.writeState(this.pool, conversationId, state, Date.now());
+  }
+
+  private async writeState(c: Queryable, conversationId: string, state: unknown, now: number): Promise<void> {
+    await c.query(
       `INSERT INTO dialogue_states (conversation_id, state, updated_at) VALUES ($1, $2, $3)
        ON CONFLICT (conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-      [conversationId, JSON.stringify(state ?? null), Date.now()],
+      [conversationId, JSON.stringify(state ?? null), now],
     );
   }
 

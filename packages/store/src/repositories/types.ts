@@ -122,8 +122,16 @@ export interface ConversationStore {
   setConversationStatus(id: string, status: ConversationStatus): Promise<Conversation>;
   listConversations(filter?: { userId?: string; status?: ConversationStatus }): Promise<Conversation[]>;
 
-  /** Durable when the promise resolves. Throws NotFoundError for an unknown conversation. */
-  appendMessage(conversationId: string, message: NewMessage): Promise<AppendResult>;
+  /**
+   * Durable when the promise resolves. Throws NotFoundError for an unknown conversation. With
+   * `opts.state`, the dialogue state snapshot is saved in the same transaction, so a bot reply and
+   * the state it leads to are never out of step after a crash.
+   */
+  appendMessage(
+    conversationId: string,
+    message: NewMessage,
+    opts?: { state?: unknown },
+  ): Promise<AppendResult>;
   listMessages(
     conversationId: string,
     opts?: { afterSeq?: number; limit?: number },

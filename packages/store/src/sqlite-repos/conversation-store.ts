@@ -85,7 +85,11 @@ export class SqliteConversationStore implements ConversationStore {
     return rows.map(toConversation);
   }
 
-  async appendMessage(conversationId: string, message: NewMessage): Promise<AppendResult> {
+  async appendMessage(
+    conversationId: string,
+    message: NewMessage,
+    opts: { state?: unknown } = {},
+  ): Promise<AppendResult> {
     const key = message.idempotencyKey ?? null;
     return this.db.transaction((): AppendResult => {
       if (key !== null) {
@@ -116,6 +120,7 @@ export class SqliteConversationStore implements ConversationStore {
            VALUES (@conversation_id, @seq, @role, @text, @metadata, @idempotency_key, @created_at)`,
         )
         .run(row);
+      if (opts.state !== undefined) this.writeState(conversationId, opts.state, now);
       return { message: toMessage(row), duplicate: false };
     })();
   }
@@ -138,12 +143,16 @@ export class SqliteConversationStore implements ConversationStore {
   }
 
   async saveState(conversationId: string, state: unknown): Promise<void> {
+    this.writeState(conversationId, state, Date.now());
+  }
+
+  private writeState(conversationId: string, state: unknown, now: number): void {
     this.db
       .prepare(
         `INSERT INTO dialogue_states (conversation_id, state, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (conversation_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       )
-      .run(conversationId, JSON.stringify(state ?? null), Date.now());
+      .run(conversationId, JSON.stringify(state ?? null), now);
   }
 
   async loadState(conversationId: string): Promise<unknown | null> {

@@ -83,6 +83,19 @@ export function conversationStoreContract(name: string, open: () => Promise<Conv
       await store.saveState(c.id, { intent: "return", slots: { order_id: "A123" } });
       await store.saveState(c.id, { intent: "return", slots: { order_id: "A124" }, turn: 2 });
       expect(await store.loadState(c.id)).toEqual({ intent: "return", slots: { order_id: "A124" }, turn: 2 });
+      await store.appendMessage(
+        c.id,
+        { role: "bot", text: "ok", idempotencyKey: "r1" },
+        { state: { turn: 3 } },
+      );
+      expect(await store.loadState(c.id)).toEqual({ turn: 3 });
+      // A duplicate append writes neither the message nor the state.
+      await store.appendMessage(
+        c.id,
+        { role: "bot", text: "ok", idempotencyKey: "r1" },
+        { state: { turn: 99 } },
+      );
+      expect(await store.loadState(c.id)).toEqual({ turn: 3 });
     });
 
     it("merges profiles, exports everything about a user and deletes it all", async () => {
