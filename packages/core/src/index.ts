@@ -1,6 +1,7 @@
 export * from "./backend.ts";
 export * from "./chat.ts";
 export * from "./entities/index.ts";
+export * from "./config.ts";
 export * from "./errors.ts";
 export * from "./ids.ts";
 export * from "./paths.ts";

@@ -1,10 +1,16 @@
 import type { Command } from "commander";
+import { registerConfig } from "./config.ts";
+import { registerKeys } from "./keys.ts";
+import { registerServe } from "./serve.ts";
 
 /**
  * Each command group lives in its own module and adds itself here, so the entry point stays
  * small and groups never edit each other's files. Add one line per module.
  */
 export function registerCommands(program: Command): void {
+  registerServe(program);
+  registerKeys(program);
+  registerConfig(program);
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");

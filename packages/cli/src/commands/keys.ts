@@ -1,0 +1,107 @@
+import { UserInputError } from "@seekdesk/core";
+import { ApiKeyStore, resolveDataPaths } from "@seekdesk/gateway";
+import { openSqlite } from "@seekdesk/store";
+import type { Command } from "commander";
+import { addConfigFlags } from "../config/flags.ts";
+import { loadConfig } from "../config/load-config.ts";
+
+interface KeyFlags {
+  config?: string;
+  dataDir?: string;
+}
+
+function openKeys(flags: KeyFlags): { keys: ApiKeyStore; close(): void } {
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  const db = openSqlite(resolveDataPaths(config).sqlite);
+  return { keys: new ApiKeyStore(db), close: () => db.close() };
+}
+
+function limit(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v) || Number(v) < 1)
+      throw new UserInputError(`--${name}: expected a positive integer, got ${v}`);
+    return Number(v);
+  };
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program
+    .command("keys")
+    .description("Manage API keys (stored hashed in the data directory's SQLite file)");
+
+  addConfigFlags(keys.command("create").description("Create an API key and print it once"))
+    .option("--name <name>", "a label to tell keys apart", "default")
+    .option("--rpm <n>", "requests per minute allowed (default: unlimited)", limit("rpm"))
+    .option("--tpm <n>", "tokens per minute allowed, prompt + generated (default: unlimited)", limit("tpm"))
+    .option("--json", "print JSON")
+    .action((flags: KeyFlags & { name: string; rpm?: number; tpm?: number; json?: boolean }) => {
+      const { keys: store, close } = openKeys(flags);
+      try {
+        const { key, record } = store.create({
+          name: flags.name,
+          rpm: flags.rpm ?? null,
+          tpm: flags.tpm ?? null,
+        });
+        if (flags.json) process.stdout.write(`${JSON.stringify({ key, ...record })}\n`);
+        else {
+          process.stdout.write(`${key}\n`);
+          process.stderr.write(
+            `created ${record.id} (${record.name}); the key is shown only once: store it now\n`,
+          );
+        }
+      } finally {
+        close();
+      }
+    });
+
+  addConfigFlags(keys.command("list").description("List API keys (ids and prefixes, never the keys)"))
+    .option("--json", "print JSON lines")
+    .action((flags: KeyFlags & { json?: boolean }) => {
+      const { keys: store, close } = openKeys(flags);
+      try {
+        const rows = store.list();
+        if (flags.json) {
+          for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+          return;
+        }
+        const lines = [["ID", "NAME", "PREFIX", "RPM", "TPM", "CREATED", "STATUS"]];
+        for (const r of rows) {
+          lines.push([
+            r.id,
+            r.name,
+            `${r.prefix}…`,
+            String(r.rpm ?? "-"),
+            String(r.tpm ?? "-"),
+            r.createdAt,
+            r.revokedAt ? `revoked ${r.revokedAt}` : "active",
+          ]);
+        }
+        const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+        for (const l of lines)
+          process.stdout.write(
+            `${l
+              .map((c, i) => c.padEnd(widths[i]))
+              .join("  ")
+              .trimEnd()}\n`,
+          );
+      } finally {
+        close();
+      }
+    });
+
+  addConfigFlags(
+    keys
+      .command("revoke")
+      .description("Revoke an API key; it stops working on the next request")
+      .argument("<id>", "the key id, e.g. key_3f9a1c"),
+  ).action((id: string, flags: KeyFlags) => {
+    const { keys: store, close } = openKeys(flags);
+    try {
+      if (!store.revoke(id))
+        throw new UserInputError(`keys revoke: no key with id ${id} (see seekdesk keys list)`);
+      process.stderr.write(`revoked ${id}\n`);
+    } finally {
+      close();
+    }
+  });
+}

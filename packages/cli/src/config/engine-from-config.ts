@@ -1,0 +1,60 @@
+import type { Backend, ModelConfig, OpenAIModelConfig, SeekdeskConfig } from "@seekdesk/core";
+import { Engine, type EngineObserver, OpenAICompatibleBackend } from "@seekdesk/engine";
+import { EngineAdapter, type InferenceEngine, NoModels } from "@seekdesk/gateway";
+
+function openaiBackend(m: OpenAIModelConfig, name: string): Backend {
+  return new OpenAICompatibleBackend({
+    name,
+    baseUrl: m.baseURL,
+    apiKey: m.apiKey,
+    models: [m.id],
+    ...(m.model ? { upstreamModel: { [m.id]: m.model } } : {}),
+    timeouts: {
+      connectMs: m.connectTimeoutMs,
+      firstTokenMs: m.firstTokenTimeoutMs,
+      totalMs: m.totalTimeoutMs,
+    },
+  });
+}
+
+async function backendFor(m: ModelConfig, name: string): Promise<Backend> {
+  if (m.backend === "openai") return openaiBackend(m, name);
+  // node-llama-cpp loads its native addon on import: only pay for it when a GGUF is served.
+  const { llamaBackendFromConfig } = await import("./llama-from-config.ts");
+  return llamaBackendFromConfig(m, name);
+}
+
+/**
+ * Builds the engine for `models`: one backend per entry, entries sharing an id form a weighted
+ * failover group, aliases point at their id, queueSize bounds each model's waiting requests.
+ */
+export async function engineFromConfig(
+  config: SeekdeskConfig,
+  opts: {
+    observer?: EngineObserver;
+    onReady?: () => void;
+    onError?: (err: unknown) => void;
+    signal?: AbortSignal;
+  } = {},
+): Promise<InferenceEngine> {
+  if (config.models.length === 0) return new NoModels();
+  const counts = new Map<string, number>();
+  const backends: { backend: Backend; weight: number }[] = [];
+  const aliases: Record<string, string> = {};
+  const limits: Record<string, { maxConcurrent: number; maxQueue: number }> = {};
+  try {
+    for (const m of config.models) {
+      const n = (counts.get(m.id) ?? 0) + 1;
+      counts.set(m.id, n);
+      backends.push({ backend: await backendFor(m, n === 1 ? m.id : `${m.id}#${n}`), weight: m.weight });
+      for (const a of m.aliases) aliases[a] = m.id;
+      // Remote servers have no local sequence slots: gate them here so their queue is bounded too.
+      if (m.backend === "openai") limits[m.id] = { maxConcurrent: 64, maxQueue: m.queueSize };
+    }
+  } catch (err) {
+    await Promise.all(backends.map((b) => b.backend.close()));
+    throw err;
+  }
+  const engine = new Engine({ backends, aliases, limits, observer: opts.observer });
+  return new EngineAdapter(engine, { onReady: opts.onReady, onError: opts.onError, signal: opts.signal });
+}

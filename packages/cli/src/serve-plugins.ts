@@ -1,0 +1,14 @@
+import type { SeekdeskConfig } from "@seekdesk/core";
+import type { GatewayPlugin } from "@seekdesk/gateway";
+
+/**
+ * The plugins `seekdesk serve` mounts, in this order (routes registered earlier win). Each owner
+ * adds one line for their package: the assistant's conversation and hand-off API, the
+ * knowledge-base API, and the web console (static files at `/`, last so it never shadows an API).
+ * See packages/gateway/src/plugin.ts for the contract.
+ */
+export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlugin[]> {
+  const plugins: GatewayPlugin[] = [];
+  void config;
+  return plugins;
+}

@@ -1,0 +1,181 @@
+/**
+ * The one configuration schema of seekdesk. A file (`seekdesk.config.json`), `SEEKDESK_*`
+ * environment variables and command-line flags are merged (flags > env > file > defaults) and
+ * then validated here, so every source fails with the same message naming the field.
+ * The defaults run on a laptop: loopback, port 8080, SQLite under ./data, no model.
+ */
+import { z } from "zod";
+
+const positiveInt = () =>
+  z
+    .number({ error: "expected a number" })
+    .int("expected a positive integer")
+    .positive("expected a positive integer");
+const nonNegativeInt = () =>
+  z
+    .number({ error: "expected a number" })
+    .int("expected a non-negative integer")
+    .min(0, "expected a non-negative integer");
+const port = () =>
+  z
+    .number({ error: "expected a port number" })
+    .int("expected a port number (0-65535)")
+    .min(0, "expected a port number (0-65535)")
+    .max(65535, "expected a port number (0-65535)");
+const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
+
+export const ServerConfigSchema = z
+  .object({
+    host: nonEmpty("a host name or address").default("127.0.0.1"),
+    port: port().default(8080),
+    /** gRPC listens on its own port; 0 picks a free one, null turns gRPC off. */
+    grpcPort: port().nullable().default(50051),
+    /** Largest accepted request body, in bytes. */
+    bodyLimit: positiveInt().default(4 * 1024 * 1024),
+    /** Allow a non-loopback host without any API key. */
+    insecure: z.boolean({ error: "expected true or false" }).default(false),
+    /** Log prompt and completion text (off: logs carry sizes and ids only). */
+    logPrompts: z.boolean({ error: "expected true or false" }).default(false),
+    /** On SIGTERM, how long in-flight requests may run before the process exits anyway. */
+    drainTimeoutMs: nonNegativeInt().default(30_000),
+    /** Origins allowed by CORS; empty sends no CORS headers. `*` allows any. */
+    cors: z.array(z.string({ error: "expected an origin string" })).default([]),
+  })
+  .strict();
+
+const ModelCommon = {
+  /** The name clients send as `model`. Several entries with the same id form a failover group. */
+  id: nonEmpty("a model id"),
+  aliases: z.array(nonEmpty("an alias")).default([]),
+  /** Share of traffic among entries with the same id (weighted routing). */
+  weight: z.number({ error: "expected a number" }).positive("expected a positive number").default(1),
+  /** Requests that may wait for a free sequence before new ones get 429. */
+  queueSize: nonNegativeInt().default(64),
+};
+
+export const LlamaModelConfigSchema = z
+  .object({
+    ...ModelCommon,
+    backend: z.literal("llama"),
+    /** A GGUF file. */
+    path: nonEmpty("a GGUF file path"),
+    contextSize: positiveInt().default(4096),
+    /** CPU threads; 0 lets llama.cpp decide. */
+    threads: nonNegativeInt().default(0),
+    /** Sequences decoded together in one context (continuous batching). */
+    parallel: positiveInt().default(4),
+    /** "auto" uses a GPU when one is present. */
+    gpu: z
+      .enum(["auto", "cuda", "vulkan", "metal", "cpu"], {
+        error: "expected auto, cuda, vulkan, metal or cpu",
+      })
+      .default("auto"),
+    /** Also serve /v1/embeddings from this model. */
+    embeddings: z.boolean({ error: "expected true or false" }).default(false),
+    /** Split `<think>…</think>` into reasoning_content (DeepSeek-R1 style). */
+    reasoning: z.boolean({ error: "expected true or false" }).default(true),
+  })
+  .strict();
+
+export const OpenAIModelConfigSchema = z
+  .object({
+    ...ModelCommon,
+    backend: z.literal("openai"),
+    baseURL: z.url({ error: "expected an http(s) URL" }),
+    apiKey: z.string({ error: "expected a string" }).optional(),
+    /** The upstream's model name, when it differs from `id`. */
+    model: nonEmpty("a model name").optional(),
+    connectTimeoutMs: positiveInt().default(5_000),
+    firstTokenTimeoutMs: positiveInt().default(60_000),
+    totalTimeoutMs: positiveInt().default(600_000),
+  })
+  .strict();
+
+export const ModelConfigSchema = z.discriminatedUnion(
+  "backend",
+  [LlamaModelConfigSchema, OpenAIModelConfigSchema],
+  {
+    error: 'expected backend "llama" or "openai"',
+  },
+);
+
+export const StoreConfigSchema = z
+  .object({
+    driver: z.enum(["sqlite", "postgres"], { error: "expected sqlite or postgres" }).default("sqlite"),
+    /** SQLite file; relative paths are resolved against dataDir. */
+    path: nonEmpty("a file path").default("seekdesk.sqlite"),
+    /** Postgres connection URL (driver postgres). */
+    url: z.string().optional(),
+  })
+  .strict()
+  .refine((s) => s.driver !== "postgres" || (s.url !== undefined && s.url.length > 0), {
+    message: "expected a connection URL when driver is postgres",
+    path: ["url"],
+  });
+
+export const LoggingConfigSchema = z
+  .object({
+    level: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "expected fatal, error, warn, info, debug, trace or silent",
+      })
+      .default("info"),
+  })
+  .strict();
+
+export const SeekdeskConfigSchema = z
+  .object({
+    /** Where durable state lives (SQLite file, uploads, indexes). */
+    dataDir: nonEmpty("a directory").default("./data"),
+    server: ServerConfigSchema.default(() => ServerConfigSchema.parse({})),
+    models: z.array(ModelConfigSchema).default([]),
+    store: StoreConfigSchema.default(() => StoreConfigSchema.parse({})),
+    logging: LoggingConfigSchema.default(() => LoggingConfigSchema.parse({})),
+    /** Owned by the assistant package; validated there. */
+    assistant: z.looseObject({}).default({}),
+    /** Owned by the knowledge package; validated there. */
+    knowledge: z.looseObject({}).default({}),
+  })
+  .strict();
+
+export type SeekdeskConfig = z.infer<typeof SeekdeskConfigSchema>;
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+export type LlamaModelConfig = z.infer<typeof LlamaModelConfigSchema>;
+export type OpenAIModelConfig = z.infer<typeof OpenAIModelConfigSchema>;
+export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+/** What a config file or the merged sources may hold before defaults are applied. */
+export type SeekdeskConfigInput = z.input<typeof SeekdeskConfigSchema>;
+
+/** `models[0].contextSize` from a zod issue path. */
+export function formatConfigPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out.length === 0 ? String(part) : `.${String(part)}`;
+  }
+  return out.length === 0 ? "(root)" : out;
+}
+
+export class ConfigError extends Error {
+  readonly issues: readonly { path: string; message: string }[];
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super(issues.map((i) => `config: ${i.path}: ${i.message}`).join("\n"));
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** Validates merged raw config; throws ConfigError whose lines read `config: <field>: <why>`. */
+export function parseConfig(raw: unknown): SeekdeskConfig {
+  const result = SeekdeskConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      let message = issue.message;
+      if (issue.code === "unrecognized_keys")
+        message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+      return { path: formatConfigPath(issue.path), message };
+    }),
+  );
+}

@@ -1,0 +1,69 @@
+import { InvalidRequestError, PayloadTooLargeError } from "@seekdesk/core";
+import type { Context } from "hono";
+import type { z } from "zod";
+
+/** `messages[0].role`, the way OpenAI names a nested param. */
+export function paramPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path)
+    out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
+}
+
+/** Validates a parsed body; the first issue becomes a 400 naming the param. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const param = paramPath(issue.path);
+  throw new InvalidRequestError(
+    param ? `Invalid '${param}': ${issue.message}` : issue.message,
+    param || null,
+  );
+}
+
+async function readLimited(req: Request, limit: number): Promise<string> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null) {
+    if (Number(declared) > limit) throw new PayloadTooLargeError(limit);
+    return req.text();
+  }
+  // Chunked bodies have no declared length: count while reading and stop at the limit.
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Reads and parses a JSON body within `limit` bytes, then validates it with `schema`. */
+export async function readJsonBody<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  limit: number,
+): Promise<z.infer<S>> {
+  const text = await readLimited(c.req.raw, limit);
+  if (text.trim() === "")
+    throw new InvalidRequestError("The request body is empty; expected a JSON object", null, "invalid_json");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidRequestError(
+      `The request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      null,
+      "invalid_json",
+    );
+  }
+  return validate(schema, parsed);
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { GatewayPlugin } from "./plugin.ts";
+import { startTempGateway, type TempGateway } from "./testing/temp-gateway.ts";
+
+const echoPlugin: GatewayPlugin = {
+  name: "echo",
+  register(app, ctx) {
+    app.post("/v1/echo", ctx.auth.requireAuth(), async (c) => {
+      const body = await ctx.readJson(c, z.object({ text: z.string().max(10) }));
+      return c.json({ text: body.text, caller: c.get("principal").kind, dataDir: ctx.dataDir });
+    });
+  },
+};
+
+let gw: TempGateway;
+beforeAll(async () => {
+  gw = await startTempGateway({ plugins: [echoPlugin], config: { server: { bodyLimit: 1024 } } });
+});
+afterAll(() => gw.stop());
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(gw.url + path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+
+describe("gateway without models (the embedded default)", () => {
+  it("answers liveness, readiness and an empty model list", async () => {
+    expect(await (await fetch(`${gw.url}/health`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${gw.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await (await fetch(`${gw.url}/v1/models`)).json()).toEqual({ object: "list", data: [] });
+  });
+
+  it("says clearly that no model is configured", async () => {
+    const res = await post(
+      "/v1/chat/completions",
+      JSON.stringify({ model: "deepseek-chat", messages: [{ role: "user", content: "hi" }] }),
+    );
+    expect(res.status).toBe(404);
+    const body = await res.json();
+    expect(body.error).toMatchObject({ code: "model_not_found", param: "model", type: "not_found_error" });
+    expect(body.error.message).toMatch(/no models configured/);
+  });
+
+  it("maps malformed JSON, wrong types, oversized bodies and unknown routes to OpenAI errors", async () => {
+    const bad = await post("/v1/chat/completions", '{"model": "x", "messages": [');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "invalid_json",
+      param: null,
+    });
+
+    const wrong = await post(
+      "/v1/chat/completions",
+      JSON.stringify({ model: "x", messages: [{ role: "user", content: "hi" }], temperature: "hot" }),
+    );
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).error).toMatchObject({
+      param: "temperature",
+      message: "Invalid 'temperature': expected a number",
+    });
+
+    const big = await post(
+      "/v1/chat/completions",
+      JSON.stringify({ model: "x", messages: [{ role: "user", content: "x".repeat(4096) }] }),
+    );
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe("payload_too_large");
+
+    const none = await fetch(`${gw.url}/v2/nothing`);
+    expect(none.status).toBe(404);
+    expect((await none.json()).error.code).toBe("route_not_found");
+  });
+
+  it("mounts plugin routes with the shared body validation and auth", async () => {
+    const ok = await post("/v1/echo", JSON.stringify({ text: "hello" }));
+    expect(await ok.json()).toEqual({ text: "hello", caller: "anonymous", dataDir: gw.dataDir });
+    const bad = await post("/v1/echo", JSON.stringify({ text: "far too long for this" }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.param).toBe("text");
+  });
+
+  it("echoes a client's X-Request-Id and makes one up otherwise", async () => {
+    const mine = await fetch(`${gw.url}/health`, { headers: { "x-request-id": "trace-42" } });
+    expect(mine.headers.get("x-request-id")).toBe("trace-42");
+    const made = await fetch(`${gw.url}/health`);
+    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

@@ -1,0 +1,133 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { newId } from "@seekdesk/core";
+import { type Migration, migrateSqlite, type SqliteDatabase } from "@seekdesk/store";
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "api keys",
+    up: `CREATE TABLE api_keys (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      -- SHA-256 of the whole key: keys are 256-bit random, so a fast hash is enough (no dictionary to attack)
+      hash TEXT NOT NULL UNIQUE,
+      -- the first characters, shown in listings so an operator can tell keys apart
+      prefix TEXT NOT NULL,
+      rpm INTEGER,
+      tpm INTEGER,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`,
+  },
+];
+
+/** A stored key as listings show it; the secret itself is never stored. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  prefix: string;
+  /** Requests per minute; null means unlimited. */
+  rpm: number | null;
+  /** Tokens (prompt + generated) per minute; null means unlimited. */
+  tpm: number | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface Row {
+  id: string;
+  name: string;
+  hash: string;
+  prefix: string;
+  rpm: number | null;
+  tpm: number | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+const KEY_PREFIX = "sk-sd-";
+
+function hashKey(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
+function toRecord(r: Row): ApiKeyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    rpm: r.rpm,
+    tpm: r.tpm,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+/**
+ * API keys in SQLite, hashed. The server and `seekdesk keys` share the file, so lookups go to
+ * the database every time (a prepared statement on an indexed column: microseconds) and a key
+ * revoked from the CLI stops working on the next request.
+ */
+export class ApiKeyStore {
+  private readonly byHash;
+  private readonly anyKey;
+
+  constructor(private readonly db: SqliteDatabase) {
+    migrateSqlite(db, "keys", MIGRATIONS);
+    this.byHash = db.prepare<[string], Row>("SELECT * FROM api_keys WHERE hash = ?");
+    this.anyKey = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM api_keys");
+  }
+
+  /** Creates a key; the returned `key` is shown once and cannot be recovered. */
+  create(opts: { name?: string; rpm?: number | null; tpm?: number | null } = {}): {
+    key: string;
+    record: ApiKeyRecord;
+  } {
+    const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+    const row: Row = {
+      id: newId("key_", 6),
+      name: opts.name ?? "default",
+      hash: hashKey(key),
+      prefix: key.slice(0, KEY_PREFIX.length + 6),
+      rpm: opts.rpm ?? null,
+      tpm: opts.tpm ?? null,
+      created_at: new Date().toISOString(),
+      revoked_at: null,
+    };
+    this.db
+      .prepare(
+        "INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at) VALUES (@id, @name, @hash, @prefix, @rpm, @tpm, @created_at, @revoked_at)",
+      )
+      .run(row);
+    return { key, record: toRecord(row) };
+  }
+
+  list(): ApiKeyRecord[] {
+    return (this.db.prepare("SELECT * FROM api_keys ORDER BY created_at, id").all() as Row[]).map(toRecord);
+  }
+
+  /** Returns false when no key has that id; revoking twice keeps the first revocation time. */
+  revoke(id: string): boolean {
+    const found = this.db.prepare("SELECT id FROM api_keys WHERE id = ?").get(id);
+    if (!found) return false;
+    this.db
+      .prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+      .run(new Date().toISOString(), id);
+    return true;
+  }
+
+  /** The active key matching `key`, or null (unknown or revoked). */
+  verify(key: string): ApiKeyRecord | null {
+    if (!key.startsWith(KEY_PREFIX)) return null;
+    const hash = hashKey(key);
+    const row = this.byHash.get(hash);
+    // The lookup is by hash, so timing reveals nothing about the key; the compare guards a collision-free index anyway.
+    if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return null;
+    return row.revoked_at === null ? toRecord(row) : null;
+  }
+
+  /** Once any key was ever created, the server requires one (revoking all keys does not open it). */
+  enforced(): boolean {
+    return (this.anyKey.get()?.n ?? 0) > 0;
+  }
+}

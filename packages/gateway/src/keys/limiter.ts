@@ -1,0 +1,57 @@
+import { RateLimitError } from "@seekdesk/core";
+import type { ApiKeyRecord } from "./key-store.ts";
+import { MinuteWindow } from "./rate-window.ts";
+
+/**
+ * Per-key requests-per-minute and tokens-per-minute limits, kept in process memory: one gateway
+ * process enforces its own share (behind a load balancer, divide the limits by replicas).
+ * Tokens are counted when a request finishes, so one long request can overshoot tpm once; the
+ * next request then waits.
+ */
+export class KeyLimiter {
+  private readonly requests = new Map<string, MinuteWindow>();
+  private readonly tokens = new Map<string, MinuteWindow>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Admits one request or throws RateLimitError with the seconds to wait. */
+  admit(key: ApiKeyRecord): void {
+    const t = this.now();
+    if (key.tpm !== null) {
+      const w = this.tokens.get(key.id);
+      if (w && w.total(t) >= key.tpm) {
+        throw new RateLimitError(
+          `Rate limit reached for key ${key.id}: ${key.tpm} tokens per minute`,
+          w.secondsUntilBelow(t, key.tpm),
+          "tokens_per_minute_exceeded",
+        );
+      }
+    }
+    if (key.rpm !== null) {
+      const w = this.window(this.requests, key.id);
+      if (w.total(t) >= key.rpm) {
+        throw new RateLimitError(
+          `Rate limit reached for key ${key.id}: ${key.rpm} requests per minute`,
+          w.secondsUntilBelow(t, key.rpm),
+          "requests_per_minute_exceeded",
+        );
+      }
+      w.add(t, 1);
+    }
+  }
+
+  /** Charges tokens used by a finished (or aborted) request. */
+  charge(key: ApiKeyRecord, tokens: number): void {
+    if (key.tpm === null || tokens <= 0) return;
+    this.window(this.tokens, key.id).add(this.now(), tokens);
+  }
+
+  private window(map: Map<string, MinuteWindow>, id: string): MinuteWindow {
+    let w = map.get(id);
+    if (!w) {
+      w = new MinuteWindow();
+      map.set(id, w);
+    }
+    return w;
+  }
+}

@@ -1,0 +1,303 @@
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isAbsolute, resolve } from "node:path";
+import { createAdaptorServer } from "@hono/node-server";
+import {
+  NotFoundError,
+  RateLimitError,
+  type SeekdeskConfig,
+  UnavailableError,
+  UserInputError,
+} from "@seekdesk/core";
+import { openSqlite, type SqliteDatabase } from "@seekdesk/store";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import pino, { type Logger } from "pino";
+import { GatewayAuth } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import type { InferenceEngine } from "./engine.ts";
+import { errorResponse } from "./errors.ts";
+import { type GrpcGateway, startGrpc } from "./grpc/server.ts";
+import { ApiKeyStore } from "./keys/key-store.ts";
+import { KeyLimiter } from "./keys/limiter.ts";
+import { GatewayMetrics } from "./metrics.ts";
+import { observe } from "./observe.ts";
+import { registerOpenAIRoutes } from "./openai/routes.ts";
+import type { GatewayContext, GatewayPlugin } from "./plugin.ts";
+
+export interface GatewayOptions {
+  config: SeekdeskConfig;
+  engine: InferenceEngine;
+  plugins?: readonly GatewayPlugin[];
+  /** Defaults to JSON lines on stdout at config.logging.level. */
+  logger?: Logger;
+  /** Defaults to the SQLite file config.store.path under config.dataDir. */
+  db?: SqliteDatabase;
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+  /** null when gRPC is off (server.grpcPort: null). */
+  grpcPort: number | null;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export function resolveDataPaths(config: SeekdeskConfig): { dataDir: string; sqlite: string } {
+  const dataDir = resolve(config.dataDir);
+  const sqlite = isAbsolute(config.store.path) ? config.store.path : resolve(dataDir, config.store.path);
+  return { dataDir, sqlite };
+}
+
+const VERSION = "0.1.0";
+
+/**
+ * The gateway: the OpenAI API, health/readiness/metrics, API keys, gRPC, and the plugins of the
+ * other packages, around one InferenceEngine. `listen()` binds; `shutdown()` drains and closes
+ * everything it opened (the engine included).
+ */
+export class Gateway {
+  readonly app = new Hono();
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly auth: GatewayAuth;
+  readonly keys: ApiKeyStore;
+  readonly db: SqliteDatabase;
+  readonly dataDir: string;
+  private readonly ownsDb: boolean;
+  private readonly plugins: readonly GatewayPlugin[];
+  private readonly shutdownController = new AbortController();
+  private readonly inflight = { count: 0, idle: null as (() => void) | null };
+  private draining = false;
+  private http: Server | null = null;
+  private grpc: GrpcGateway | null = null;
+  private registered: Promise<void> | null = null;
+  private closed: Promise<void> | null = null;
+
+  constructor(readonly opts: GatewayOptions) {
+    const { config, engine } = opts;
+    this.logger = opts.logger ?? pino({ level: config.logging.level, base: { service: "seekdesk" } });
+    const paths = resolveDataPaths(config);
+    this.dataDir = paths.dataDir;
+    mkdirSync(this.dataDir, { recursive: true });
+    this.ownsDb = opts.db === undefined;
+    this.db = opts.db ?? openSqlite(paths.sqlite);
+    this.keys = new ApiKeyStore(this.db);
+    this.auth = new GatewayAuth(this.keys, new KeyLimiter());
+    this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
+    this.plugins = opts.plugins ?? [];
+    this.buildCoreRoutes();
+  }
+
+  get fingerprint(): string {
+    const ids = this.opts.engine
+      .listModels()
+      .map((m) => m.id)
+      .sort()
+      .join(",");
+    return `fp_${createHash("sha256").update(`${VERSION}|${ids}`).digest("hex").slice(0, 10)}`;
+  }
+
+  /** Ready when the engine has loaded and warmed its models and every plugin is ready. */
+  ready(): boolean {
+    return !this.draining && this.opts.engine.ready() && this.plugins.every((p) => p.ready?.() ?? true);
+  }
+
+  private buildCoreRoutes(): void {
+    const { app, metrics, logger, opts } = this;
+    const { config, engine } = opts;
+    const inflight = this.inflight;
+    app.onError((err, c) => {
+      if (err instanceof RateLimitError) metrics.rateLimited.inc({ reason: err.code ?? "rate_limit" });
+      const status = "status" in err && typeof err.status === "number" ? err.status : 500;
+      if (status >= 500) logger.error({ requestId: c.get("requestId"), err }, "request failed");
+      return errorResponse(err);
+    });
+    app.notFound((c) =>
+      errorResponse(new NotFoundError(`No route for ${c.req.method} ${c.req.path}`, "route_not_found")),
+    );
+    app.use("*", async (c, next) => {
+      if (this.draining) {
+        return errorResponse(new UnavailableError("The server is shutting down", "shutting_down"), {
+          connection: "close",
+        });
+      }
+      inflight.count++;
+      try {
+        await next();
+      } finally {
+        const trace = c.get("trace");
+        // Streams finish later; their trace.finish() settles the count (see the wrapper below).
+        if (!trace?.deferred) this.settle();
+      }
+    });
+    app.use("*", observe(metrics, logger));
+    app.use("*", async (c, next) => {
+      const trace = c.get("trace");
+      const finish = trace.finish;
+      trace.finish = (status, extra) => {
+        finish(status, extra);
+        if (trace.deferred) this.settle();
+      };
+      await next();
+    });
+    if (config.server.cors.length > 0) {
+      const origins = config.server.cors;
+      app.use(
+        "*",
+        cors({
+          origin: origins.includes("*") ? "*" : origins,
+          exposeHeaders: ["X-Request-Id", "Retry-After"],
+        }),
+      );
+    }
+    app.get("/health", (c) => c.json({ status: "ok" }));
+    app.get("/ready", (c) => {
+      const ready = this.ready();
+      return c.json(
+        {
+          status: ready ? "ready" : this.draining ? "draining" : "starting",
+          models: engine.listModels().map((m) => m.id),
+        },
+        ready ? 200 : 503,
+      );
+    });
+    app.get("/metrics", async (c) => {
+      const text = await metrics.registry.metrics();
+      return c.text(text, 200, { "content-type": metrics.registry.contentType });
+    });
+    registerOpenAIRoutes(app, {
+      engine,
+      metrics,
+      auth: this.auth,
+      logger,
+      bodyLimit: config.server.bodyLimit,
+      logPrompts: config.server.logPrompts,
+      fingerprint: this.fingerprint,
+      shutdown: this.shutdownController.signal,
+    });
+  }
+
+  private settle(): void {
+    this.inflight.count--;
+    if (this.inflight.count === 0) this.inflight.idle?.();
+  }
+
+  /** The context handed to plugins. */
+  get context(): GatewayContext {
+    const bodyLimit = this.opts.config.server.bodyLimit;
+    return {
+      config: this.opts.config,
+      engine: this.opts.engine,
+      logger: this.logger,
+      metrics: this.metrics.registry,
+      dataDir: this.dataDir,
+      db: this.db,
+      auth: this.auth,
+      readJson: (c, schema) => readJsonBody(c, schema, bodyLimit),
+    };
+  }
+
+  /** Runs every plugin's register hook once, in order. listen() calls it; tests may call it for app.request(). */
+  registerPlugins(): Promise<void> {
+    this.registered ??= (async () => {
+      const ctx = this.context;
+      for (const p of this.plugins) {
+        await p.register(this.app, { ...ctx, logger: this.logger.child({ plugin: p.name }) });
+        this.logger.debug({ plugin: p.name }, "plugin registered");
+      }
+    })();
+    return this.registered;
+  }
+
+  /** Binds HTTP (and gRPC unless server.grpcPort is null). Refuses a public address without API keys. */
+  async listen(): Promise<Listening> {
+    const { server } = this.opts.config;
+    if (!isLoopback(server.host) && !this.keys.enforced() && !server.insecure) {
+      throw new UserInputError(
+        `refusing to listen on ${server.host} without API keys: create one with \`seekdesk keys create\` or pass --insecure`,
+      );
+    }
+    await this.registerPlugins();
+    const http = createAdaptorServer({ fetch: this.app.fetch, hostname: server.host }) as Server;
+    // Long generations are normal; Node's default 5-minute request timeout would cut them.
+    http.requestTimeout = 0;
+    http.keepAliveTimeout = 65_000;
+    await new Promise<void>((ok, fail) => {
+      http.once("error", fail);
+      http.listen(server.port, server.host, () => {
+        http.off("error", fail);
+        ok();
+      });
+    });
+    this.http = http;
+    const port = (http.address() as AddressInfo).port;
+    let grpcPort: number | null = null;
+    if (server.grpcPort !== null) {
+      this.grpc = await startGrpc({
+        host: server.host,
+        port: server.grpcPort,
+        engine: this.opts.engine,
+        auth: this.auth,
+        metrics: this.metrics,
+        logger: this.logger,
+        fingerprint: this.fingerprint,
+        shutdown: this.shutdownController.signal,
+        isDraining: () => this.draining,
+        inflight: {
+          start: () => this.inflight.count++,
+          end: () => this.settle(),
+        },
+      });
+      grpcPort = this.grpc.port;
+    }
+    const host = server.host.includes(":") && !server.host.startsWith("[") ? `[${server.host}]` : server.host;
+    return { url: `http://${host}:${port}`, port, grpcPort };
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests and streams finish up to server.drainTimeoutMs,
+   * aborts what is left, then closes plugins (reverse order), the engine and the database.
+   */
+  shutdown(): Promise<void> {
+    this.closed ??= (async () => {
+      this.draining = true;
+      const deadline = this.opts.config.server.drainTimeoutMs;
+      this.http?.close();
+      this.http?.closeIdleConnections();
+      this.grpc?.stopAccepting();
+      if (this.inflight.count > 0) {
+        this.logger.info({ inflight: this.inflight.count, deadlineMs: deadline }, "draining");
+        await new Promise<void>((ok) => {
+          const timer = setTimeout(ok, deadline);
+          this.inflight.idle = () => {
+            clearTimeout(timer);
+            ok();
+          };
+        });
+      }
+      if (this.inflight.count > 0) {
+        this.logger.warn({ inflight: this.inflight.count }, "drain deadline passed; aborting the rest");
+        this.shutdownController.abort(new UnavailableError("The server is shutting down", "shutting_down"));
+      }
+      this.http?.closeAllConnections();
+      await this.grpc?.close();
+      for (const p of [...this.plugins].reverse()) {
+        try {
+          await p.close?.();
+        } catch (err) {
+          this.logger.error({ plugin: p.name, err }, "plugin close failed");
+        }
+      }
+      await this.opts.engine.close();
+      if (this.ownsDb) this.db.close();
+      this.logger.info("stopped");
+    })();
+    return this.closed;
+  }
+}
