@@ -1,0 +1,3 @@
+export * from "./gguf-vocab.ts";
+export * from "./hf-files.ts";
+export * from "./pre-identity.ts";
