@@ -1,0 +1,229 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NotFoundError, RateLimitError } from "@seekdesk/core";
+import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import type { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { AccountStore, ROLES } from "./accounts.ts";
+import { requireRole } from "./roles.ts";
+import { serveFile } from "./static-files.ts";
+
+export const SESSION_COOKIE = "sd_session";
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where `npm run build -w @seekdesk/console` puts the app and the widget. */
+export const DEFAULT_DIST = resolve(here, "../../dist");
+
+const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
+const NewAccount = z.object({
+  username: z.string(),
+  password: z.string(),
+  role: z.enum(ROLES),
+  displayName: z.string().max(100).optional(),
+});
+const AccountPatch = z.object({
+  role: z.enum(ROLES).optional(),
+  disabled: z.boolean().optional(),
+  displayName: z.string().max(100).optional(),
+  password: z.string().optional(),
+});
+const NewKey = z.object({
+  name: z.string().min(1).max(100),
+  scope: z.enum(["api", "widget"]).default("api"),
+  rpm: z.number().int().positive().optional(),
+  tpm: z.number().int().positive().optional(),
+});
+
+/** Failed sign-ins per username+address; slows password guessing without locking real users out for long. */
+class LoginThrottle {
+  private readonly failures = new Map<string, { count: number; until: number }>();
+  constructor(
+    private readonly max = 10,
+    private readonly windowMs = 5 * 60_000,
+  ) {}
+  check(key: string): void {
+    const f = this.failures.get(key);
+    if (f && f.count >= this.max && f.until > Date.now()) {
+      throw new RateLimitError(
+        "Too many failed sign-ins; try again later",
+        Math.ceil((f.until - Date.now()) / 1000),
+      );
+    }
+  }
+  fail(key: string): void {
+    const now = Date.now();
+    const f = this.failures.get(key);
+    const count = f && f.until > now ? f.count + 1 : 1;
+    this.failures.set(key, { count, until: now + this.windowMs });
+  }
+  succeed(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+export interface ConsolePluginOptions {
+  /** Built console folder (with app/ and widget/); defaults to the package's dist. */
+  distDir?: string;
+  /** Extra admin routes from other packages (intents, settings, analytics) that need the desk's services. */
+  extend?: (app: Hono, ctx: GatewayContext, guard: ConsoleGuards) => void | Promise<void>;
+}
+
+export interface ConsoleGuards {
+  admin: ReturnType<typeof requireRole>;
+  agent: ReturnType<typeof requireRole>;
+  viewer: ReturnType<typeof requireRole>;
+  accounts: AccountStore;
+}
+
+/**
+ * The console: sign-in with server-side sessions, accounts and API keys for admins, and the built
+ * web app and widget as static files. Registered last so it never shadows an API route.
+ */
+export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & { guards?: ConsoleGuards } {
+  const plugin: GatewayPlugin & { guards?: ConsoleGuards } = {
+    name: "console",
+    async register(app, ctx) {
+      const accounts = new AccountStore(ctx.db);
+      const throttle = new LoginThrottle();
+      ctx.auth.addVerifier((c) => {
+        const session = accounts.session(getCookie(c, SESSION_COOKIE));
+        return session
+          ? { kind: "session", id: session.account.username, roles: [session.account.role] }
+          : null;
+      });
+      const guards: ConsoleGuards = {
+        admin: requireRole(ctx.auth, accounts, ["admin"]),
+        agent: requireRole(ctx.auth, accounts, ["admin", "agent"]),
+        viewer: requireRole(ctx.auth, accounts, ["admin", "agent", "viewer"]),
+        accounts,
+      };
+      plugin.guards = guards;
+
+      app.post("/api/auth/login", async (c) => {
+        const body = await ctx.readJson(c, LoginBody);
+        const who = `${body.username.toLowerCase()}|${c.req.header("x-forwarded-for") ?? ""}`;
+        throttle.check(who);
+        const result = await accounts.login(body.username, body.password);
+        if (!result) {
+          throttle.fail(who);
+          return c.json(
+            {
+              error: {
+                message: "Wrong username or password",
+                type: "authentication_error",
+                code: "bad_credentials",
+                param: null,
+              },
+            },
+            401,
+          );
+        }
+        throttle.succeed(who);
+        setCookie(c, SESSION_COOKIE, result.token, {
+          httpOnly: true,
+          sameSite: "Lax",
+          secure: c.req.url.startsWith("https:"),
+          path: "/",
+          maxAge: 12 * 60 * 60,
+        });
+        return c.json({ account: result.account });
+      });
+      app.post("/api/auth/logout", (c) => {
+        accounts.logout(getCookie(c, SESSION_COOKIE));
+        deleteCookie(c, SESSION_COOKIE, { path: "/" });
+        return c.json({ ok: true });
+      });
+      app.get("/api/auth/me", (c) => {
+        const session = accounts.session(getCookie(c, SESSION_COOKIE));
+        if (!session) {
+          return c.json(
+            {
+              error: {
+                message: "Not signed in",
+                type: "authentication_error",
+                code: "not_signed_in",
+                param: null,
+              },
+            },
+            401,
+          );
+        }
+        return c.json({ account: session.account });
+      });
+
+      app.get("/api/admin/users", guards.admin, (c) => c.json({ data: accounts.list() }));
+      app.post("/api/admin/users", guards.admin, async (c) => {
+        const body = await ctx.readJson(c, NewAccount);
+        return c.json(await accounts.create(body), 201);
+      });
+      app.patch("/api/admin/users/:id", guards.admin, async (c) => {
+        const id = Number(c.req.param("id"));
+        const body = await ctx.readJson(c, AccountPatch);
+        if (body.password !== undefined) await accounts.setPassword(id, body.password);
+        return c.json(accounts.update(id, body));
+      });
+      app.delete("/api/admin/users/:id", guards.admin, (c) => {
+        accounts.remove(Number(c.req.param("id")));
+        return c.json({ ok: true });
+      });
+
+      app.get("/api/admin/keys", guards.admin, (c) => c.json({ data: ctx.auth.keys.list() }));
+      app.post("/api/admin/keys", guards.admin, async (c) => {
+        const body = await ctx.readJson(c, NewKey);
+        const created = ctx.auth.keys.create({
+          name: body.name,
+          rpm: body.rpm ?? null,
+          tpm: body.tpm ?? null,
+        });
+        return c.json({ ...created, scope: body.scope }, 201);
+      });
+      app.delete("/api/admin/keys/:id", guards.admin, (c) => {
+        if (!ctx.auth.keys.revoke(c.req.param("id"))) throw new NotFoundError("No such key", "key_not_found");
+        return c.json({ ok: true });
+      });
+
+      app.get("/api/admin/models", guards.viewer, (c) => {
+        const load = new Map((ctx.engine.load?.() ?? []).map((l) => [l.model, l]));
+        return c.json({
+          data: ctx.engine.listModels().map((m) => ({
+            id: m.id,
+            backend: m.kind,
+            aliases: m.aliases,
+            ready: ctx.engine.ready(),
+            queueDepth: load.get(m.id)?.queued ?? 0,
+            activeSequences: load.get(m.id)?.active ?? 0,
+          })),
+        });
+      });
+
+      await opts.extend?.(app, ctx, guards);
+
+      const dist = opts.distDir ?? DEFAULT_DIST;
+      const appDir = resolve(dist, "app");
+      const widgetDir = resolve(dist, "widget");
+      app.get("/widget.js", (c) => {
+        c.header("access-control-allow-origin", "*");
+        return (
+          serveFile(c, widgetDir, "widget.js") ??
+          c.text("The widget is not built: npm run build -w @seekdesk/console", 404)
+        );
+      });
+      app.get("/*", (c) => {
+        const path = new URL(c.req.url).pathname;
+        if (path.startsWith("/api/") || path.startsWith("/v1/")) {
+          throw new NotFoundError(`No route ${c.req.method} ${path}`, "route_not_found");
+        }
+        if (!existsSync(appDir)) {
+          return c.text("The console is not built yet: run `npm run build -w @seekdesk/console`.", 503);
+        }
+        return (
+          serveFile(c, appDir, path === "/" ? "index.html" : path) ??
+          serveFile(c, appDir, "index.html") ??
+          c.notFound()
+        );
+      });
+    },
+  };
+  return plugin;
+}
