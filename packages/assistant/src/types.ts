@@ -137,8 +137,10 @@ export interface SentimentSnapshot {
   /** -1 (very negative) .. 1 (very positive). */
   score: number;
   label: "negative" | "neutral" | "positive";
-  /** Slope of the scores over the window per turn: below 0 the customer is getting angrier. */
-  trend: number;
+  /** Direction of the scores over the window. */
+  trend: "improving" | "stable" | "worsening";
+  /** Least-squares change in score per turn over the window: below 0 the customer is getting angrier. */
+  slope: number;
 }
 
 export interface TurnResult {
@@ -171,7 +173,7 @@ export interface Assistant {
 }
 
 /** What the assistant needs of an intent classifier (the intents package provides one). */
-export interface IntentPrediction {
+export interface ClassifierPrediction {
   intent: string | null;
   confidence: number;
   oos: boolean;
@@ -179,7 +181,7 @@ export interface IntentPrediction {
 }
 
 export interface TurnClassifier {
-  classify(text: string): IntentPrediction;
+  classify(text: string): ClassifierPrediction;
 }
 
 export interface SentimentResult {
