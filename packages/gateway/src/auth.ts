@@ -49,15 +49,13 @@ export class GatewayAuth {
 
   /** Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad. */
   principalForKey(token: string | null): Principal {
-    if (token) {
-      const key = this.keys.verify(token);
-      if (key) return { kind: "key", id: key.id, key };
-      throw new AuthenticationError(
-        this.keys.enforced() ? "Invalid or revoked API key" : "Invalid API key (this server has no keys)",
-      );
-    }
+    // With no keys, any token is accepted: SDKs always send one (often a placeholder), and the
+    // server only listens on loopback (or was started with --insecure).
     if (!this.keys.enforced()) return { kind: "anonymous", id: "anonymous" };
-    throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
+    if (!token) throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
+    const key = this.keys.verify(token);
+    if (key) return { kind: "key", id: key.id, key };
+    throw new AuthenticationError("Invalid or revoked API key");
   }
 
   /** Resolves the caller of an HTTP request: plugin verifiers first, then the API key. */

@@ -11,6 +11,8 @@ export class EngineAdapter implements InferenceEngine {
   private isReady = false;
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly served: ServedModel[];
+  /** Stops the warm-up wait when the gateway closes before the models are ready. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly engine: Engine,
@@ -25,13 +27,17 @@ export class EngineAdapter implements InferenceEngine {
         kind: m.kinds.join("+"),
         created: this.created,
       }));
-    engine.waitReady(opts.signal).then(
-      () => {
-        this.isReady = true;
-        opts.onReady?.();
-      },
-      (err) => opts.onError?.(err),
-    );
+    engine
+      .waitReady(opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal)
+      .then(
+        () => {
+          this.isReady = true;
+          opts.onReady?.();
+        },
+        (err) => {
+          if (!this.closing.signal.aborted) opts.onError?.(err);
+        },
+      );
   }
 
   listModels(): readonly ServedModel[] {
@@ -54,6 +60,7 @@ export class EngineAdapter implements InferenceEngine {
     return [...by.values()];
   }
   close(): Promise<void> {
+    this.closing.abort();
     return this.engine.close();
   }
 }

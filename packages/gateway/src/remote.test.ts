@@ -1,0 +1,203 @@
+import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
+import { type LoopbackUpstream, startLoopbackUpstream } from "@seekdesk/engine/testing/loopback-upstream.ts";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { EngineAdapter, MetricsObserver } from "./engine-adapter.ts";
+import { type DripUpstream, startDripUpstream } from "./testing/drip-upstream.ts";
+import { metricValue } from "./testing/metrics-text.ts";
+import { startTempGateway, type TempGateway } from "./testing/temp-gateway.ts";
+
+let upstream: LoopbackUpstream;
+let drip: DripUpstream;
+let gw: TempGateway;
+let client: OpenAI;
+const observer = new MetricsObserver();
+
+beforeAll(async () => {
+  upstream = await startLoopbackUpstream({
+    kind: "ok",
+    text: ["Hello", ", world"],
+    reasoning: ["Let me ", "think"],
+  });
+  drip = await startDripUpstream({ tokens: 100_000, intervalMs: 2 });
+  const engine = new Engine({
+    backends: [
+      new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["remote"] }),
+      new OpenAICompatibleBackend({ name: "drip", baseUrl: drip.url, models: ["drip"] }),
+    ],
+    aliases: { "deepseek-chat": "remote" },
+    healthCheck: false,
+    observer,
+  });
+  gw = await startTempGateway({ engine: new EngineAdapter(engine) });
+  observer.attach(gw.gateway.metrics);
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "unused", maxRetries: 0 });
+});
+afterAll(async () => {
+  await gw.stop();
+  await upstream.close();
+  await drip.close();
+});
+
+const metrics = async () => (await fetch(`${gw.url}/metrics`)).text();
+
+describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both ways)", () => {
+  it("lists models and answers a chat completion with reasoning_content and usage", async () => {
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id).sort()).toEqual(["drip", "remote"]);
+    const r = await client.chat.completions.create({
+      model: "deepseek-chat",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(r.id).toMatch(/^chatcmpl-/);
+    expect(r.system_fingerprint).toMatch(/^fp_/);
+    expect(r.choices[0].message.content).toBe("Hello, world");
+    expect((r.choices[0].message as unknown as { reasoning_content: string }).reasoning_content).toBe(
+      "Let me think",
+    );
+    expect(r.choices[0].finish_reason).toBe("stop");
+    expect(r.usage).toEqual(
+      expect.objectContaining({ prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 }),
+    );
+  });
+
+  it("streams deltas, reasoning deltas and a final usage chunk", async () => {
+    const stream = await client.chat.completions.create({
+      model: "remote",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    let reasoning = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe("chat.completion.chunk");
+      const delta = chunk.choices[0]?.delta as
+        | { content?: string | null; reasoning_content?: string }
+        | undefined;
+      text += delta?.content ?? "";
+      reasoning += delta?.reasoning_content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe("Hello, world");
+    expect(reasoning).toBe("Let me think");
+    expect(finish).toBe("stop");
+    expect(usage?.total_tokens).toBe(9);
+  });
+
+  it("passes tools through and returns the tool call", async () => {
+    upstream.setBehaviour({ kind: "ok", text: [], toolCalls: true });
+    try {
+      const r = await client.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "where is order 42?" }],
+        tools: [
+          {
+            type: "function",
+            function: {
+              name: "get_order",
+              parameters: { type: "object", properties: { id: { type: "number" } } },
+            },
+          },
+        ],
+      });
+      expect(r.choices[0].finish_reason).toBe("tool_calls");
+      const call = r.choices[0].message.tool_calls?.[0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+      expect(call.function).toEqual({ name: "get_order", arguments: '{"id":42}' });
+      const sent = upstream.hits.at(-1)?.body as { tools: unknown[] };
+      expect(sent.tools).toHaveLength(1);
+    } finally {
+      upstream.setBehaviour({ kind: "ok", text: ["Hello", ", world"], reasoning: ["Let me ", "think"] });
+    }
+  });
+
+  it("passes embeddings through, as floats and base64", async () => {
+    const r = await client.embeddings.create({
+      model: "remote",
+      input: ["abc", "hello"],
+      encoding_format: "float",
+    });
+    expect(r.data.map((d) => d.embedding)).toEqual([
+      [3, 1, 0],
+      [5, 1, 0],
+    ]);
+    // The SDK asks for base64 by default and decodes it: the same floats must come back.
+    const b = await client.embeddings.create({ model: "remote", input: "abcd" });
+    expect(b.data[0].embedding).toEqual([4, 1, 0]);
+  });
+
+  it("answers unknown models with 404 model_not_found", async () => {
+    const err = await client.chat.completions
+      .create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(err.code).toBe("model_not_found");
+  });
+
+  it("aborting a stream mid-way stops the upstream, returns the active-sequence gauge to 0 and serves the next request", async () => {
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: "drip", messages: [{ role: "user", content: "go on forever" }], stream: true },
+      { signal: controller.signal },
+    );
+    let seen = 0;
+    const reading = (async () => {
+      for await (const _ of stream) {
+        if (++seen === 5) controller.abort();
+      }
+    })();
+    // The SDK ends the iteration quietly or with an abort error, depending on where the abort lands.
+    await reading.catch((e: Error) => expect(e.name).toMatch(/Abort/));
+    expect(seen).toBe(5);
+    await vi.waitFor(async () => {
+      expect(metricValue(await metrics(), "seekdesk_active_sequences", { model: "drip" })).toBe(0);
+      expect(drip.clientAborts).toBe(1);
+    });
+    const next = await client.chat.completions.create({
+      model: "remote",
+      messages: [{ role: "user", content: "again" }],
+    });
+    expect(next.choices[0].message.content).toBe("Hello, world");
+  });
+
+  it("exports request, latency, token and failover metrics that move with traffic", async () => {
+    const before = await metrics();
+    await client.chat.completions.create({
+      model: "remote",
+      messages: [{ role: "user", content: "count me" }],
+    });
+    const after = await metrics();
+    const labels = { route: "/v1/chat/completions", model: "remote", status: "200" };
+    expect(metricValue(after, "seekdesk_requests_total", labels)).toBe(
+      metricValue(before, "seekdesk_requests_total", labels) + 1,
+    );
+    expect(metricValue(after, "seekdesk_prompt_tokens_total", { model: "remote" })).toBe(
+      metricValue(before, "seekdesk_prompt_tokens_total", { model: "remote" }) + 7,
+    );
+    expect(metricValue(after, "seekdesk_generated_tokens_total", { model: "remote" })).toBe(
+      metricValue(before, "seekdesk_generated_tokens_total", { model: "remote" }) + 2,
+    );
+    expect(
+      metricValue(after, "seekdesk_time_to_first_token_seconds_count", { model: "remote" }),
+    ).toBeGreaterThan(metricValue(before, "seekdesk_time_to_first_token_seconds_count", { model: "remote" }));
+    expect(after).toContain("seekdesk_request_duration_seconds_bucket");
+    expect(after).toContain("seekdesk_time_per_output_token_seconds_bucket");
+    expect(after).toContain("process_cpu_user_seconds_total");
+
+    upstream.setBehaviour({ kind: "status", status: 500 });
+    try {
+      const err = await client.chat.completions
+        .create({ model: "remote", messages: [{ role: "user", content: "x" }] })
+        .catch((e) => e);
+      expect(err.status).toBe(502);
+    } finally {
+      upstream.setBehaviour({ kind: "ok", text: ["Hello", ", world"], reasoning: ["Let me ", "think"] });
+    }
+    expect(
+      metricValue(await metrics(), "seekdesk_backend_errors_total", { model: "remote", backend: "up" }),
+    ).toBeGreaterThan(0);
+  });
+});
