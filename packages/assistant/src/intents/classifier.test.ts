@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { IntentClassifier, trainIntentClassifier } from "./index.ts";
+import { shopExamples } from "./testing-data.ts";
+
+describe("trainIntentClassifier", () => {
+  const clf = trainIntentClassifier(shopExamples(), { seed: 7 });
+
+  it("learns a small Chinese and English intent set and generalises to new phrasings", () => {
+    expect(clf.intents.sort()).toEqual([
+      "change_password",
+      "greeting",
+      "payment_methods",
+      "refund",
+      "track_order",
+    ]);
+    const cases: [string, string][] = [
+      ["where's my parcel, it still hasn't arrived", "track_order"],
+      ["我的包裹怎么还没到", "track_order"],
+      ["please refund the money", "refund"],
+      ["退款多久能到账", "refund"],
+      ["I forgot the password for my account", "change_password"],
+      ["可以用微信付款吗", "payment_methods"],
+      ["你好，在吗", "greeting"],
+    ];
+    for (const [text, intent] of cases) {
+      const p = clf.classify(text);
+      expect(p.ranked[0].intent, text).toBe(intent);
+      expect(p.ranked.length).toBe(5);
+      expect(p.confidence).toBeGreaterThan(0);
+      expect(p.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("ranks intents by calibrated probability that sums to at most one", () => {
+    const p = clf.classify("how can I pay");
+    const sum = p.ranked.reduce((a, r) => a + r.confidence, 0);
+    expect(sum).toBeLessThanOrEqual(1 + 1e-9);
+    for (let i = 1; i < p.ranked.length; i++)
+      expect(p.ranked[i - 1].confidence).toBeGreaterThanOrEqual(p.ranked[i].confidence);
+    expect(p.confidence).toBe(p.ranked[0].confidence);
+  });
+
+  it("rejects out-of-scope utterances when trained with an oos class", () => {
+    const withOos = trainIntentClassifier(shopExamples(true), { seed: 3, targetOosRecall: 0.8 });
+    expect(withOos.intents).not.toContain("oos");
+    const oos = ["什么是量子力学", "recommend me a good movie", "北京到上海多远", "sing me a song"].map((t) =>
+      withOos.classify(t),
+    );
+    expect(oos.filter((p) => p.oos).length).toBeGreaterThanOrEqual(3);
+    for (const p of oos.filter((q) => q.oos)) expect(p.intent).toBeNull();
+    const inScope = ["查一下我的物流", "I want my money back", "reset password"].map((t) =>
+      withOos.classify(t),
+    );
+    for (const p of inScope) expect(p.oos).toBe(false);
+  });
+
+  it("lowers held-out calibration error with temperature scaling", () => {
+    const r = clf.report;
+    expect(r).toBeDefined();
+    expect(r?.eceAfter).toBeLessThan(r?.eceBefore ?? 0);
+    expect(r?.temperature).toBeGreaterThan(0);
+  });
+
+  it("round-trips through JSON with identical predictions", () => {
+    const copy = IntentClassifier.fromJSON(JSON.parse(JSON.stringify(clf)));
+    for (const text of ["where is my order", "怎么修改密码", "random words here", "支付宝"]) {
+      expect(copy.classify(text)).toEqual(clf.classify(text));
+    }
+    expect(() => IntentClassifier.fromJSON({ format: "other" })).toThrow(/intent classifier/);
+  });
+
+  it("refuses training data with fewer than two intents", () => {
+    expect(() => trainIntentClassifier([{ text: "hi", intent: "greeting" }])).toThrow(/two/);
+  });
+});

@@ -1,0 +1,301 @@
+import { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
+import { extractFeatures } from "./features.ts";
+import { LinearModel } from "./linear.ts";
+import { stratifiedSplit } from "./split.ts";
+import { type SparseVector, TfidfVectorizer, type VectorizerJSON } from "./vectorizer.ts";
+
+export interface IntentExample {
+  text: string;
+  intent: string;
+}
+
+export interface RankedIntent {
+  intent: string;
+  confidence: number;
+}
+
+export interface IntentPrediction {
+  /** The recognised intent, or null when the utterance is out of scope. */
+  intent: string | null;
+  /** Calibrated probability of the top in-scope intent. */
+  confidence: number;
+  oos: boolean;
+  /** The five most likely in-scope intents, best first. */
+  ranked: RankedIntent[];
+}
+
+export interface TrainIntentOptions {
+  /** The label that marks out-of-scope examples. Default "oos". */
+  oosLabel?: string;
+  /** Held-out OOS recall the rejection threshold is chosen for, when OOS data exists. Default 0.75. */
+  targetOosRecall?: number;
+  /**
+   * Without OOS data, the share of held-out in-scope utterances the threshold may reject
+   * (it is their confidence quantile). Default 0.05.
+   */
+  inScopeRejectRate?: number;
+  seed?: number;
+  /** Share of each intent held out to fit temperature and threshold. Default 0.2. */
+  heldOutFraction?: number;
+  /**
+   * An explicit validation set (such as CLINC150's `val`). Temperature and threshold are fitted
+   * on it and the final model is trained on `examples` alone, as a published protocol expects.
+   */
+  heldOut?: IntentExample[];
+  epochs?: number;
+  lambda?: number;
+  loss?: "softmax" | "hinge";
+  minDf?: number;
+}
+
+export interface TrainingReport {
+  examples: number;
+  heldOut: number;
+  features: number;
+  temperature: number;
+  threshold: number;
+  /** Held-out expected calibration error before and after temperature scaling. */
+  eceBefore: number;
+  eceAfter: number;
+}
+
+interface ClassifierJSON {
+  format: "seekdesk.intent-classifier";
+  version: 1;
+  labels: string[];
+  oosLabel: string;
+  temperature: number;
+  threshold: number;
+  vectorizer: VectorizerJSON;
+  model: { classes: number; features: number; weights: string; bias: number[] };
+}
+
+const DEFAULTS = { epochs: 10, lambda: 2e-5, loss: "hinge" as const, minDf: 1 };
+
+export class IntentClassifier {
+  private readonly oosIndex: number;
+  /** In-scope intents, in label order. */
+  readonly intents: string[];
+  report?: TrainingReport;
+
+  constructor(
+    readonly labels: string[],
+    readonly oosLabel: string,
+    private readonly vectorizer: TfidfVectorizer,
+    private readonly model: LinearModel,
+    readonly temperature: number,
+    readonly threshold: number,
+  ) {
+    this.oosIndex = labels.indexOf(oosLabel);
+    this.intents = labels.filter((l) => l !== oosLabel);
+  }
+
+  /** Raw class scores, before temperature; for calibration and for callers combining models. */
+  scores(text: string): Float64Array {
+    return this.model.scores(this.vectorizer.transform(text));
+  }
+
+  probabilities(text: string): Float64Array {
+    return softmax(this.scores(text), this.temperature);
+  }
+
+  classify(text: string): IntentPrediction {
+    return this.predictFromScores(this.scores(text));
+  }
+
+  predictFromScores(scores: Float64Array): IntentPrediction {
+    const p = softmax(scores, this.temperature);
+    let top = -1;
+    let overall = 0;
+    for (let c = 0; c < p.length; c++) {
+      if (p[c] > p[overall]) overall = c;
+      if (c !== this.oosIndex && (top < 0 || p[c] > p[top])) top = c;
+    }
+    const ranked: RankedIntent[] = [];
+    const order = Array.from(p.keys())
+      .filter((c) => c !== this.oosIndex)
+      .sort((a, b) => p[b] - p[a])
+      .slice(0, 5);
+    for (const c of order) ranked.push({ intent: this.labels[c], confidence: p[c] });
+    const confidence = top >= 0 ? p[top] : 0;
+    const oos = top < 0 || overall === this.oosIndex || confidence < this.threshold;
+    return { intent: oos ? null : this.labels[top], confidence, oos, ranked };
+  }
+
+  toJSON(): ClassifierJSON {
+    const w = this.model.weights;
+    return {
+      format: "seekdesk.intent-classifier",
+      version: 1,
+      labels: this.labels,
+      oosLabel: this.oosLabel,
+      temperature: this.temperature,
+      threshold: this.threshold,
+      vectorizer: this.vectorizer.toJSON(),
+      model: {
+        classes: this.model.classes,
+        features: this.model.features,
+        // Float32 bytes in base64: exact, and a third of the size of decimal JSON.
+        weights: Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString("base64"),
+        bias: Array.from(this.model.bias),
+      },
+    };
+  }
+
+  static fromJSON(json: unknown): IntentClassifier {
+    const j = json as Partial<ClassifierJSON> | null;
+    if (
+      j?.format !== "seekdesk.intent-classifier" ||
+      j.version !== 1 ||
+      !j.model ||
+      !j.vectorizer ||
+      !j.labels
+    ) {
+      throw new Error("Not a seekdesk intent classifier (format seekdesk.intent-classifier, version 1)");
+    }
+    const bytes = Buffer.from(j.model.weights, "base64");
+    const weights = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(weights.buffer).set(bytes);
+    if (weights.length !== j.model.classes * j.model.features) {
+      throw new Error("Intent classifier weights do not match its shape");
+    }
+    const model = new LinearModel(
+      j.model.classes,
+      j.model.features,
+      weights,
+      Float32Array.from(j.model.bias),
+    );
+    return new IntentClassifier(
+      j.labels,
+      j.oosLabel ?? "oos",
+      TfidfVectorizer.fromJSON(j.vectorizer),
+      model,
+      j.temperature ?? 1,
+      j.threshold ?? 0,
+    );
+  }
+}
+
+function fitModel(
+  examples: IntentExample[],
+  labels: string[],
+  opts: Required<Pick<TrainIntentOptions, "epochs" | "lambda" | "loss" | "minDf" | "seed">>,
+): { vectorizer: TfidfVectorizer; model: LinearModel } {
+  const feats = examples.map((e) => extractFeatures(e.text));
+  const vectorizer = TfidfVectorizer.fit(feats, opts.minDf);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const rows: SparseVector[] = feats.map((f) => vectorizer.transformFeatures(f));
+  const y = Int32Array.from(examples.map((e) => index.get(e.intent) ?? 0));
+  const model = LinearModel.train(rows, y, labels.length, vectorizer.size, opts);
+  return { vectorizer, model };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const pos = Math.min(sorted.length - 1, Math.max(0, Math.floor(q * sorted.length)));
+  return sorted[pos];
+}
+
+/**
+ * Trains the TF-IDF linear classifier. With no explicit `heldOut`, a stratified share of the
+ * examples is held out to fit the temperature and the OOS threshold; the final model is then
+ * retrained on all examples with the same settings.
+ */
+export function trainIntentClassifier(
+  examples: IntentExample[],
+  options: TrainIntentOptions = {},
+): IntentClassifier {
+  const oosLabel = options.oosLabel ?? "oos";
+  const seed = options.seed ?? 1;
+  const fitOpts = {
+    epochs: options.epochs ?? DEFAULTS.epochs,
+    lambda: options.lambda ?? DEFAULTS.lambda,
+    loss: options.loss ?? DEFAULTS.loss,
+    minDf: options.minDf ?? DEFAULTS.minDf,
+    seed,
+  };
+  const cleaned = examples
+    .map((e) => ({ text: e.text.trim(), intent: e.intent.trim() }))
+    .filter((e) => e.text && e.intent);
+  const labels = [...new Set(cleaned.map((e) => e.intent))].sort();
+  if (labels.filter((l) => l !== oosLabel).length < 2) {
+    throw new Error("Intent training needs examples of at least two in-scope intents");
+  }
+
+  let fitSet = cleaned;
+  let calSet: IntentExample[];
+  const explicit = options.heldOut !== undefined;
+  if (options.heldOut) {
+    calSet = options.heldOut.filter((e) => labels.includes(e.intent));
+  } else {
+    const split = stratifiedSplit(cleaned, (e) => e.intent, options.heldOutFraction ?? 0.2, seed);
+    fitSet = split.train;
+    calSet = split.heldOut;
+  }
+
+  const first = fitModel(fitSet, labels, fitOpts);
+  const probe = new IntentClassifier(labels, oosLabel, first.vectorizer, first.model, 1, 0);
+  const calScores = calSet.map((e) => probe.scores(e.text));
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const calLabels = Int32Array.from(calSet.map((e) => labelIndex.get(e.intent) ?? 0));
+  const temperature = fitTemperature(calScores, calLabels);
+
+  const ece = (t: number): number => {
+    const conf: number[] = [];
+    const correct: boolean[] = [];
+    calScores.forEach((s, i) => {
+      const p = softmax(s, t);
+      let best = 0;
+      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+      conf.push(p[best]);
+      correct.push(best === calLabels[i]);
+    });
+    return expectedCalibrationError(conf, correct);
+  };
+
+  const calibrated = new IntentClassifier(labels, oosLabel, first.vectorizer, first.model, temperature, 0);
+  const calPreds = calScores.map((s) => calibrated.predictFromScores(s));
+  const oosConf: { conf: number; rejected: boolean }[] = [];
+  const inScopeConf: number[] = [];
+  calSet.forEach((e, i) => {
+    if (e.intent === oosLabel) oosConf.push({ conf: calPreds[i].confidence, rejected: calPreds[i].oos });
+    else inScopeConf.push(calPreds[i].confidence);
+  });
+  let threshold: number;
+  if (oosConf.length > 0) {
+    // The smallest threshold that rejects the target share of held-out OOS utterances: every
+    // extra bit of threshold costs in-scope accuracy.
+    const target = options.targetOosRecall ?? 0.75;
+    const need = Math.ceil(target * oosConf.length) - oosConf.filter((o) => o.rejected).length;
+    const pending = oosConf
+      .filter((o) => !o.rejected)
+      .map((o) => o.conf)
+      .sort((a, b) => a - b);
+    threshold = need <= 0 ? 0 : (pending[Math.min(need, pending.length) - 1] ?? 0) + 1e-9;
+  } else {
+    threshold = quantile(
+      inScopeConf.sort((a, b) => a - b),
+      options.inScopeRejectRate ?? 0.05,
+    );
+  }
+
+  const final = explicit || calSet.length === 0 ? first : fitModel(cleaned, labels, fitOpts);
+  const classifier = new IntentClassifier(
+    labels,
+    oosLabel,
+    final.vectorizer,
+    final.model,
+    temperature,
+    threshold,
+  );
+  classifier.report = {
+    examples: fitSet.length,
+    heldOut: calSet.length,
+    features: final.vectorizer.size,
+    temperature,
+    threshold,
+    eceBefore: ece(1),
+    eceAfter: ece(temperature),
+  };
+  return classifier;
+}

@@ -1,0 +1,11 @@
+export { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
+export {
+  IntentClassifier,
+  type IntentExample,
+  type IntentPrediction,
+  type RankedIntent,
+  type TrainIntentOptions,
+  type TrainingReport,
+  trainIntentClassifier,
+} from "./classifier.ts";
+export { extractFeatures } from "./features.ts";

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { analyzeSentiment, sentimentTrend } from "./index.ts";
+
+describe("analyzeSentiment", () => {
+  it("scores angry customers strongly negative in Chinese and English", () => {
+    for (const text of [
+      "你们这是什么破服务，我要投诉！",
+      "This is the third time, absolutely unacceptable",
+    ]) {
+      const s = analyzeSentiment(text);
+      expect(s.label, text).toBe("negative");
+      expect(s.score, text).toBeLessThan(-0.6);
+      expect(s.strength).toBeCloseTo(-s.score);
+    }
+  });
+
+  it("handles negation, intensifiers, contrast, caps and emoji", () => {
+    expect(analyzeSentiment("不太满意").label).toBe("negative");
+    expect(analyzeSentiment("I am not happy with this").label).toBe("negative");
+    expect(analyzeSentiment("非常满意").score).toBeGreaterThan(analyzeSentiment("满意").score);
+    expect(analyzeSentiment("The staff was nice but the delivery was terrible").label).toBe("negative");
+    expect(analyzeSentiment("this is BAD").score).toBeLessThan(analyzeSentiment("this is bad").score);
+    expect(analyzeSentiment("收到了 👍").label).toBe("positive");
+    expect(analyzeSentiment("😡😡").label).toBe("negative");
+  });
+
+  it("leaves plain requests neutral", () => {
+    for (const text of [
+      "我想查一下订单",
+      "Where is my parcel?",
+      "请问几点发货",
+      "How do I change my address",
+    ]) {
+      expect(analyzeSentiment(text).label, text).toBe("neutral");
+    }
+  });
+
+  it("praises come out positive", () => {
+    for (const text of ["谢谢，问题解决了，非常满意", "Thanks a lot, that was really helpful!"]) {
+      expect(analyzeSentiment(text).label, text).toBe("positive");
+    }
+  });
+});
+
+describe("sentimentTrend", () => {
+  it("labels falling, rising and flat series", () => {
+    expect(sentimentTrend([0.2, 0, -0.4, -0.8]).label).toBe("worsening");
+    expect(sentimentTrend([-0.8, -0.3, 0.1, 0.5]).label).toBe("improving");
+    expect(sentimentTrend([0.1, 0.12, 0.08, 0.1]).label).toBe("stable");
+    expect(sentimentTrend([]).label).toBe("stable");
+    const t = sentimentTrend([0, -0.5, -1]);
+    expect(t.slope).toBeCloseTo(-0.5);
+    expect(t.mean).toBeCloseTo(-0.5);
+  });
+});
