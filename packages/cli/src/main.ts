@@ -3,6 +3,12 @@ import { UserInputError } from "@seekdesk/core";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
 
+// `seekdesk ... | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 const program = new Command()
   .name("seekdesk")
   .description("Run DeepSeek models on your own machines with an intelligent customer service on top.")

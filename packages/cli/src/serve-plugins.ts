@@ -1,3 +1,4 @@
+import { consolePlugin } from "@seekdesk/console";
 import type { SeekdeskConfig } from "@seekdesk/core";
 import type { GatewayPlugin } from "@seekdesk/gateway";
 
@@ -10,5 +11,7 @@ import type { GatewayPlugin } from "@seekdesk/gateway";
 export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlugin[]> {
   const plugins: GatewayPlugin[] = [];
   void config;
+  // Last: its catch-all serves the web app and must not shadow an API route.
+  plugins.push(consolePlugin());
   return plugins;
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
 import { registerKeys } from "./keys.ts";
 import { registerServe } from "./serve.ts";
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerServe(program);
   registerKeys(program);
   registerConfig(program);
+  registerAccounts(program);
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
