@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
@@ -127,25 +127,16 @@ export class Gateway {
           connection: "close",
         });
       }
-      inflight.count++;
-      try {
-        await next();
-      } finally {
-        const trace = c.get("trace");
-        // Streams finish later; their trace.finish() settles the count (see the wrapper below).
-        if (!trace?.deferred) this.settle();
+      // Counted until the socket has written the last byte (or the client left), not until the
+      // handler returns: a stream outlives its handler, and the drain must wait for its tail.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing) {
+        inflight.count++;
+        outgoing.once("close", () => this.settle());
       }
-    });
-    app.use("*", observe(metrics, logger));
-    app.use("*", async (c, next) => {
-      const trace = c.get("trace");
-      const finish = trace.finish;
-      trace.finish = (status, extra) => {
-        finish(status, extra);
-        if (trace.deferred) this.settle();
-      };
       await next();
     });
+    app.use("*", observe(metrics, logger));
     if (config.server.cors.length > 0) {
       const origins = config.server.cors;
       app.use(

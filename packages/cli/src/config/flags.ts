@@ -19,9 +19,7 @@ export function addServeFlags(cmd: Command): Command {
   return addConfigFlags(cmd)
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .option("-p, --port <port>", "HTTP port (default 8080; 0 picks a free one)", num)
-    .option("--grpc-port <port>", 'gRPC port (default 50051; "off" disables gRPC)', (v) =>
-      v === "off" ? null : num(v),
-    )
+    .option("--grpc-port <port>", 'gRPC port (default 50051; "off" disables gRPC)', num)
     .option("-m, --model <gguf>", "serve this GGUF file with llama.cpp (replaces configured models)")
     .option("--model-id <id>", "the model id clients send (default: the file name, or --backend-model)")
     .option("--context-size <n>", "context size for --model (default 4096)", num)
@@ -46,7 +44,7 @@ export interface ServeFlags {
   dataDir?: string;
   host?: string;
   port?: number | string;
-  grpcPort?: number | string | null;
+  grpcPort?: number | string;
   model?: string;
   modelId?: string;
   contextSize?: number | string;
@@ -74,7 +72,7 @@ export function flagsToConfig(f: ServeFlags): RawConfig {
     server: {
       host: f.host,
       port: f.port,
-      grpcPort: f.grpcPort,
+      grpcPort: f.grpcPort === "off" ? null : f.grpcPort,
       insecure: f.insecure,
       logPrompts: f.logPrompts,
       bodyLimit: f.bodyLimit,

@@ -1,0 +1,143 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DripUpstream, startDripUpstream } from "@seekdesk/gateway/testing/drip-upstream.ts";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-cli-"));
+let upstream: DripUpstream;
+
+beforeAll(async () => {
+  upstream = await startDripUpstream({ tokens: 150, intervalMs: 4 });
+});
+afterAll(async () => {
+  await upstream.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(args: string[]): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, SEEKDESK_LOG_LEVEL: "warn", SEEKDESK_CONFIG: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let err = "";
+  child.stderr?.on("data", (b: Buffer) => {
+    err += b.toString();
+  });
+  child.stdout?.resume();
+  const exit = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+  return { child, stderr: () => err, exit };
+}
+
+async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...process.env, SEEKDESK_CONFIG: "" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr.on("data", (b: Buffer) => {
+    stderr += b.toString();
+  });
+  const code = await new Promise<number | null>((ok) => child.on("exit", ok));
+  return { code, stdout, stderr };
+}
+
+describe("seekdesk keys", () => {
+  it("creates a key shown once, lists it without the secret, revokes it", async () => {
+    const data = join(dir, "keys-data");
+    const created = await run([
+      "keys",
+      "create",
+      "--name",
+      "ci",
+      "--rpm",
+      "60",
+      "--data-dir",
+      data,
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    const { key, id } = JSON.parse(created.stdout) as { key: string; id: string };
+    expect(key).toMatch(/^sk-sd-[\w-]{40,}$/);
+
+    const revoked = await run(["keys", "revoke", id, "--data-dir", data]);
+    expect(revoked.code).toBe(0);
+    const listed = await run(["keys", "list", "--data-dir", data]);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toMatch(/revoked/);
+    expect(listed.stdout).not.toContain(key);
+  });
+});
+
+describe("seekdesk serve", () => {
+  it("refuses an invalid config naming the field, and a public address without keys", async () => {
+    const bad = await run(["serve", "--port", "eighty", "--data-dir", join(dir, "bad")]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("seekdesk: config: server.port: expected a port number");
+    const open = await run([
+      "serve",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "0",
+      "--grpc-port",
+      "off",
+      "--data-dir",
+      join(dir, "open"),
+    ]);
+    expect(open.code).not.toBe(0);
+    expect(open.stderr).toContain("refusing to listen on 0.0.0.0 without API keys");
+  });
+
+  it("serves a remote backend, and on SIGTERM finishes the running stream, then exits 0", async () => {
+    const s = start([
+      "serve",
+      "--port",
+      "0",
+      "--grpc-port",
+      "off",
+      "--data-dir",
+      join(dir, "serve"),
+      "--backend-url",
+      upstream.url,
+      "--backend-model",
+      "fixed",
+    ]);
+    const url = await new Promise<string>((ok, fail) => {
+      s.child.stderr?.on("data", () => {
+        const m = /listening on (http:\/\/[^\s;]+)/.exec(s.stderr());
+        if (m) ok(m[1]);
+      });
+      s.exit.then((code) => fail(new Error(`exited ${code}: ${s.stderr()}`)));
+    });
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "none", maxRetries: 0 });
+    const stream = await client.chat.completions.create({
+      model: "fixed",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    let text = "";
+    let finish: string | null = null;
+    let signalled = false;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (!signalled && text.length > 0) {
+        signalled = true;
+        s.child.kill("SIGTERM");
+      }
+    }
+    expect(text).toBe("tok ".repeat(150));
+    expect(finish).toBe("stop");
+    expect(await s.exit).toBe(0);
+  });
+});

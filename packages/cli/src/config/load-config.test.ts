@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { flagsToConfig } from "./flags.ts";
+import { loadConfig } from "./load-config.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, value: unknown): string {
+  const p = join(dir, name);
+  writeFileSync(p, typeof value === "string" ? value : JSON.stringify(value));
+  return p;
+}
+
+describe("configuration sources", () => {
+  it("has laptop defaults: loopback:8080, ./data, SQLite, no model", () => {
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.server).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      grpcPort: 50051,
+      insecure: false,
+      logPrompts: false,
+    });
+    expect(c.dataDir).toBe("./data");
+    expect(c.store.driver).toBe("sqlite");
+    expect(c.models).toEqual([]);
+  });
+
+  it("applies flags over env over file over defaults", () => {
+    const f = file("layers.json", {
+      server: { port: 9000, host: "127.0.0.2", drainTimeoutMs: 5 },
+      assistant: { persona: "shop" },
+    });
+    const env = {
+      SEEKDESK_PORT: "9100",
+      SEEKDESK_HOST: "127.0.0.3",
+      SEEKDESK_LOG_PROMPTS: "true",
+      SEEKDESK_ASSISTANT_TONE: '"warm"',
+    };
+    const c = loadConfig({ file: f, env, flags: flagsToConfig({ port: 9200 }) });
+    expect(c.server.port).toBe(9200);
+    expect(c.server.host).toBe("127.0.0.3");
+    expect(c.server.drainTimeoutMs).toBe(5);
+    expect(c.server.logPrompts).toBe(true);
+    expect(c.assistant).toEqual({ persona: "shop", tone: "warm" });
+  });
+
+  it("turns --model and --backend-url into models with defaults", () => {
+    const c = loadConfig({
+      cwd: dir,
+      env: {
+        SEEKDESK_BACKEND_URL: "http://127.0.0.1:8000/v1",
+        SEEKDESK_BACKEND_MODEL: "deepseek-ai/DeepSeek-R1",
+      },
+    });
+    expect(c.models).toEqual([
+      expect.objectContaining({
+        id: "deepseek-ai/DeepSeek-R1",
+        backend: "openai",
+        model: "deepseek-ai/DeepSeek-R1",
+      }),
+    ]);
+    const l = loadConfig({
+      cwd: dir,
+      env: {},
+      flags: flagsToConfig({ model: "/m/DeepSeek-R1-Q4_K_M.gguf", parallel: 2 }),
+    });
+    expect(l.models[0]).toMatchObject({
+      id: "DeepSeek-R1-Q4_K_M",
+      backend: "llama",
+      parallel: 2,
+      contextSize: 4096,
+    });
+  });
+
+  it("names the field and why when a source is invalid", () => {
+    const f = file("bad.json", {
+      models: [{ id: "r1", backend: "llama", path: "r1.gguf", contextSize: -1 }],
+    });
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(
+      "config: models[0].contextSize: expected a positive integer",
+    );
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_PORT: "eighty" } })).toThrow(
+      "config: server.port: expected a port number",
+    );
+    expect(() => loadConfig({ cwd: dir, env: {}, flags: { server: { colour: "red" } } })).toThrow(
+      "config: server: unknown field colour",
+    );
+    expect(() => loadConfig({ file: file("broken.json", "{ nope"), env: {} })).toThrow(/is not valid JSON/);
+    expect(() => loadConfig({ file: join(dir, "missing.json"), env: {} })).toThrow(
+      /cannot read .*missing\.json: ENOENT/,
+    );
+  });
+
+  it("reads ./seekdesk.config.json when present", () => {
+    const cwd = mkdtempSync(join(dir, "cwd-"));
+    writeFileSync(join(cwd, "seekdesk.config.json"), JSON.stringify({ server: { grpcPort: null } }));
+    expect(loadConfig({ cwd, env: {} }).server.grpcPort).toBeNull();
+  });
+});
