@@ -3,10 +3,12 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFoundError, RateLimitError } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import type { ConversationStore } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { AccountStore, ROLES } from "./accounts.ts";
+import { registerAnalyticsRoutes } from "./analytics/routes.ts";
 import { requireRole } from "./roles.ts";
 import { serveFile } from "./static-files.ts";
 
@@ -65,6 +67,8 @@ class LoginThrottle {
 export interface ConsolePluginOptions {
   /** Built console folder (with app/ and widget/); defaults to the package's dist. */
   distDir?: string;
+  /** The desk's conversation store, once the assistant plugin has opened it (analytics and feedback read it). */
+  conversations?: () => ConversationStore | null;
   /** Extra admin routes from other packages (intents, settings, analytics) that need the desk's services. */
   extend?: (app: Hono, ctx: GatewayContext, guard: ConsoleGuards) => void | Promise<void>;
 }
@@ -197,6 +201,12 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         });
       });
 
+      registerAnalyticsRoutes(
+        app,
+        ctx,
+        { viewer: guards.viewer, agent: guards.agent, customer: ctx.auth.requireAuth() },
+        opts.conversations ?? (() => null),
+      );
       await opts.extend?.(app, ctx, guards);
 
       const dist = opts.distDir ?? DEFAULT_DIST;

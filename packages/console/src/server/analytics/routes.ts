@@ -1,0 +1,67 @@
+import { NotFoundError, UnavailableError } from "@seekdesk/core";
+import type { GatewayContext } from "@seekdesk/gateway";
+import type { ConversationStore } from "@seekdesk/store";
+import type { Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { computeAnalytics } from "./compute.ts";
+import { FeedbackStore } from "./feedback-store.ts";
+
+const Rating = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() });
+const IntentVerdict = z.object({
+  conversationId: z.string().min(1),
+  seq: z.number().int().positive(),
+  correct: z.boolean(),
+  correctedIntent: z.string().max(100).optional(),
+});
+
+export function registerAnalyticsRoutes(
+  app: Hono,
+  ctx: GatewayContext,
+  guards: { viewer: MiddlewareHandler; agent: MiddlewareHandler; customer: MiddlewareHandler },
+  conversations: () => ConversationStore | null,
+): void {
+  const feedback = new FeedbackStore(ctx.db);
+  const store = () => {
+    const s = conversations();
+    if (!s) throw new UnavailableError("The conversation service is not running", "no_conversation_service");
+    return s;
+  };
+
+  app.get("/api/analytics", guards.viewer, async (c) => {
+    const days = Math.min(90, Math.max(1, Number(c.req.query("days") ?? 14) || 14));
+    const s = store();
+    const [convs, tickets] = await Promise.all([s.listConversations(), s.listTickets()]);
+    const since = Date.now() - (days + 1) * 86_400_000;
+    const recent = convs.filter((cv) => Date.parse(cv.createdAt) >= since);
+    const messages = (await Promise.all(recent.map((cv) => s.listMessages(cv.id)))).flat();
+    return c.json(
+      computeAnalytics({
+        conversations: recent,
+        tickets,
+        messages,
+        intentFeedback: feedback.intentFeedback(),
+        ratings: feedback.ratings(),
+        days,
+        now: new Date(),
+      }),
+    );
+  });
+
+  app.post("/api/conversations/:id/rating", guards.customer, async (c) => {
+    const id = c.req.param("id");
+    const body = await ctx.readJson(c, Rating);
+    if (!(await store().getConversation(id)))
+      throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
+    feedback.rate(id, body.rating, body.comment);
+    return c.json({ ok: true });
+  });
+
+  app.post("/api/agent/feedback/intent", guards.agent, async (c) => {
+    const body = await ctx.readJson(c, IntentVerdict);
+    if (!(await store().getConversation(body.conversationId))) {
+      throw new NotFoundError(`No conversation ${body.conversationId}`, "conversation_not_found");
+    }
+    feedback.judgeIntent({ ...body, agent: c.get("principal").id });
+    return c.json({ ok: true });
+  });
+}
