@@ -75,7 +75,7 @@ export class ApiKeyStore {
   constructor(private readonly db: SqliteDatabase) {
     migrateSqlite(db, "keys", MIGRATIONS);
     this.byHash = db.prepare<[string], Row>("SELECT * FROM api_keys WHERE hash = ?");
-    this.anyKey = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM api_keys");
+    this.anyKey = db.prepare<[], { n: number }>("SELECT EXISTS (SELECT 1 FROM api_keys) AS n");
   }
 
   /** Creates a key; the returned `key` is shown once and cannot be recovered. */
@@ -128,6 +128,10 @@ export class ApiKeyStore {
 
   /** Once any key was ever created, the server requires one (revoking all keys does not open it). */
   enforced(): boolean {
-    return (this.anyKey.get()?.n ?? 0) > 0;
+    // Keys are never deleted (revoked only), so once true it stays true: skip the query then.
+    if (this.sawKey) return true;
+    this.sawKey = (this.anyKey.get()?.n ?? 0) > 0;
+    return this.sawKey;
   }
+  private sawKey = false;
 }

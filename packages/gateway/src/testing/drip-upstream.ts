@@ -71,12 +71,15 @@ export async function startDripUpstream(
       });
       const step = () => {
         if (res.destroyed) return;
-        if (sent < tokens) {
+        if (sent < tokens && interval > 0) {
           res.write(`data: {"choices":[{"index":0,"delta":{"content":"tok "}}]}\n\n`);
           sent++;
           timer = setTimeout(step, interval);
           return;
         }
+        // Without a pace, the whole answer goes out in one write, like a fixed-response server.
+        if (sent < tokens)
+          res.write(`data: {"choices":[{"index":0,"delta":{"content":"tok "}}]}\n\n`.repeat(tokens - sent));
         res.write(`data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n`);
         res.write(
           `data: {"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":${tokens},"total_tokens":${5 + tokens}}}\n\n`,

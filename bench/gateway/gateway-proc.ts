@@ -1,0 +1,31 @@
+// seekdesk's gateway in its own process, in front of the fixed upstream, configured as `seekdesk
+// serve --backend-url` would be: engine router, per-model queue, metrics, request logs (to /dev/null).
+import { mkdtempSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "@seekdesk/core";
+import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
+import { EngineAdapter, Gateway, MetricsObserver } from "@seekdesk/gateway";
+import pino from "pino";
+
+const upstream = process.argv[2];
+const config = parseConfig({
+  dataDir: mkdtempSync(join(tmpdir(), "seekdesk-bench-")),
+  server: { port: 0, grpcPort: null },
+});
+const observer = new MetricsObserver();
+const engine = new Engine({
+  backends: [new OpenAICompatibleBackend({ name: "fixed", baseUrl: upstream, models: ["fixed"] })],
+  limits: { fixed: { maxConcurrent: 256, maxQueue: 1024 } },
+  healthCheck: false,
+  observer,
+});
+const logger = pino(
+  { level: process.env.LOG_LEVEL ?? "info" },
+  pino.destination({ dest: openSync("/dev/null", "w"), sync: false }),
+);
+const gateway = new Gateway({ config, engine: new EngineAdapter(engine), logger });
+observer.attach(gateway.metrics);
+const { url } = await gateway.listen();
+process.stdout.write(`${url}\n`);
+process.on("SIGTERM", () => gateway.shutdown().then(() => process.exit(0)));

@@ -1,0 +1,208 @@
+/**
+ * Question: how much latency does seekdesk's gateway add in front of a model server, and how
+ * many requests per second can one core of it carry?
+ *
+ * A fixed-response OpenAI-compatible upstream runs in one process, seekdesk's gateway (engine
+ * router, queue, auth, metrics, request logs) in another, and this process sends an open-loop
+ * load of non-streaming chat completions at rising rates, first straight to the upstream (the
+ * peer) and then through seekdesk. Latency counts from the moment a request was due, so a
+ * falling-behind server shows up as latency, not as a politely slower load.
+ *
+ *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3]
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    rates: { type: "string", default: "250,500,1000,2000,3000" },
+    seconds: { type: "string", default: "3" },
+  },
+});
+const rates = values.rates.split(",").map(Number);
+const seconds = Number(values.seconds);
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+async function startProc(
+  script: string,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", here(script), ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = await new Promise<string>((ok, fail) => {
+    let buf = "";
+    child.stdout?.on("data", (b: Buffer) => {
+      buf += b.toString();
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) ok(buf.slice(0, nl).trim());
+    });
+    child.on("exit", (code) => fail(new Error(`${script} exited ${code}`)));
+  });
+  return { child, line };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+}
+
+const BODY = JSON.stringify({
+  model: "fixed",
+  messages: [{ role: "user", content: "Where is my order #1234?" }],
+  max_tokens: 16,
+});
+
+interface Step {
+  rate: number;
+  achieved: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cores: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Sends `rate` req/s for `secs` seconds to `url` (open loop) and measures latency from due time. */
+async function load(url: string, rate: number, secs: number, pid: number, record: boolean): Promise<Step> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const target = new URL(`${url}/v1/chat/completions`);
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = Math.round(rate * secs);
+  const start = performance.now();
+  const cpu0 = cpuSeconds(pid);
+  let sent = 0;
+  let done = 0;
+  await new Promise<void>((finish) => {
+    const fire = (due: number) => {
+      const req = http.request(
+        target,
+        {
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) },
+        },
+        (res) => {
+          res.on("data", () => {});
+          res.on("end", () => {
+            if (res.statusCode !== 200) errors++;
+            latencies.push(performance.now() - due);
+            if (++done === total) finish();
+          });
+        },
+      );
+      req.on("error", () => {
+        errors++;
+        if (++done === total) finish();
+      });
+      req.end(BODY);
+    };
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
+      while (sent < due) fire(start + (sent++ * 1000) / rate);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  const wall = (performance.now() - start) / 1000;
+  const cores = (cpuSeconds(pid) - cpu0) / wall;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  void record;
+  return {
+    rate,
+    achieved: total / wall,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    cores,
+  };
+}
+
+const upstream = await startProc("upstream-proc.ts");
+const gateway = await startProc("gateway-proc.ts", [upstream.line]);
+const upstreamUrl = upstream.line.replace(/\/v1$/, "");
+try {
+  // Warm both paths (JIT, connection pools) before measuring.
+  await load(upstreamUrl, 200, 1, upstream.child.pid as number, false);
+  await load(gateway.line, 200, 1, gateway.child.pid as number, false);
+  const rows: { direct: Step; ours: Step }[] = [];
+  for (const rate of rates) {
+    const direct = await load(upstreamUrl, rate, seconds, upstream.child.pid as number, true);
+    const ours = await load(gateway.line, rate, seconds, gateway.child.pid as number, true);
+    rows.push({ direct, ours });
+  }
+  const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}`;
+  const table: string[][] = [
+    ["measure", "ours (through seekdesk)", "peer (upstream direct)", "ratio", "machine"],
+  ];
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  for (const { direct, ours } of rows) {
+    table.push([
+      `p50 latency @ ${ours.rate} req/s`,
+      ms(ours.p50),
+      ms(direct.p50),
+      (ours.p50 / direct.p50).toFixed(2),
+      machine,
+    ]);
+    table.push([
+      `p99 latency @ ${ours.rate} req/s`,
+      ms(ours.p99),
+      ms(direct.p99),
+      (ours.p99 / direct.p99).toFixed(2),
+      machine,
+    ]);
+    table.push([
+      `added p50 / p99 @ ${ours.rate} req/s`,
+      `${ms(ours.p50 - direct.p50)} / ${ms(ours.p99 - direct.p99)}`,
+      "0",
+      "-",
+      machine,
+    ]);
+    table.push([
+      `achieved req/s (errors) @ ${ours.rate}`,
+      `${ours.achieved.toFixed(0)} (${ours.errors})`,
+      `${direct.achieved.toFixed(0)} (${direct.errors})`,
+      (ours.achieved / direct.achieved).toFixed(2),
+      machine,
+    ]);
+    table.push([
+      `server CPU cores used @ ${ours.rate}`,
+      ours.cores.toFixed(2),
+      direct.cores.toFixed(2),
+      (ours.cores / direct.cores).toFixed(2),
+      machine,
+    ]);
+  }
+  // Highest rate carried cleanly (no errors, kept pace, p99 under 50 ms), and requests per core there.
+  const kept = rows.filter(
+    (r) => r.ours.errors === 0 && r.ours.achieved >= 0.97 * r.ours.rate && r.ours.p99 < 50,
+  );
+  const best = kept.at(-1);
+  if (best) {
+    table.push([
+      `req/s per core at ${best.ours.rate} req/s`,
+      (best.ours.achieved / best.ours.cores).toFixed(0),
+      (best.direct.achieved / best.direct.cores).toFixed(0),
+      (best.ours.achieved / best.ours.cores / (best.direct.achieved / best.direct.cores)).toFixed(2),
+      machine,
+    ]);
+  }
+  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+  for (const r of table) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);
+} finally {
+  gateway.child.kill("SIGTERM");
+  upstream.child.kill("SIGTERM");
+}
