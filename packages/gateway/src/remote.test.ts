@@ -129,6 +129,26 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     expect(b.data[0].embedding).toEqual([4, 1, 0]);
   });
 
+  it("serves /v1/completions, streaming and not", async () => {
+    upstream.setBehaviour({ kind: "ok", text: ["Once", " upon"] });
+    try {
+      const r = await client.completions.create({
+        model: "remote",
+        prompt: "Tell me a story",
+        max_tokens: 8,
+      });
+      expect(r.object).toBe("text_completion");
+      expect(r.choices[0].text).toBe("Once upon");
+      const stream = await client.completions.create({ model: "remote", prompt: "Tell me", stream: true });
+      let text = "";
+      for await (const c of stream) text += c.choices[0]?.text ?? "";
+      expect(text).toBe("Once upon");
+      expect(upstream.hits.at(-1)?.path).toBe("/v1/completions");
+    } finally {
+      upstream.setBehaviour({ kind: "ok", text: ["Hello", ", world"], reasoning: ["Let me ", "think"] });
+    }
+  });
+
   it("answers unknown models with 404 model_not_found", async () => {
     const err = await client.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
