@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type ChatMessage, type ChatState, chatReducer, initialChatState, lastSeq } from "./chat-state.ts";
+import {
+  type ChatMessage,
+  type ChatState,
+  chatReducer,
+  initialChatState,
+  lastSeq,
+  toChatMessage,
+} from "./chat-state.ts";
 
 const msg = (seq: number, role: ChatMessage["role"], text: string, clientKey?: string): ChatMessage => ({
   seq,
@@ -82,5 +89,27 @@ describe("chat thread state", () => {
     });
     expect(s.messages).toEqual([]);
     expect(s.conversationId).toBe("c2");
+  });
+});
+
+describe("stored messages from the server", () => {
+  it("map to thread messages with citations and the client key", () => {
+    const m = toChatMessage({
+      conversationId: "c1",
+      seq: 7,
+      role: "bot",
+      text: "Refunds take 3-5 days.",
+      createdAt: "2026-11-28T01:02:03.000Z",
+      idempotencyKey: null,
+      metadata: { citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md" }] },
+    });
+    expect(m).toEqual({
+      seq: 7,
+      role: "bot",
+      text: "Refunds take 3-5 days.",
+      at: "2026-11-28T01:02:03.000Z",
+      citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md" }],
+      clientKey: undefined,
+    });
   });
 });

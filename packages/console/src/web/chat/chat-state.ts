@@ -56,6 +56,19 @@ export type ChatAction =
   | { type: "typing"; typing: boolean }
   | { type: "connection"; connection: ChatState["connection"] };
 
+/** The server's stored message (seekdesk's conversation store) as the thread shows it. */
+export function toChatMessage(raw: Record<string, unknown>): ChatMessage {
+  const meta = (raw.metadata ?? {}) as { citations?: Citation[] };
+  return {
+    seq: Number(raw.seq),
+    role: raw.role as ChatMessage["role"],
+    text: String(raw.text ?? ""),
+    at: String(raw.createdAt ?? raw.at ?? ""),
+    citations: (raw.citations as Citation[] | undefined) ?? meta.citations,
+    clientKey: (raw.idempotencyKey as string | null | undefined) ?? (raw.clientKey as string | undefined),
+  };
+}
+
 export const initialChatState: ChatState = {
   conversationId: null,
   messages: [],

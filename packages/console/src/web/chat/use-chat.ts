@@ -1,12 +1,8 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import { api, readSse } from "../api.ts";
-import {
-  type ChatMessage,
-  chatReducer,
-  type HandoffStatus,
-  initialChatState,
-  lastSeq,
-} from "./chat-state.ts";
+import { chatReducer, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
+
+type Raw = Record<string, unknown>;
 
 export interface ChatEndpoint {
   /** Empty on the console's own origin; the seekdesk URL when embedded elsewhere. */
@@ -69,11 +65,11 @@ export function useChat(endpoint: ChatEndpoint) {
         dispatch({ type: "connection", connection: attempt === 0 ? "connecting" : "reconnecting" });
         try {
           const after = lastSeq(stateRef.current);
-          const missed = await api<{ data: ChatMessage[] }>(
+          const missed = await api<{ data: Raw[] }>(
             `/api/conversations/${conversationId}/messages?after=${after}`,
             { baseUrl, apiKey, signal: controller.signal },
           );
-          dispatch({ type: "messages", messages: missed.data });
+          dispatch({ type: "messages", messages: missed.data.map(toChatMessage) });
           await readSse(
             `${baseUrl}/api/conversations/${conversationId}/events`,
             (ev) => {
@@ -101,12 +97,23 @@ export function useChat(endpoint: ChatEndpoint) {
       }
     };
     const handleEvent = (event: string, data: string) => {
-      const payload = JSON.parse(data) as Record<string, unknown>;
-      if (event === "message") dispatch({ type: "messages", messages: [payload as unknown as ChatMessage] });
-      else if (event === "delta") dispatch({ type: "delta", text: String(payload.text ?? "") });
-      else if (event === "handoff" || event === "queue")
-        dispatch({ type: "handoff", handoff: payload as unknown as HandoffStatus });
-      else if (event === "typing") dispatch({ type: "typing", typing: Boolean(payload.typing) });
+      const payload = JSON.parse(data) as Raw;
+      const inner = (key: string) => (payload[key] ?? payload) as Raw;
+      if (event === "message") dispatch({ type: "messages", messages: [toChatMessage(inner("message"))] });
+      else if (event === "reply_chunk" || event === "delta")
+        dispatch({ type: "delta", text: String(payload.text ?? "") });
+      else if (event === "queue") {
+        const q = inner("queue");
+        dispatch({
+          type: "handoff",
+          handoff: { status: "waiting", position: Number(q.position), etaSeconds: Number(q.etaSeconds) },
+        });
+      } else if (event === "status") {
+        const status = payload.status as "bot" | "waiting" | "agent" | "closed";
+        dispatch({ type: "handoff", handoff: { status, agentName: payload.agentId as string | undefined } });
+      } else if (event === "typing" && payload.role !== "bot") {
+        dispatch({ type: "typing", typing: Boolean(payload.typing) });
+      }
     };
     void loop();
     return () => controller.abort();
@@ -119,12 +126,12 @@ export function useChat(endpoint: ChatEndpoint) {
       dispatch({ type: "send", clientKey, text: trimmed });
       try {
         const id = await ensureConversation();
-        const res = await api<{ messages?: ChatMessage[] }>(`/api/conversations/${id}/messages`, {
+        const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
           baseUrl,
           apiKey,
           body: { text: trimmed, idempotencyKey: clientKey },
         });
-        if (res.messages) dispatch({ type: "messages", messages: res.messages });
+        if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
       }
@@ -139,12 +146,12 @@ export function useChat(endpoint: ChatEndpoint) {
       try {
         const id = await ensureConversation();
         const base64 = await blobToBase64(blob);
-        const res = await api<{ messages?: ChatMessage[] }>(`/api/conversations/${id}/messages`, {
+        const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
           baseUrl,
           apiKey,
           body: { [kind]: { data: base64, mimeType: blob.type || undefined }, idempotencyKey: clientKey },
         });
-        if (res.messages) dispatch({ type: "messages", messages: res.messages });
+        if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
       }
