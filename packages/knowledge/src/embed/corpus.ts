@@ -146,7 +146,7 @@ export class CorpusEmbedder implements Embedder {
     const embedder = new CorpusEmbedder(model);
     // Common component: the first principal direction of the sentence vectors, by power iteration.
     const sample = docs.slice(0, 20_000).map((d) => embedder.raw(d));
-    let u = new Float32Array(dim).fill(1 / Math.sqrt(dim));
+    let u: Float32Array = new Float32Array(dim).fill(1 / Math.sqrt(dim));
     for (let it = 0; it < 20; it++) {
       const next = new Float32Array(dim);
       for (const s of sample) {

@@ -102,7 +102,7 @@ export function randomizedEigen(
 ): { values: Float64Array; vectors: Float64Array } {
   const l = Math.min(a.n, d + (opts.oversample ?? 10));
   const rand = rng(opts.seed ?? 7);
-  let y = new Float64Array(a.n * l);
+  let y: Float64Array = new Float64Array(a.n * l);
   for (let i = 0; i < y.length; i++) y[i] = rand() * 2 - 1;
   y = csrTimesDense(a, y, l);
   orthonormalize(y, a.n, l);
