@@ -5,3 +5,4 @@ export * from "./repositories/rows.ts";
 export * from "./repositories/types.ts";
 export * from "./sqlite.ts";
 export * from "./sqlite-repos/conversation-store.ts";
+export * from "./sqlite-repos/schema.ts";

@@ -6,6 +6,12 @@ export interface TesseractOptions {
   languages?: string;
   binary?: string;
   timeoutMs?: number;
+  /**
+   * Below this confidence the automatic page segmentation is retried as one uniform block
+   * (`--psm 6`), and the more confident reading wins: automatic layout analysis misses short
+   * single lines, a common shape of chat screenshots. Default 0.8.
+   */
+  retryBelow?: number;
 }
 
 const CJK = /[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]/;
@@ -19,19 +25,30 @@ export class TesseractOcr implements OcrEngine {
   constructor(private readonly opts: TesseractOptions = {}) {}
 
   async recognize(image: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<RecognizedText> {
+    const auto = await this.run(image, "3", opts.signal);
+    if (auto.confidence >= (this.opts.retryBelow ?? 0.8)) return { ...auto, engine: this.name };
+    const block = await this.run(image, "6", opts.signal);
+    return { ...(block.confidence > auto.confidence ? block : auto), engine: this.name };
+  }
+
+  private async run(
+    image: Uint8Array,
+    psm: string,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; confidence: number }> {
     const { stdout } = await runTool(
       this.opts.binary ?? "tesseract",
-      ["stdin", "stdout", "-l", this.opts.languages ?? "chi_sim+eng", "tsv"],
+      ["stdin", "stdout", "-l", this.opts.languages ?? "chi_sim+eng", "--psm", psm, "tsv"],
       {
         input: image,
-        signal: opts.signal,
+        signal,
         timeoutMs: this.opts.timeoutMs,
         // One thread: the server shares its cores with request handling.
         env: { OMP_THREAD_LIMIT: "1" },
         installHint: "apt-get install tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng",
       },
     );
-    return { ...parseTesseractTsv(stdout.toString("utf8")), engine: this.name };
+    return parseTesseractTsv(stdout.toString("utf8"));
   }
 }
 

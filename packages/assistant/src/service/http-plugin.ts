@@ -1,0 +1,124 @@
+import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import {
+  type ConversationStore,
+  migrateSqlite,
+  openPostgresConversationStore,
+  SQLITE_CONVERSATION_MIGRATIONS,
+  SqliteConversationStore,
+} from "@seekdesk/store";
+import { z } from "zod";
+import { AgentDesk } from "../handoff/agent-desk.ts";
+import { OpenAIAsr } from "../inputs/openai-asr.ts";
+import { PocketsphinxAsr } from "../inputs/pocketsphinx-asr.ts";
+import { TesseractOcr } from "../inputs/tesseract-ocr.ts";
+import type { AsrEngine, OcrEngine } from "../inputs/types.ts";
+import type { Assistant } from "../types.ts";
+import { ConversationService } from "./conversation-service.ts";
+import { registerConversationRoutes } from "./http-routes.ts";
+
+/** `assistant.inputs` in the config: which OCR and ASR engines turn images and audio into text. */
+export const InputsConfigSchema = z
+  .object({
+    ocr: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** tesseract language list */
+        languages: z.string().default("chi_sim+eng"),
+      })
+      .strict()
+      .default({ enabled: true, languages: "chi_sim+eng" }),
+    asr: z
+      .discriminatedUnion("engine", [
+        z.object({ engine: z.literal("pocketsphinx") }).strict(),
+        z
+          .object({
+            engine: z.literal("openai"),
+            baseURL: z.url({ error: "expected an http(s) URL" }),
+            apiKey: z.string().optional(),
+            model: z.string().default("whisper-1"),
+          })
+          .strict(),
+        z.object({ engine: z.literal("off") }).strict(),
+      ])
+      .default({ engine: "pocketsphinx" }),
+  })
+  .strict();
+
+export type InputsConfig = z.infer<typeof InputsConfigSchema>;
+
+export interface ConversationPluginOptions {
+  /** Builds the dialogue engine once the gateway context (config, engine, data dir) is known. */
+  assistant: (ctx: GatewayContext) => Promise<Assistant>;
+  /** Overrides the store chosen from `config.store` (tests, embedding). */
+  store?: ConversationStore;
+  ocr?: OcrEngine | null;
+  asr?: AsrEngine | null;
+  /** Receives the service once registered (tests and benchmarks reach the bus through it). */
+  onReady?: (service: ConversationService) => void;
+}
+
+/** Opens the conversation store the config asks for: the gateway's SQLite file, or Postgres. */
+export async function openConfiguredStore(
+  ctx: GatewayContext,
+): Promise<{ store: ConversationStore; owned: boolean }> {
+  if (ctx.config.store.driver === "postgres") {
+    return { store: await openPostgresConversationStore(ctx.config.store.url as string), owned: true };
+  }
+  migrateSqlite(ctx.db, "conversations", SQLITE_CONVERSATION_MIGRATIONS);
+  // The gateway owns the database handle and closes it itself.
+  return { store: new SqliteConversationStore(ctx.db), owned: false };
+}
+
+export function inputEngines(config: InputsConfig): { ocr: OcrEngine | null; asr: AsrEngine | null } {
+  const ocr = config.ocr.enabled ? new TesseractOcr({ languages: config.ocr.languages }) : null;
+  const asr =
+    config.asr.engine === "pocketsphinx"
+      ? new PocketsphinxAsr()
+      : config.asr.engine === "openai"
+        ? new OpenAIAsr({ baseUrl: config.asr.baseURL, apiKey: config.asr.apiKey, model: config.asr.model })
+        : null;
+  return { ocr, asr };
+}
+
+/**
+ * The conversation desk as a gateway plugin: the customer conversation API, the agents' hand-off
+ * API and the user-data API (see docs/API.md), over the configured store.
+ */
+export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlugin {
+  let service: ConversationService | null = null;
+  let owned: ConversationStore | null = null;
+  return {
+    name: "conversations",
+    async register(app, ctx) {
+      const parsed = InputsConfigSchema.safeParse(
+        (ctx.config.assistant as Record<string, unknown>).inputs ?? {},
+      );
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`config: assistant.inputs.${issue.path.join(".")}: ${issue.message}`);
+      }
+      const engines = inputEngines(parsed.data);
+      let store = opts.store;
+      if (!store) {
+        const opened = await openConfiguredStore(ctx);
+        store = opened.store;
+        if (opened.owned) owned = opened.store;
+      }
+      const assistant = await opts.assistant(ctx);
+      service = new ConversationService({
+        store,
+        assistant,
+        ocr: opts.ocr === undefined ? (engines.ocr ?? undefined) : (opts.ocr ?? undefined),
+        asr: opts.asr === undefined ? (engines.asr ?? undefined) : (opts.asr ?? undefined),
+      });
+      const desk = new AgentDesk(store, service.bus, service.queue, service.lock);
+      registerConversationRoutes(app, { service, desk, ctx });
+      ctx.logger.info({ store: store.kind, domain: assistant.domain.name }, "conversation desk ready");
+      opts.onReady?.(service);
+    },
+    ready: () => service !== null,
+    async close() {
+      await owned?.close();
+    },
+  };
+}

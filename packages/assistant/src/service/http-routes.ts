@@ -1,0 +1,310 @@
+import { InvalidRequestError, NotFoundError, PayloadTooLargeError } from "@seekdesk/core";
+import type { GatewayContext } from "@seekdesk/gateway";
+import { validate } from "@seekdesk/gateway/body.ts";
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import type { AgentDesk } from "../handoff/agent-desk.ts";
+import {
+  agentId,
+  callerOf,
+  conversationScope,
+  customerId,
+  requireSelfOrTrusted,
+  requireTicketViewer,
+} from "./access.ts";
+import { apiMessage, apiTicket, handoffStatus } from "./api-shapes.ts";
+import type { ConversationService, MessageInput, PostMessageResult } from "./conversation-service.ts";
+import { toUserProfile } from "./profile.ts";
+import { agentEventStream, conversationEventStream } from "./sse.ts";
+
+const id = z.string().min(1, "expected a non-empty id").max(200, "expected at most 200 characters");
+const media = z.object({
+  /** base64, or a data: URL */
+  data: z.string().min(1, "expected base64 data"),
+  mimeType: z.string().max(100).optional(),
+});
+
+const StartBody = z
+  .object({
+    userId: id.optional(),
+    channel: z.string().min(1).max(40).optional(),
+    /** Accepted for the widget's sake; the dialogue detects the language per turn. */
+    language: z.string().max(10).optional(),
+  })
+  .strict();
+
+const MessageBody = z
+  .object({
+    text: z.string().max(8000, "expected at most 8000 characters").optional(),
+    image: media.optional(),
+    audio: media.optional(),
+    caption: z.string().max(2000).optional(),
+    idempotencyKey: id.optional(),
+    userId: id.optional(),
+  })
+  .strict()
+  .refine((b) => [b.text, b.image, b.audio].filter((x) => x !== undefined).length === 1, {
+    message: "send exactly one of text, image or audio",
+    path: ["text"],
+  });
+
+const ReplyBody = z
+  .object({
+    text: z.string().min(1, "expected text").max(8000),
+    idempotencyKey: id.optional(),
+    agentId: id.optional(),
+  })
+  .strict();
+const AgentBody = z.object({ agentId: id.optional() }).strict();
+const TransferBody = z
+  .object({ to: id.nullable().optional(), note: z.string().max(2000).optional(), agentId: id.optional() })
+  .strict();
+const TypingBody = z.object({ typing: z.boolean().optional(), agentId: id.optional() }).strict();
+
+export interface ConversationRoutesDeps {
+  service: ConversationService;
+  desk: AgentDesk;
+  ctx: Pick<GatewayContext, "auth" | "readJson" | "config">;
+}
+
+/** Mounts the conversation, agent and user-data APIs (documented in docs/API.md). */
+export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDeps): void {
+  const { service, desk, ctx } = deps;
+  const auth = ctx.auth.requireAuth();
+  const bodyLimit = ctx.config.server.bodyLimit;
+
+  app.post("/api/conversations", auth, async (c) => {
+    const caller = callerOf(c);
+    const body = await readOptionalJson(c, ctx, StartBody);
+    const conversation = await service.startConversation(customerId(caller, body.userId), body.channel);
+    return c.json(conversation, 201);
+  });
+
+  app.get("/api/conversations/:id", auth, async (c) => {
+    const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
+    const queue = await service.queueInfo(conversation.id);
+    return c.json({ ...conversation, handoff: handoffStatus(conversation, queue) });
+  });
+
+  app.post("/api/conversations/:id/messages", auth, async (c) => {
+    const caller = callerOf(c);
+    const conversation = await service.conversationFor(c.req.param("id"), conversationScope(caller));
+    const { input, idempotencyKey, userId } = await readMessage(c, ctx, bodyLimit);
+    if (userId !== undefined && userId !== conversation.userId)
+      throw new InvalidRequestError("userId does not match the conversation's user", "userId");
+    const result = await service.postMessage({
+      conversationId: conversation.id,
+      userId: conversation.userId,
+      input,
+      idempotencyKey: idempotencyKey ?? c.req.header("idempotency-key"),
+      signal: c.req.raw.signal,
+    });
+    return c.json(postResponse(result), result.duplicate ? 200 : 201);
+  });
+
+  app.get("/api/conversations/:id/messages", auth, async (c) => {
+    const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
+    const after = nonNegativeInt(c.req.query("after"), "after") ?? 0;
+    const limit = Math.min(nonNegativeInt(c.req.query("limit"), "limit") ?? 500, 1000);
+    const messages = await service.store.listMessages(conversation.id, { afterSeq: after, limit });
+    return c.json({ object: "list", data: messages.map(apiMessage), hasMore: messages.length === limit });
+  });
+
+  app.get("/api/conversations/:id/events", auth, async (c) => {
+    const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
+    const after =
+      nonNegativeInt(c.req.header("last-event-id"), "Last-Event-ID") ??
+      nonNegativeInt(c.req.query("after"), "after") ??
+      0;
+    return conversationEventStream(c, service, conversation, after);
+  });
+
+  app.post("/api/conversations/:id/typing", auth, async (c) => {
+    await service.customerTyping(c.req.param("id"), conversationScope(callerOf(c)));
+    return c.body(null, 204);
+  });
+
+  app.post("/api/conversations/:id/close", auth, async (c) => {
+    const conversation = await service.closeConversation(c.req.param("id"), conversationScope(callerOf(c)));
+    return c.json(conversation);
+  });
+
+  // Agents
+  app.get("/api/agent/queue", auth, async (c) => {
+    requireTicketViewer(callerOf(c));
+    const queued = await service.queue.list();
+    const assigned = await service.store.listTickets({ status: "assigned" });
+    return c.json({
+      object: "list",
+      data: [...queued.map((q) => apiTicket(q.ticket, q.queue)), ...assigned.map((t) => apiTicket(t))],
+    });
+  });
+
+  app.get("/api/agent/events", auth, async (c) => {
+    requireTicketViewer(callerOf(c));
+    const last = nonNegativeInt(c.req.header("last-event-id"), "Last-Event-ID");
+    return agentEventStream(c, service, last);
+  });
+
+  app.get("/api/agent/tickets/:id", auth, async (c) => {
+    requireTicketViewer(callerOf(c));
+    const d = await desk.detail(c.req.param("id"));
+    return c.json({
+      ticket: apiTicket(d.ticket, d.queue),
+      messages: d.transcript.map(apiMessage),
+      state: d.state,
+      sentiment: d.ticket.sentiment,
+      summary: d.ticket.summary,
+      profile: d.profile,
+    });
+  });
+
+  app.post("/api/agent/tickets/:id/accept", auth, async (c) => {
+    const agent = agentId(callerOf(c), (await readOptionalJson(c, ctx, AgentBody)).agentId);
+    return c.json(apiTicket(await desk.accept(c.req.param("id"), agent)));
+  });
+
+  app.post("/api/agent/tickets/:id/reply", auth, async (c) => {
+    const body = await ctx.readJson(c, ReplyBody);
+    const agent = agentId(callerOf(c), body.agentId);
+    const message = await desk.reply(
+      c.req.param("id"),
+      agent,
+      body.text,
+      body.idempotencyKey ?? c.req.header("idempotency-key"),
+    );
+    return c.json(apiMessage(message), 201);
+  });
+
+  app.post("/api/agent/tickets/:id/transfer", auth, async (c) => {
+    const body = await readOptionalJson(c, ctx, TransferBody);
+    const agent = agentId(callerOf(c), body.agentId);
+    return c.json(apiTicket(await desk.transfer(c.req.param("id"), agent, body.to ?? null, body.note)));
+  });
+
+  app.post("/api/agent/tickets/:id/close", auth, async (c) => {
+    const agent = agentId(callerOf(c), (await readOptionalJson(c, ctx, AgentBody)).agentId);
+    return c.json(apiTicket(await desk.close(c.req.param("id"), agent)));
+  });
+
+  app.post("/api/agent/tickets/:id/typing", auth, async (c) => {
+    const body = await readOptionalJson(c, ctx, TypingBody);
+    await desk.typing(c.req.param("id"), agentId(callerOf(c), body.agentId), body.typing ?? true);
+    return c.body(null, 204);
+  });
+
+  // User data: profile, export, erase
+  app.get("/api/users/:id/profile", auth, async (c) => {
+    const userId = c.req.param("id");
+    requireSelfOrTrusted(callerOf(c), userId);
+    const profile = toUserProfile(await service.store.getProfile(userId));
+    if (!profile) throw new NotFoundError(`No profile for user ${userId}`, "profile_not_found");
+    return c.json(profile);
+  });
+
+  app.get("/api/users/:id/export", auth, async (c) => {
+    const userId = c.req.param("id");
+    requireSelfOrTrusted(callerOf(c), userId);
+    const data = await service.store.exportUser(userId);
+    return c.json(data, 200, {
+      "content-disposition": `attachment; filename="seekdesk-user-${encodeURIComponent(userId)}.json"`,
+    });
+  });
+
+  const erase = async (c: Context) => {
+    const userId = c.req.param("id") ?? "";
+    requireSelfOrTrusted(callerOf(c), userId);
+    return c.json({ userId, deleted: await service.eraseUser(userId) });
+  };
+  app.delete("/api/users/:id/profile", auth, erase);
+  app.delete("/api/users/:id", auth, erase);
+}
+
+function postResponse(r: PostMessageResult): Record<string, unknown> {
+  return {
+    conversation: r.conversation,
+    message: apiMessage(r.message),
+    replies: r.replies.map(apiMessage),
+    messages: [r.message, ...r.replies].map(apiMessage),
+    handoff: handoffStatus(r.conversation, r.queue),
+    duplicate: r.duplicate,
+  };
+}
+
+function nonNegativeInt(raw: string | undefined, param: string): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,15}$/.test(raw.trim()))
+    throw new InvalidRequestError(`Invalid '${param}': expected a non-negative integer`, param);
+  return Number(raw.trim());
+}
+
+/** Action endpoints accept an empty body as `{}`. */
+async function readOptionalJson<S extends z.ZodType>(
+  c: Context,
+  ctx: Pick<GatewayContext, "readJson">,
+  schema: S,
+): Promise<z.infer<S>> {
+  const len = c.req.header("content-length");
+  if (len === "0" || (len === undefined && !c.req.header("content-type"))) return validate(schema, {});
+  return ctx.readJson(c, schema);
+}
+
+async function readMessage(
+  c: Context,
+  ctx: Pick<GatewayContext, "readJson">,
+  bodyLimit: number,
+): Promise<{ input: MessageInput; idempotencyKey?: string; userId?: string }> {
+  const type = c.req.header("content-type") ?? "";
+  if (type.startsWith("multipart/form-data")) return readMultipart(c, bodyLimit);
+  const body = await ctx.readJson(c, MessageBody);
+  const base = { idempotencyKey: body.idempotencyKey, userId: body.userId };
+  if (body.text !== undefined) return { ...base, input: { kind: "text", text: body.text } };
+  if (body.image) {
+    const { data, mimeType } = decodeMedia(body.image, "image");
+    return { ...base, input: { kind: "image", data, mimeType, caption: body.caption } };
+  }
+  const { data, mimeType } = decodeMedia(body.audio as z.infer<typeof media>, "audio");
+  return { ...base, input: { kind: "audio", data, mimeType } };
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+function decodeMedia(m: z.infer<typeof media>, param: string): { data: Uint8Array; mimeType?: string } {
+  let data = m.data.replace(/\s+/g, "");
+  let mimeType = m.mimeType;
+  const url = /^data:([^;,]+)?(;base64)?,/.exec(data);
+  if (url) {
+    mimeType ??= url[1];
+    data = data.slice(url[0].length);
+  }
+  if (!BASE64.test(data))
+    throw new InvalidRequestError(`Invalid '${param}.data': expected base64`, `${param}.data`);
+  return { data: new Uint8Array(Buffer.from(data, "base64")), mimeType };
+}
+
+async function readMultipart(
+  c: Context,
+  bodyLimit: number,
+): Promise<{ input: MessageInput; idempotencyKey?: string; userId?: string }> {
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > bodyLimit) throw new PayloadTooLargeError(bodyLimit);
+  const form = await c.req.parseBody();
+  const str = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
+  const fileOf = (k: string) => (form[k] instanceof File ? (form[k] as File) : undefined);
+  const idempotencyKey = str("idempotencyKey") ?? str("idempotency_key");
+  const userId = str("userId");
+  const generic = fileOf("file");
+  const image = fileOf("image") ?? (generic?.type.startsWith("image/") ? generic : undefined);
+  const audio = fileOf("audio") ?? (generic?.type.startsWith("audio/") ? generic : undefined);
+  const text = str("text");
+  const given = [text, image, audio].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new InvalidRequestError("send exactly one of text, image or audio", "text");
+  if (text !== undefined) return { idempotencyKey, userId, input: { kind: "text", text } };
+  const file = (image ?? audio) as File;
+  if (file.size > bodyLimit) throw new PayloadTooLargeError(bodyLimit);
+  const data = new Uint8Array(await file.arrayBuffer());
+  const mimeType = file.type || undefined;
+  return image
+    ? { idempotencyKey, userId, input: { kind: "image", data, mimeType, caption: str("caption") } }
+    : { idempotencyKey, userId, input: { kind: "audio", data, mimeType } };
+}

@@ -1,0 +1,202 @@
+import type { Conversation } from "@seekdesk/store";
+import type { Context } from "hono";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
+import { apiMessage, apiTicket, handoffStatus } from "./api-shapes.ts";
+import type { ConversationService } from "./conversation-service.ts";
+import type { ConversationEvent, NumberedAgentEvent } from "./events.ts";
+
+const KEEPALIVE_MS = 15_000;
+const PAGE = 500;
+
+/**
+ * Waits for a wake-up or the keep-alive interval; proxies drop idle streams, so an SSE comment
+ * goes out when nothing else has.
+ */
+function waiter() {
+  let wake: (() => void) | null = null;
+  return {
+    notify: () => wake?.(),
+    wait: () =>
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          wake = null;
+          resolve(false);
+        }, KEEPALIVE_MS);
+        wake = () => {
+          clearTimeout(timer);
+          wake = null;
+          resolve(true);
+        };
+      }),
+  };
+}
+
+/**
+ * A customer's live stream. Subscribes before catching up from the store, so a message stored
+ * during the catch-up is either in the page read or in the live buffer, and messages are
+ * deduplicated by seq: with Last-Event-ID = the last seq seen, a reconnect loses and repeats
+ * nothing. Only message events carry an id.
+ */
+export function conversationEventStream(
+  c: Context,
+  service: ConversationService,
+  conversation: Conversation,
+  after: number,
+): Response {
+  return streamSSE(c, async (stream) => {
+    const pending: ConversationEvent[] = [];
+    const w = waiter();
+    const unsubscribe = service.bus.subscribe(conversation.id, (e) => {
+      pending.push(e);
+      w.notify();
+    });
+    let closed = false;
+    stream.onAbort(() => {
+      closed = true;
+      w.notify();
+    });
+    try {
+      let last = after;
+      const catchUp = async () => {
+        for (;;) {
+          const page = await service.store.listMessages(conversation.id, { afterSeq: last, limit: PAGE });
+          for (const m of page) {
+            await stream.writeSSE({
+              event: "message",
+              id: String(m.seq),
+              data: JSON.stringify(apiMessage(m)),
+            });
+            last = m.seq;
+          }
+          if (page.length < PAGE) return;
+        }
+      };
+      await catchUp();
+      const now = (await service.store.getConversation(conversation.id)) ?? conversation;
+      await stream.writeSSE({
+        event: "handoff",
+        data: JSON.stringify(handoffStatus(now, await service.queueInfo(conversation.id))),
+      });
+      while (!closed) {
+        while (pending.length > 0 && !closed) {
+          const e = pending.shift() as ConversationEvent;
+          if (e.type === "message") {
+            if (e.message.seq <= last) continue;
+            // A gap means an event was published before we subscribed: read it from the store.
+            if (e.message.seq > last + 1) await catchUp();
+            if (e.message.seq <= last) continue;
+            last = e.message.seq;
+          }
+          await writeConversationEvent(stream, e);
+        }
+        if (closed) break;
+        if (!(await w.wait()) && !closed) await stream.write(": keep-alive\n\n");
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+}
+
+async function writeConversationEvent(stream: SSEStreamingApi, e: ConversationEvent): Promise<void> {
+  switch (e.type) {
+    case "message":
+      return stream.writeSSE({
+        event: "message",
+        id: String(e.message.seq),
+        data: JSON.stringify(apiMessage(e.message)),
+      });
+    case "reply_chunk":
+      return stream.writeSSE({ event: "delta", data: JSON.stringify({ replyTo: e.replyTo, text: e.text }) });
+    case "typing":
+      return stream.writeSSE({ event: "typing", data: JSON.stringify(e) });
+    case "queue":
+      return stream.writeSSE({
+        event: "queue",
+        data: JSON.stringify({ status: "waiting", ...e.queue }),
+      });
+    case "status":
+      return stream.writeSSE({
+        event: "handoff",
+        data: JSON.stringify({ status: e.status, ...(e.agentId ? { agentName: e.agentId } : {}) }),
+      });
+  }
+}
+
+/**
+ * The agents' stream. Events carry a process-local id; Last-Event-ID replays what was missed
+ * while it is still buffered, otherwise a `snapshot` of the open tickets tells the console to
+ * start over.
+ */
+export function agentEventStream(
+  c: Context,
+  service: ConversationService,
+  lastEventId: number | undefined,
+): Response {
+  return streamSSE(c, async (stream) => {
+    const pending: NumberedAgentEvent[] = [];
+    const w = waiter();
+    const unsubscribe = service.bus.subscribeAgents((e) => {
+      pending.push(e);
+      w.notify();
+    });
+    let closed = false;
+    stream.onAbort(() => {
+      closed = true;
+      w.notify();
+    });
+    try {
+      const replay = lastEventId === undefined ? null : service.bus.agentEventsAfter(lastEventId);
+      const last = lastEventId ?? 0;
+      if (replay === null) {
+        const queued = await service.queue.list();
+        const assigned = await service.store.listTickets({ status: "assigned" });
+        await stream.writeSSE({
+          event: "snapshot",
+          data: JSON.stringify({
+            tickets: [
+              ...queued.map((q) => apiTicket(q.ticket, q.queue)),
+              ...assigned.map((t) => apiTicket(t)),
+            ],
+          }),
+        });
+      } else {
+        pending.unshift(...replay.filter((r) => !pending.some((p) => p.id === r.id)));
+      }
+      while (!closed) {
+        while (pending.length > 0 && !closed) {
+          const e = pending.shift() as NumberedAgentEvent;
+          if (replay !== null && e.id <= last) continue;
+          await stream.writeSSE({
+            event: e.event.type,
+            id: String(e.id),
+            data: JSON.stringify(agentPayload(e)),
+          });
+        }
+        if (closed) break;
+        if (!(await w.wait()) && !closed) await stream.write(": keep-alive\n\n");
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+}
+
+function agentPayload(n: NumberedAgentEvent): Record<string, unknown> {
+  const e = n.event;
+  const at = new Date(n.at).toISOString();
+  switch (e.type) {
+    case "ticket_opened":
+      return { type: e.type, at, ticketId: e.ticket.id, ticket: apiTicket(e.ticket, e.queue) };
+    case "ticket_assigned":
+    case "ticket_transferred":
+    case "ticket_closed":
+      return { type: e.type, at, ticketId: e.ticket.id, ticket: apiTicket(e.ticket) };
+    case "customer_message":
+      return { type: e.type, at, ticketId: e.ticketId, message: apiMessage(e.message) };
+    case "customer_typing":
+      return { type: e.type, at, ticketId: e.ticketId, conversationId: e.conversationId };
+    case "ticket_removed":
+      return { type: e.type, at, ticketId: e.ticketId };
+  }
+}
