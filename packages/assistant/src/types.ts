@@ -57,6 +57,8 @@ export interface DialogueState {
   turnCount: number;
   /** Sentiment scores (-1..1) of the user turns inside the window, oldest first. */
   sentimentScores: number[];
+  /** How many turns of the history are already folded into `summary` (LLM only). */
+  summarizedTurns: number;
 }
 
 export interface Turn {
@@ -165,6 +167,8 @@ export interface TurnResult {
    */
   stream?: AsyncIterable<string>;
   final?: Promise<string>;
+  /** What this turn's decisions saw: the window of recent turns, the kept facts and the summary. */
+  context: { window: Turn[]; facts: Record<string, string>; summary: string | null };
 }
 
 export interface Assistant {
@@ -207,6 +211,10 @@ export interface AssistantConfig {
   sensitiveIntents: string[];
   /** Hits passed to the extractive or generative answer. */
   retrievalK: number;
+  /** The customers' offset from UTC in minutes, for "明天" and "3pm". Default: this host's. */
+  utcOffsetMinutes?: number;
+  /** With an LLM: fold turns into the summary once this many have left the window. */
+  summaryBatchTurns: number;
 }
 
 export interface ActionContext {

@@ -16,5 +16,6 @@ export function initialDialogueState(language: Language = "zh"): DialogueState {
     language,
     turnCount: 0,
     sentimentScores: [],
+    summarizedTurns: 0,
   };
 }

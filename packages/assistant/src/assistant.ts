@@ -1,0 +1,456 @@
+import { type Citation, type Entity, extractEntities } from "@seekdesk/core";
+import { factsFromTurn } from "./context/facts.ts";
+import { detectLanguage } from "./context/language.ts";
+import { applyProfileUpdates, mergeUpdates, profileUpdatesFromMessage } from "./context/profile.ts";
+import { summarizeTurns } from "./context/summary.ts";
+import { contextWindow, turnsToSummarize } from "./context/window.ts";
+import type { IntentDefinition, SlotDefinition } from "./domain/schema.ts";
+import { runAction } from "./replies/actions.ts";
+import { asksForHuman, handoffSummary } from "./replies/handoff.ts";
+import { extractiveAnswer } from "./replies/kb-extractive.ts";
+import { groundedPrompt, streamGroundedAnswer } from "./replies/kb-generative.ts";
+import { renderTemplate } from "./replies/template.ts";
+import { chooseTone, tonePrefix } from "./replies/tone.ts";
+import { analyzeSentiment, sentimentTrend } from "./sentiment/index.ts";
+import { extractSlots } from "./slots/extract.ts";
+import { type FormOutcome, runForm } from "./slots/form.ts";
+import { extractSlotsWithLlm, mergeExtractions } from "./slots/llm-extract.ts";
+import { isCancel, isNo, isYes } from "./slots/replies-words.ts";
+import type {
+  Assistant,
+  AssistantConfig,
+  CreateAssistantOptions,
+  DialogueState,
+  HandoffReason,
+  Language,
+  ProfileUpdates,
+  ReplyKind,
+  ReplyTone,
+  SentimentSnapshot,
+  SlotValue,
+  TurnContext,
+  TurnInput,
+  TurnResult,
+  UserProfile,
+} from "./types.ts";
+
+export const DEFAULT_ASSISTANT_CONFIG: AssistantConfig = {
+  windowTurns: 8,
+  handoffThreshold: 0.6,
+  maxLowConfidenceTurns: 2,
+  negativeSentimentThreshold: -0.6,
+  empathyThreshold: -0.25,
+  sensitiveIntents: [],
+  retrievalK: 5,
+  summaryBatchTurns: 4,
+};
+
+interface Outcome {
+  kind: ReplyKind;
+  text: string;
+  citations?: Citation[];
+  handoff?: HandoffReason;
+  stream?: AsyncIterable<string>;
+  final?: Promise<string>;
+  /** The tone prefix is already part of `text` (streamed answers put it first in the stream). */
+  toned?: boolean;
+}
+
+const REASK = {
+  zh: "抱歉，我没有理解。",
+  en: "Sorry, I did not catch that. ",
+};
+
+/**
+ * The turn pipeline: language, sentiment, intent, slots and forms, replies, hand-off, context
+ * and profile. Without an LLM every step is rules and the classifier; with one, slot extraction
+ * is helped by JSON-schema extraction, knowledge answers are generated from the retrieved
+ * chunks, and old turns are summarised.
+ */
+export function createAssistant(opts: CreateAssistantOptions): Assistant {
+  const { domain, classifier, retriever, llm } = opts;
+  const config: AssistantConfig = { ...DEFAULT_ASSISTANT_CONFIG, ...opts.config };
+  const analyze = opts.sentiment ?? analyzeSentiment;
+  const actions = opts.actions ?? {};
+  const intents = new Map(domain.intents.map((i) => [i.name, i]));
+  const sensitive = new Set([
+    ...config.sensitiveIntents,
+    ...domain.intents.filter((i) => i.sensitive).map((i) => i.name),
+  ]);
+  const userTurnsInWindow = Math.max(2, Math.ceil(config.windowTurns / 2));
+
+  function slotDefs(intent: IntentDefinition): Record<string, SlotDefinition> {
+    return Object.fromEntries(intent.slots.map((s) => [s.name, domain.slots[s.name]]));
+  }
+
+  async function turn(input: TurnInput, ctx: TurnContext): Promise<TurnResult> {
+    const now = ctx.now ?? new Date();
+    const utcOffsetMinutes = config.utcOffsetMinutes ?? -now.getTimezoneOffset();
+    const text = input.text.trim();
+    const prev = ctx.state;
+    const language: Language = detectLanguage(
+      text,
+      prev.turnCount === 0 ? (ctx.profile?.language ?? domain.defaultLanguage) : prev.language,
+    );
+    const window = contextWindow(ctx.history, config.windowTurns);
+    const entities: Entity[] = extractEntities(text, {
+      now,
+      utcOffsetMinutes,
+      orderIdPattern: domain.orderIdPattern,
+    });
+
+    const mood = analyze(text);
+    const scores = [...prev.sentimentScores, mood.score].slice(-userTurnsInWindow);
+    const trend = sentimentTrend(scores);
+    const sentiment: SentimentSnapshot = {
+      score: mood.score,
+      label: mood.label,
+      trend: trend.label,
+      slope: trend.slope,
+    };
+    const tone: ReplyTone = chooseTone(mood.score, trend.label, config.empathyThreshold);
+
+    const prediction = classifier.classify(text);
+    const inputConfidence = Math.min(1, Math.max(0, input.inputConfidence ?? 1));
+    const confidence = prediction.confidence * inputConfidence;
+    const predicted = prediction.oos ? null : prediction.intent;
+
+    let profileUpdates: ProfileUpdates = profileUpdatesFromMessage(text, language, entities, ctx.profile);
+    const profile: UserProfile | null =
+      ctx.profile || profileUpdates.name
+        ? applyProfileUpdates(ctx.profile, input.userId, profileUpdates, now)
+        : null;
+
+    const state: DialogueState = {
+      ...prev,
+      language,
+      turnCount: prev.turnCount + 1,
+      sentimentScores: scores,
+      facts: { ...prev.facts },
+      slots: { ...prev.slots },
+      // A finished or cancelled form is history: this turn starts from idle.
+      formStatus: prev.formStatus === "done" || prev.formStatus === "cancelled" ? "idle" : prev.formStatus,
+    };
+
+    if (llm) {
+      const dropped = turnsToSummarize(ctx.history, config.windowTurns, prev.summarizedTurns);
+      if (dropped.length >= config.summaryBatchTurns) {
+        state.summary = await summarizeTurns({
+          ...llm,
+          previous: prev.summary,
+          turns: dropped,
+          language,
+          signal: ctx.signal,
+        });
+        state.summarizedTurns = prev.summarizedTurns + dropped.length;
+      }
+    }
+
+    let turnIntent: string | null = predicted;
+    let filled: Record<string, SlotValue> = {};
+
+    const handoff = (reason: HandoffReason): Outcome => ({
+      kind: "handoff",
+      text: domain.messages.handoff[language],
+      handoff: reason,
+    });
+
+    async function extractFor(
+      intent: IntentDefinition,
+      requestedSlot: string | null,
+    ): Promise<Record<string, SlotValue>> {
+      const defs = slotDefs(intent);
+      const rules = extractSlots(text, defs, {
+        now,
+        utcOffsetMinutes,
+        orderIdPattern: domain.orderIdPattern,
+        requestedSlot,
+        turn: state.turnCount,
+        entities,
+      });
+      const wanted = requestedSlot ?? intent.slots.find((s) => s.required && !rules[s.name])?.name;
+      // The model is asked only when the rules missed what the form needs and the message is not a bare yes/no/cancel.
+      if (!llm || !wanted || rules[wanted] || isYes(text) || isNo(text) || isCancel(text)) return rules;
+      const fromLlm = await extractSlotsWithLlm({
+        ...llm,
+        domain,
+        intent,
+        text,
+        language,
+        now,
+        utcOffsetMinutes,
+        turn: state.turnCount,
+        signal: ctx.signal,
+      });
+      // The model fills gaps; changing a value already held takes the user's own words (rules).
+      for (const name of Object.keys(fromLlm))
+        if (state.slots[name] && state.activeIntent === intent.name) delete fromLlm[name];
+      return mergeExtractions(rules, fromLlm);
+    }
+
+    async function finishForm(intent: IntentDefinition, slots: Record<string, SlotValue>): Promise<Outcome> {
+      state.formStatus = "done";
+      state.requestedSlot = null;
+      state.pendingConfirmation = null;
+      const policy = intent.reply;
+      const action =
+        policy.type === "action" ? policy.action : policy.type === "form" ? policy.action : undefined;
+      if (action) {
+        const result = await runAction(
+          action,
+          { intent: intent.name, slots, language, profile, domain, now },
+          actions,
+        );
+        if (result.profileUpdates) profileUpdates = mergeUpdates(profileUpdates, result.profileUpdates);
+        return { kind: "action", text: result.text };
+      }
+      const template = policy.type === "form" ? policy.template : undefined;
+      return {
+        kind: "template",
+        text: template ? renderTemplate(template[language], { domain, language, slots, profile }) : "",
+      };
+    }
+
+    async function applyForm(
+      intent: IntentDefinition,
+      outcome: FormOutcome,
+      slots: Record<string, SlotValue>,
+    ): Promise<Outcome> {
+      state.activeIntent = intent.name;
+      state.slots = slots;
+      switch (outcome.kind) {
+        case "ask":
+          state.formStatus = "filling";
+          state.requestedSlot = outcome.slot;
+          state.pendingConfirmation = null;
+          return { kind: "slot_question", text: outcome.question };
+        case "confirm":
+          state.formStatus = "confirming";
+          state.requestedSlot = null;
+          state.pendingConfirmation = outcome.question;
+          return { kind: "confirm", text: outcome.question };
+        case "which":
+          state.formStatus = "filling";
+          state.requestedSlot = outcome.listen;
+          state.pendingConfirmation = null;
+          return { kind: "slot_question", text: outcome.question };
+        case "complete":
+          return finishForm(intent, slots);
+        case "cancelled":
+          state.formStatus = "cancelled";
+          state.requestedSlot = null;
+          state.pendingConfirmation = null;
+          state.slots = {};
+          return { kind: "template", text: domain.messages.cancelled[language] };
+        case "unrelated":
+          return { kind: "fallback", text: domain.messages.fallback[language] };
+      }
+    }
+
+    async function startIntent(intent: IntentDefinition): Promise<Outcome> {
+      const policy = intent.reply;
+      if (policy.type === "handoff" || sensitive.has(intent.name)) {
+        return handoff(intent.name === "human_agent" ? "user_request" : "sensitive_intent");
+      }
+      if (policy.type === "kb") return knowledgeAnswer(intent);
+      if (policy.type === "template") {
+        return {
+          kind: "template",
+          text: renderTemplate(policy.text[language], { domain, language, profile }),
+        };
+      }
+      // action and form: fill the slots first.
+      const extracted = await extractFor(intent, null);
+      filled = extracted;
+      const form = runForm({
+        domain,
+        intent,
+        state: { ...state, slots: {} },
+        text,
+        language,
+        extracted,
+        starting: true,
+        now,
+        utcOffsetMinutes,
+      });
+      return applyForm(intent, form.outcome, form.slots);
+    }
+
+    async function knowledgeAnswer(intent: IntentDefinition | null): Promise<Outcome> {
+      const noAnswer: Outcome = { kind: "fallback", text: domain.messages.noAnswer[language] };
+      if (!retriever) return noAnswer;
+      const hint = intent?.reply.type === "kb" ? intent.reply.query?.[language] : undefined;
+      const query = hint ? `${text} ${hint}` : text;
+      const hits = await retriever.search(query, { k: config.retrievalK, signal: ctx.signal });
+      if (hits.length === 0) return noAnswer;
+      if (llm) {
+        const sameLanguage = hits.filter((h) => detectLanguage(h.text, language) === language);
+        const used = (sameLanguage.length > 0 ? sameLanguage : hits).slice(0, 4);
+        const messages = groundedPrompt({
+          shopName: domain.name,
+          question: text,
+          hits: used,
+          window,
+          summary: state.summary,
+          facts: state.facts,
+          language,
+          userName: profile?.name,
+        });
+        const prefix = tonePrefix(tone, language);
+        const { stream, final } = streamGroundedAnswer({ ...llm, messages, prefix, signal: ctx.signal });
+        return {
+          kind: "answer",
+          text: prefix,
+          citations: used.map((h) => h.citation),
+          stream,
+          final,
+          toned: true,
+        };
+      }
+      const answer = extractiveAnswer(query, hits, language);
+      if (!answer) return noAnswer;
+      return { kind: "answer", text: answer.text, citations: answer.citations };
+    }
+
+    function lowConfidence(): Outcome {
+      state.lowConfidenceTurns = prev.lowConfidenceTurns + 1;
+      state.oosTurns = prediction.oos ? prev.oosTurns + 1 : 0;
+      if (state.lowConfidenceTurns >= config.maxLowConfidenceTurns) {
+        if (state.oosTurns >= config.maxLowConfidenceTurns) return handoff("out_of_scope");
+        return handoff(config.maxLowConfidenceTurns <= 1 ? "low_confidence" : "repeated_low_confidence");
+      }
+      return { kind: "fallback", text: domain.messages.fallback[language] };
+    }
+
+    /** Sustained strong negativity: this turn at or below the threshold, the one before negative too, not improving. */
+    function tooAngry(): boolean {
+      if (mood.score > config.negativeSentimentThreshold) return false;
+      const before = scores.length >= 2 ? scores[scores.length - 2] : 0;
+      return before <= config.empathyThreshold && trend.label !== "improving";
+    }
+
+    let outcome: Outcome;
+    const formOpen =
+      (prev.formStatus === "filling" || prev.formStatus === "confirming") && prev.activeIntent !== null;
+    const activeIntent = formOpen ? intents.get(prev.activeIntent ?? "") : undefined;
+
+    if (asksForHuman(text)) {
+      turnIntent = intents.has("human_agent") ? "human_agent" : turnIntent;
+      outcome = handoff("user_request");
+    } else if (tooAngry()) {
+      outcome = handoff("negative_sentiment");
+    } else if (activeIntent) {
+      state.lowConfidenceTurns = 0;
+      state.oosTurns = 0;
+      const extracted = await extractFor(activeIntent, prev.requestedSlot);
+      const form = runForm({
+        domain,
+        intent: activeIntent,
+        state,
+        text,
+        language,
+        extracted,
+        starting: false,
+        now,
+        utcOffsetMinutes,
+      });
+      const switchTo =
+        form.outcome.kind === "unrelated" &&
+        predicted &&
+        predicted !== activeIntent.name &&
+        confidence >= config.handoffThreshold
+          ? intents.get(predicted)
+          : undefined;
+      if (switchTo && (switchTo.reply.type === "kb" || switchTo.reply.type === "template")) {
+        // A side question: answer it and come back to the open question.
+        const side = await startIntent(switchTo);
+        const pending =
+          state.pendingConfirmation ??
+          (state.requestedSlot ? runFormPrompt(activeIntent, state.requestedSlot, language) : "");
+        outcome = side.stream ? side : { ...side, text: pending ? `${side.text}\n\n${pending}` : side.text };
+      } else if (switchTo) {
+        state.formStatus = "idle";
+        state.slots = {};
+        state.requestedSlot = null;
+        state.pendingConfirmation = null;
+        outcome = await startIntent(switchTo);
+      } else if (form.outcome.kind === "unrelated") {
+        turnIntent = activeIntent.name;
+        const again =
+          prev.formStatus === "confirming"
+            ? prev.pendingConfirmation
+            : prev.requestedSlot
+              ? runFormPrompt(activeIntent, prev.requestedSlot, language)
+              : null;
+        outcome = {
+          kind: prev.formStatus === "confirming" ? "confirm" : "slot_question",
+          text: `${REASK[language]}${again ?? ""}`,
+        };
+      } else {
+        turnIntent = activeIntent.name;
+        filled = extracted;
+        outcome = await applyForm(activeIntent, form.outcome, form.slots);
+      }
+    } else if (!predicted || confidence < config.handoffThreshold) {
+      outcome = lowConfidence();
+    } else {
+      state.lowConfidenceTurns = 0;
+      state.oosTurns = 0;
+      const intent = intents.get(predicted);
+      outcome = intent ? await startIntent(intent) : lowConfidence();
+    }
+
+    let handoffInfo: TurnResult["handoff"];
+    if (outcome.handoff) {
+      const summary = handoffSummary({
+        reason: outcome.handoff,
+        domain,
+        state,
+        profile,
+        sentiment,
+        window,
+        currentText: text,
+        intent: turnIntent,
+        language,
+      });
+      handoffInfo = { reason: outcome.handoff, summary };
+      profileUpdates = mergeUpdates(profileUpdates, {
+        pastIssues: [
+          { intent: turnIntent ?? "unknown", summary: `handoff: ${outcome.handoff}`, at: now.toISOString() },
+        ],
+      });
+      // The bot resumes after the agent closes the ticket; it must not hand off again at once.
+      state.lowConfidenceTurns = 0;
+      state.oosTurns = 0;
+      state.sentimentScores = [];
+    }
+
+    const stillFilling = state.formStatus === "filling" || state.formStatus === "confirming";
+    if (turnIntent && outcome.kind !== "fallback" && !stillFilling) state.activeIntent = turnIntent;
+    state.facts = factsFromTurn(state.facts, entities, filled, {
+      name: profileUpdates.name,
+      intent: turnIntent,
+    });
+
+    const prefix = outcome.toned ? "" : tonePrefix(tone, language);
+    const replyText = `${prefix}${outcome.text}`;
+    return {
+      reply: { text: replyText, kind: outcome.kind, citations: outcome.citations ?? [], tone },
+      intent: { name: turnIntent, confidence, oos: prediction.oos },
+      slots: state.slots,
+      state,
+      sentiment,
+      ...(handoffInfo ? { handoff: handoffInfo } : {}),
+      profileUpdates,
+      ...(outcome.stream ? { stream: outcome.stream, final: outcome.final } : {}),
+      context: { window, facts: state.facts, summary: state.summary },
+    };
+  }
+
+  function runFormPrompt(intent: IntentDefinition, slot: string, language: Language): string {
+    const own = intent.slots.find((s) => s.name === slot)?.prompt;
+    return (own ?? domain.slots[slot].prompt)[language];
+  }
+
+  return { domain, turn };
+}
