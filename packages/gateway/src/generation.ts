@@ -26,7 +26,7 @@ export class Generation {
     private first: IteratorResult<ChatEvent> | null,
     private readonly metrics: GatewayMetrics,
     private readonly model: string,
-    private readonly startedAt: number,
+    startedAt: number,
     private readonly onEnd: (usage: Usage) => void,
   ) {
     this.firstAt = performance.now();
@@ -102,6 +102,5 @@ export class Generation {
       );
     }
     this.onEnd(this.usage);
-    void this.startedAt;
   }
 }

@@ -26,6 +26,7 @@ import { GatewayMetrics } from "./metrics.ts";
 import { observe } from "./observe.ts";
 import { registerOpenAIRoutes } from "./openai/routes.ts";
 import type { GatewayContext, GatewayPlugin } from "./plugin.ts";
+import { LiveRequests } from "./request-abort.ts";
 
 export interface GatewayOptions {
   config: SeekdeskConfig;
@@ -72,6 +73,7 @@ export class Gateway {
   private readonly ownsDb: boolean;
   private readonly plugins: readonly GatewayPlugin[];
   private readonly shutdownController = new AbortController();
+  private readonly live = new LiveRequests();
   private readonly inflight = { count: 0, idle: null as (() => void) | null };
   private draining = false;
   private http: Server | null = null;
@@ -170,7 +172,7 @@ export class Gateway {
       bodyLimit: config.server.bodyLimit,
       logPrompts: config.server.logPrompts,
       fingerprint: this.fingerprint,
-      shutdown: this.shutdownController.signal,
+      live: this.live,
     });
   }
 
@@ -274,7 +276,9 @@ export class Gateway {
       }
       if (this.inflight.count > 0) {
         this.logger.warn({ inflight: this.inflight.count }, "drain deadline passed; aborting the rest");
-        this.shutdownController.abort(new UnavailableError("The server is shutting down", "shutting_down"));
+        const reason = new UnavailableError("The server is shutting down", "shutting_down");
+        this.shutdownController.abort(reason);
+        this.live.abortAll(reason);
       }
       this.http?.closeAllConnections();
       await this.grpc?.close();

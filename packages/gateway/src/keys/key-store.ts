@@ -94,6 +94,7 @@ export class ApiKeyStore {
       created_at: new Date().toISOString(),
       revoked_at: null,
     };
+    this.sawKey = true;
     this.db
       .prepare(
         "INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at) VALUES (@id, @name, @hash, @prefix, @rpm, @tpm, @created_at, @revoked_at)",
@@ -129,9 +130,15 @@ export class ApiKeyStore {
   /** Once any key was ever created, the server requires one (revoking all keys does not open it). */
   enforced(): boolean {
     // Keys are never deleted (revoked only), so once true it stays true: skip the query then.
+    // While there are none, look again at most once a second: a key made with `seekdesk keys
+    // create` (another process) is enforced within a second, at no per-request query cost.
     if (this.sawKey) return true;
+    const now = Date.now();
+    if (now - this.checkedAt < 1000) return false;
+    this.checkedAt = now;
     this.sawKey = (this.anyKey.get()?.n ?? 0) > 0;
     return this.sawKey;
   }
   private sawKey = false;
+  private checkedAt = 0;
 }

@@ -1,4 +1,4 @@
-import { type ChatEvent, InvalidRequestError, NotFoundError, newId, type Usage } from "@seekdesk/core";
+import { type ChatEvent, InvalidRequestError, NotFoundError, type Usage } from "@seekdesk/core";
 import type { Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { GatewayAuth } from "../auth.ts";
@@ -6,6 +6,7 @@ import { readJsonBody } from "../body.ts";
 import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import { type LiveRequests, responseId } from "../request-abort.ts";
 import {
   ChatCompletionBody,
   CompletionBody,
@@ -24,8 +25,8 @@ export interface OpenAIRouteDeps {
   logPrompts: boolean;
   /** Identifies this build and configuration to clients, as OpenAI's system_fingerprint does. */
   fingerprint: string;
-  /** Aborted when the drain deadline passes on shutdown. */
-  shutdown: AbortSignal;
+  /** Aborts generations whose client left, or all of them when the drain deadline passes. */
+  live: LiveRequests;
 }
 
 const usageJson = (u: Usage) => ({
@@ -62,8 +63,8 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const label = modelLabel(d.engine, model);
     if (label === "unknown") noModelsHint(d.engine, model);
     c.get("trace").model = label;
-    const abort = new AbortController();
-    const signal = AbortSignal.any([c.req.raw.signal, abort.signal, d.shutdown]);
+    const abort = d.live.open(c);
+    const signal = abort.signal;
     const principal = c.get("principal");
     const gen = await Generation.start(source(signal), {
       metrics: d.metrics,
@@ -104,7 +105,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
 
   app.post("/v1/chat/completions", guard, async (c) => {
     const body = await readJsonBody(c, ChatCompletionBody, d.bodyLimit);
-    const id = newId("chatcmpl-");
+    const id = responseId("chatcmpl-");
     const req = toChatRequest(body, c.get("requestId"));
     if (d.logPrompts) d.logger.info({ requestId: req.requestId, messages: req.messages }, "prompt");
     const { gen, abort } = await begin(c, body.model, (signal) => d.engine.chat(req, signal));
@@ -199,7 +200,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
 
   app.post("/v1/completions", guard, async (c) => {
     const body = await readJsonBody(c, CompletionBody, d.bodyLimit);
-    const id = newId("cmpl-");
+    const id = responseId("cmpl-");
     const req = toCompletionRequest(body, c.get("requestId"));
     if (d.logPrompts) d.logger.info({ requestId: req.requestId, prompt: req.prompt }, "prompt");
     const { gen, abort } = await begin(c, body.model, (signal) => d.engine.complete(req, signal));
@@ -249,7 +250,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const input = typeof body.input === "string" ? [body.input] : body.input;
     if (input.some((s) => s.length === 0))
       throw new InvalidRequestError("Invalid 'input': empty strings cannot be embedded", "input");
-    const signal = AbortSignal.any([c.req.raw.signal, d.shutdown]);
+    const signal = d.live.open(c).signal;
     const r = await d.engine.embed({ model: body.model, input }, signal);
     d.metrics.promptTokens.inc({ model: label }, r.promptTokens);
     d.auth.charge(c.get("principal"), r.promptTokens);
