@@ -10,6 +10,7 @@ import {
 } from "@seekdesk/core";
 import { migrateSqlite, openSqlite, type SqliteDatabase } from "@seekdesk/store";
 import { type Chunk, type ChunkOptions, chunkDocument, indexTextOf } from "./chunk.ts";
+import { type CrawlOptions, type CrawlSkip, crawl } from "./crawl/crawler.ts";
 import { HashedNgramEmbedder } from "./embed/hashed.ts";
 import type { Embedder } from "./embed/types.ts";
 import { Bm25Index } from "./index/bm25.ts";
@@ -448,6 +449,41 @@ export class KnowledgeBase implements Retriever {
     const name = new URL(url).pathname || "/";
     const mime = res.headers.get("content-type") ?? undefined;
     return this.ingestBytes(url, name.endsWith("/") ? `${name}index.html` : name, bytes, mime, opts.signal);
+  }
+
+  /**
+   * Crawls a site (see `crawl` for the politeness and trap rules) and ingests every page a parser
+   * understands, each under its normalised URL; re-crawling skips unchanged pages by hash.
+   */
+  async crawlSite(
+    start: string,
+    opts: CrawlOptions & { onProgress?: IngestOptions["onProgress"] } = {},
+  ): Promise<IngestReport & { skippedUrls: CrawlSkip[] }> {
+    const results: IngestResult[] = [];
+    const summary = await crawl(
+      start,
+      {
+        onPage: async (page) => {
+          const name = new URL(page.url).pathname;
+          const r = await this.ingestBytes(
+            page.url,
+            name.endsWith("/") ? `${name}index.html` : name,
+            page.bytes,
+            page.mime,
+            opts.signal,
+          );
+          results.push(r);
+          opts.onProgress?.({
+            done: results.length,
+            total: opts.maxPages ?? 100,
+            source: page.url,
+            status: r.status,
+          });
+        },
+      },
+      opts,
+    );
+    return { ...summarize(results), skippedUrls: summary.skipped };
   }
 
   /** A text written elsewhere (an admin form, the demo articles). Markdown by default. */
