@@ -220,4 +220,48 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
       metricValue(await metrics(), "seekdesk_backend_errors_total", { model: "remote", backend: "up" }),
     ).toBeGreaterThan(0);
   });
+
+  it("chains: a second seekdesk in front of this one gives the same answers (reasoning, tools, usage, errors)", async () => {
+    const front = new Engine({
+      backends: [
+        new OpenAICompatibleBackend({ name: "inner-seekdesk", baseUrl: `${gw.url}/v1`, models: ["remote"] }),
+      ],
+      healthCheck: false,
+    });
+    const outer = await startTempGateway({ engine: new EngineAdapter(front) });
+    try {
+      const c2 = new OpenAI({ baseURL: `${outer.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const r = await c2.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(r.choices[0].message.content).toBe("Hello, world");
+      expect((r.choices[0].message as unknown as { reasoning_content: string }).reasoning_content).toBe(
+        "Let me think",
+      );
+      expect(r.usage?.total_tokens).toBe(9);
+      const stream = await c2.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = "";
+      let usage = 0;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        usage = chunk.usage?.total_tokens ?? usage;
+      }
+      expect(text).toBe("Hello, world");
+      expect(usage).toBe(9);
+      // Bad parameters are refused at the outer door, before any upstream call.
+      const bad = await c2.chat.completions
+        .create({ model: "remote", messages: [{ role: "user", content: "x" }], top_p: 0.5, max_tokens: -1 })
+        .catch((e) => e);
+      expect(bad.status).toBe(400);
+      expect(bad.param).toBe("max_tokens");
+    } finally {
+      await outer.stop();
+    }
+  });
 });
