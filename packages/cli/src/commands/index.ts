@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
+import { registerEvalIntents } from "./eval-intents.ts";
 import { registerKeys } from "./keys.ts";
+import { registerModelInspect } from "./model-inspect.ts";
+import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
 
 /**
@@ -16,9 +19,10 @@ export function registerCommands(program: Command): void {
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
-  void model;
+  registerModelQuantize(model);
+  registerModelInspect(model);
   const evalCmd = program
     .command("eval")
     .description("Evaluate intents, retrieval and slots on labelled data sets");
-  void evalCmd;
+  registerEvalIntents(evalCmd);
 }

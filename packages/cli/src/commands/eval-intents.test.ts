@@ -1,0 +1,135 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { formatIntentFile } from "@seekdesk/assistant/intents/io.ts";
+import { shopExamples } from "@seekdesk/assistant/intents/testing-data.ts";
+import { afterAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-eval-intents-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => {
+    stdout += b.toString();
+  });
+  child.stderr.on("data", (b: Buffer) => {
+    stderr += b.toString();
+  });
+  return new Promise((ok) => child.on("close", (code) => ok({ code, stdout, stderr })));
+}
+
+// Every fourth example of each intent goes to the test file; the rest train.
+const all = shopExamples(true);
+const train = all.filter((_, i) => i % 4 !== 0);
+const test = all.filter((_, i) => i % 4 === 0);
+writeFileSync(join(dir, "train.csv"), formatIntentFile(train, "csv"));
+writeFileSync(join(dir, "test.jsonl"), formatIntentFile(test, "jsonl"));
+// No extension: the format comes from the content, or from --format.
+writeFileSync(join(dir, "test-data"), formatIntentFile(test, "csv"));
+
+describe("seekdesk eval intents", () => {
+  it("trains on CSV, tests on JSONL and prints one JSON object with the metrics", async () => {
+    const r = await run([
+      "eval",
+      "intents",
+      "--train",
+      "train.csv",
+      "--test",
+      "test.jsonl",
+      "--json",
+      "--save",
+      "model.json",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of [
+      "accuracy",
+      "oos_recall",
+      "oos_precision",
+      "macro_f1",
+      "train_ms",
+      "p50_us",
+      "p99_us",
+    ]) {
+      expect(typeof out[key], key).toBe("number");
+    }
+    expect(out.test).toBe(test.length);
+    expect(out.intents).toBe(5);
+    expect(out.accuracy as number).toBeGreaterThan(0.6);
+    expect(out.macro_f1 as number).toBeGreaterThan(0.5);
+    expect(out.p99_us as number).toBeGreaterThanOrEqual(out.p50_us as number);
+    const saved = JSON.parse(readFileSync(join(dir, "model.json"), "utf8")) as {
+      format: string;
+      labels: string[];
+    };
+    expect(saved.format).toBe("seekdesk.intent-classifier");
+    expect(saved.labels).toContain("oos");
+  });
+
+  it("prints a readable report with the most confused pairs", async () => {
+    const r = await run([
+      "eval",
+      "intents",
+      "--train",
+      "train.csv",
+      "--test",
+      "test-data",
+      "--format",
+      "csv",
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^accuracy +\d+\.\d\d %/m);
+    expect(r.stdout).toMatch(/^oos recall +\d+\.\d\d %/m);
+    expect(r.stdout).toMatch(/^macro-F1 /m);
+    expect(r.stdout).toMatch(/latency +p50 \d+ µs, p99 \d+ µs/);
+  });
+
+  it("reports bad input in one line and exits non-zero", async () => {
+    writeFileSync(join(dir, "bad.csv"), "utterance,label_x\nhello,greeting\n");
+    const cases: [string[], RegExp][] = [
+      [["eval", "intents", "--train", "missing.csv", "--test", "test.jsonl"], /cannot read missing\.csv/],
+      [["eval", "intents", "--train", "bad.csv", "--test", "test.jsonl"], /"intent" column/],
+      [["eval", "intents", "--train", "train.csv"], /--test/],
+      [["eval", "intents", "--dataset", "nope"], /--dataset: expected one of/],
+      [["eval", "intents", "--train", "train.csv", "--test", "test.jsonl", "--format", "xml"], /--format/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args)));
+    for (const [i, [args, message]] of cases.entries()) {
+      const r = results[i];
+      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it("converts a public set from ../shared/datasets into our files", async () => {
+    const r = await run([
+      "eval",
+      "convert-intents",
+      "--dataset",
+      "smp2017",
+      "--out",
+      "smp",
+      "--format",
+      "csv",
+    ]);
+    expect(r.code).toBe(0);
+    const trainCsv = readFileSync(join(dir, "smp", "train.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(trainCsv[0]).toBe("text,intent");
+    expect(trainCsv).toHaveLength(2300);
+    expect(
+      readFileSync(join(dir, "smp", "test.csv"), "utf8")
+        .trim()
+        .split("\n"),
+    ).toHaveLength(771);
+  });
+});
