@@ -3,8 +3,6 @@ import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
 import { registerEvalIntents } from "./eval-intents.ts";
 import { registerKeys } from "./keys.ts";
-import { registerModelInspect } from "./model-inspect.ts";
-import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
 
 /**
@@ -19,8 +17,7 @@ export function registerCommands(program: Command): void {
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
-  registerModelQuantize(model);
-  registerModelInspect(model);
+  void model;
   const evalCmd = program
     .command("eval")
     .description("Evaluate intents, retrieval and slots on labelled data sets");
