@@ -4,3 +4,4 @@ export * from "./quant/index.ts";
 export * from "./safetensors/index.ts";
 export * from "./testing/fixture-gguf.ts";
 export * from "./tokenizer/index.ts";
+export * from "./inspect/index.ts";

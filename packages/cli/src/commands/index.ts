@@ -3,6 +3,8 @@ import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
 import { registerEvalIntents } from "./eval-intents.ts";
 import { registerKeys } from "./keys.ts";
+import { registerModelInspect } from "./model-inspect.ts";
+import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
 
 /**
@@ -17,7 +19,8 @@ export function registerCommands(program: Command): void {
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
-  void model;
+  registerModelQuantize(model);
+  registerModelInspect(model);
   const evalCmd = program
     .command("eval")
     .description("Evaluate intents, retrieval and slots on labelled data sets");
