@@ -1,3 +1,6 @@
+export * from "./llama/chat-history.ts";
+export * from "./llama/json-schema.ts";
+export * from "./llama/llama-backend.ts";
 export * from "./openai/http-client.ts";
 export * from "./openai/openai-backend.ts";
 export * from "./openai/sse.ts";
@@ -8,3 +11,4 @@ export * from "./router/engine.ts";
 export * from "./router/observer.ts";
 export * from "./util/abort.ts";
 export * from "./util/bounded-queue.ts";
+export * from "./util/event-channel.ts";
