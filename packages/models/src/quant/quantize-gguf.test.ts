@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GgmlType } from "../gguf/ggml-types.ts";
 import { ggufMeta, readGguf, readGgufTensorData } from "../gguf/reader.ts";
 import { type FixtureName, fixtureGguf } from "../testing/fixture-gguf.ts";
-import { compareLogits, greedyTokens, loadGgufModel, loadReference } from "../testing/reference-eval.ts";
+import { compareWithReference, loadGgufModel, loadReference } from "./llama-eval.test-helper.ts";
 import { quantizeGguf } from "./quantize-gguf.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "seekdesk-quantize-"));
@@ -42,7 +42,9 @@ describe.each(["deepseek_v3", "qwen2"] as FixtureName[])("%s: quantized fixture 
     const result = await quantizeGguf(bf16, out, { type: "q8_0", report: true });
     const model = await loadGgufModel(out);
     try {
-      const rows = await compareLogits(model, loadReference(name));
+      // Each position's probabilities cost a vocab-sized map: the MoE fixture gets every case, qwen2 one.
+      const cases = loadReference(name).slice(0, name === "deepseek_v3" ? 3 : 1);
+      const rows = await compareWithReference(model, cases);
       const checked = rows.filter((r) => r.refMargin > 0.1);
       const worst = Math.max(...rows.map((r) => r.maxAbsError));
       console.log(
@@ -74,7 +76,7 @@ describe.each(["deepseek_v3", "qwen2"] as FixtureName[])("%s: quantized fixture 
     expect(meanSnr("chosen")).toBeGreaterThan(meanSnr("int8"));
   }, 600_000);
 
-  it("Q4_K: picks llama.cpp's types, loads, and generates", async () => {
+  it("Q4_K: picks llama.cpp's types, loads, and keeps the top-1 where the margin exceeds 1", async () => {
     const out = join(tmp, `${name}-q4_k.gguf`);
     await quantizeGguf(bf16, out, { type: "q4_k" });
     const file = await readGguf(out);
@@ -95,11 +97,11 @@ describe.each(["deepseek_v3", "qwen2"] as FixtureName[])("%s: quantized fixture 
     const model = await loadGgufModel(out);
     try {
       const ref = loadReference(name)[0];
-      const tokens = await greedyTokens(model, ref, 4);
-      expect(tokens).toHaveLength(4);
+      const rows = await compareWithReference(model, [ref]);
+      expect(rows).toHaveLength(ref.input_ids.length);
       const vocab = (ggufMeta(file, "tokenizer.ggml.tokens") as string[]).length;
-      for (const t of tokens) expect(Number.isInteger(t) && t >= 0 && t < vocab).toBe(true);
-      const rows = await compareLogits(model, [ref]);
+      for (const r of rows)
+        expect(Number.isInteger(r.ourTop1) && r.ourTop1 >= 0 && r.ourTop1 < vocab).toBe(true);
       const worst = Math.max(...rows.map((r) => r.maxAbsError));
       console.log(`${name} q4_k: max |Δlogit| ${worst.toFixed(4)} over ${rows.length} positions`);
       for (const r of rows.filter((x) => x.refMargin > 1)) expect(r.ourTop1).toBe(r.refTop1);
