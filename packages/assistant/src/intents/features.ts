@@ -10,7 +10,7 @@ export interface FeatureOptions {
   wordOrder: number;
 }
 
-export const DEFAULT_FEATURES: FeatureOptions = { zhCharMax: 4, enCharMin: 2, enCharMax: 5, wordOrder: 2 };
+export const DEFAULT_FEATURES: FeatureOptions = { zhCharMax: 4, enCharMin: 2, enCharMax: 5, wordOrder: 3 };
 
 /**
  * The string features of one utterance, before they are looked up in a vocabulary.

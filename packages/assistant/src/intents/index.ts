@@ -9,3 +9,9 @@ export {
   trainIntentClassifier,
 } from "./classifier.ts";
 export { extractFeatures } from "./features.ts";
+export {
+  HybridIntentClassifier,
+  type HybridIntentOptions,
+  type HybridPrediction,
+  parseIntentAnswer,
+} from "./hybrid.ts";

@@ -6,5 +6,11 @@ export {
   type SentimentLabel,
   sentimentFromScore,
 } from "./analyze.ts";
-export { analyzeSentiment } from "./sentiment.ts";
+export {
+  type LabelledUtterance,
+  learnedScore,
+  sentimentTrainingData,
+  trainSentimentModel,
+} from "./learned.ts";
+export { analyzeSentiment, blendSentiment } from "./sentiment.ts";
 export { type SentimentTrend, sentimentTrend } from "./trend.ts";

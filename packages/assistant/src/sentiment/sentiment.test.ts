@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { analyzeSentiment, sentimentTrend } from "./index.ts";
+import { stratifiedSplit } from "../intents/split.ts";
+import {
+  analyzeSentiment,
+  blendSentiment,
+  sentimentTrainingData,
+  sentimentTrend,
+  trainSentimentModel,
+} from "./index.ts";
 
 describe("analyzeSentiment", () => {
   it("scores angry customers strongly negative in Chinese and English", () => {
@@ -39,6 +46,23 @@ describe("analyzeSentiment", () => {
     for (const text of ["谢谢，问题解决了，非常满意", "Thanks a lot, that was really helpful!"]) {
       expect(analyzeSentiment(text).label, text).toBe("positive");
     }
+  });
+});
+
+describe("labelled customer-service utterances", () => {
+  it("ships a few hundred zh and en utterances with all three labels", () => {
+    const data = sentimentTrainingData();
+    expect(data.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(data.map((d) => d.label))).toEqual(new Set(["negative", "neutral", "positive"]));
+    expect(data.some((d) => /[\u4e00-\u9fff]/.test(d.text))).toBe(true);
+    expect(data.some((d) => /^[A-Za-z]/.test(d.text))).toBe(true);
+  });
+
+  it("labels a held-out 30 % correctly at least 80 % of the time with a model trained on the rest", () => {
+    const { train, heldOut } = stratifiedSplit(sentimentTrainingData(), (d) => d.label, 0.3, 1);
+    const model = trainSentimentModel(train);
+    const right = heldOut.filter((d) => blendSentiment(d.text, model).label === d.label).length;
+    expect(right / heldOut.length).toBeGreaterThanOrEqual(0.8);
   });
 });
 
