@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fixtureModelDir, UserInputError } from "@seekdesk/core";
+import { promisify } from "node:util";
+import { fixtureModelDir, repoRoot, UserInputError } from "@seekdesk/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { fixtureGguf } from "../testing/fixture-gguf.ts";
 import { inspectModel, parametersFromShape, parseByteSize, shapeFromHfConfig } from "./index.ts";
 
 const FIXTURES = ["deepseek_v3", "deepseek_v2", "qwen2", "llama"] as const;
@@ -147,6 +150,75 @@ describe("DeepSeek-V3 (config only)", () => {
     expect(bits.q4_0).toBeGreaterThan(4.5);
     expect(bits.q4_0).toBeLessThan(4.7);
   });
+});
+
+describe("GGUF input", () => {
+  it("reads the same model from the converted GGUF header: parameters, experts, MLA cache layout", async () => {
+    const gguf = await inspectModel(await fixtureGguf("deepseek_v3", "bf16"), { ctx: 1000 });
+    const hf = await inspectModel(fixtureModelDir("deepseek_v3"), { ctx: 1000 });
+    expect(gguf.source).toBe("gguf");
+    expect(gguf.llamaArchitecture).toBe("deepseek2");
+    expect(gguf.parameters.total).toBe(hf.parameters.total);
+    expect(gguf.parameters.activePerToken).toBe(hf.parameters.activePerToken);
+    expect(gguf.experts).toEqual(hf.experts);
+    // Our converter writes attn_k_b/attn_v_b and key_length_mla: llama.cpp caches the latent only.
+    expect(gguf.kvCache).toEqual(hf.kvCache);
+    expect(gguf.kvCache.llamaCppLayout).toBe("mla-latent");
+    // Norms and the router are F32 in the file, matrices BF16; the plan is computed the same way.
+    expect(gguf.tensorTypes.map((t) => t.type).sort()).toEqual(["BF16", "F32"]);
+    expect(gguf.weights).toEqual(hf.weights);
+  }, 600_000);
+});
+
+const run = promisify(execFile);
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [
+      "--import",
+      "tsx",
+      join(repoRoot, "packages/cli/src/main.ts"),
+      ...args,
+    ]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("seekdesk model inspect (CLI)", () => {
+  it("prints the plan as JSON and a readable table", async () => {
+    const json = await cli(
+      "model",
+      "inspect",
+      fixtureModelDir("llama"),
+      "--json",
+      "--ctx",
+      "2048",
+      "--gpu-mem",
+      "1GiB",
+    );
+    expect(json.code, json.stderr).toBe(0);
+    const r = JSON.parse(json.stdout);
+    expect(r.architecture).toBe("LlamaForCausalLM");
+    expect(r.kvCache.ctx).toBe(2048);
+    expect(r.gpu.gpuMemBytes).toBe(2 ** 30);
+    expect(r.gpu.options.map((o: { type: string }) => o.type)).toEqual([
+      "f16",
+      "bf16",
+      "q8_0",
+      "q6_k",
+      "q4_k",
+      "q4_0",
+    ]);
+    const text = await cli("model", "inspect", fixtureModelDir("deepseek_v3"));
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("experts        8 routed + 1 shared, 2 routed active per token");
+    expect(text.stdout).toContain("llama.cpp allocates: MLA latent (K only)");
+    const bad = await cli("model", "inspect", fixtureModelDir("llama"), "--gpu-mem", "lots");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toBe('seekdesk: --gpu-mem "lots" is not a size; use e.g. 24GiB, 80GB or 512MiB\n');
+  }, 120_000);
 });
 
 describe("bad input", () => {
