@@ -72,8 +72,10 @@ export const LlamaModelConfigSchema = z
       .default("auto"),
     /** Also serve /v1/embeddings from this model. */
     embeddings: z.boolean({ error: "expected true or false" }).default(false),
-    /** Split `<think>…</think>` into reasoning_content (DeepSeek-R1 style). */
-    reasoning: z.boolean({ error: "expected true or false" }).default(true),
+    /** Split `<think>…</think>` into reasoning_content (DeepSeek-R1 style); auto: when the chat template thinks. */
+    reasoning: z
+      .union([z.boolean(), z.enum(["auto", "on", "off"])], { error: "expected auto, on, off, true or false" })
+      .default("auto"),
   })
   .strict();
 

@@ -218,8 +218,9 @@ export class Gateway {
     }
     await this.registerPlugins();
     const http = createAdaptorServer({ fetch: this.app.fetch, hostname: server.host }) as Server;
-    // Long generations are normal; Node's default 5-minute request timeout would cut them.
-    http.requestTimeout = 0;
+    // Bounds how long a client may take to send its request (not how long the answer may
+    // stream): a slow-loris upload cannot hold a socket for long.
+    http.requestTimeout = 60_000;
     http.keepAliveTimeout = 65_000;
     await new Promise<void>((ok, fail) => {
       http.once("error", fail);

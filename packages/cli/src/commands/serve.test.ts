@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type DripUpstream, startDripUpstream } from "@seekdesk/gateway/testing/drip-upstream.ts";
+import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-cli-"));
@@ -32,6 +33,19 @@ function start(args: string[]): { child: ChildProcess; stderr: () => string; exi
   child.stdout?.resume();
   const exit = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
   return { child, stderr: () => err, exit };
+}
+
+/** The URL `seekdesk serve` prints once it listens. */
+function listeningUrl(s: ReturnType<typeof start>): Promise<string> {
+  return new Promise<string>((ok, fail) => {
+    const look = () => {
+      const m = /listening on (http:\/\/[^\s;]+)/.exec(s.stderr());
+      if (m) ok(m[1]);
+    };
+    s.child.stderr?.on("data", look);
+    look();
+    s.exit.then((code) => fail(new Error(`exited ${code}: ${s.stderr()}`)));
+  });
 }
 
 async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -112,13 +126,7 @@ describe("seekdesk serve", () => {
       "--backend-model",
       "fixed",
     ]);
-    const url = await new Promise<string>((ok, fail) => {
-      s.child.stderr?.on("data", () => {
-        const m = /listening on (http:\/\/[^\s;]+)/.exec(s.stderr());
-        if (m) ok(m[1]);
-      });
-      s.exit.then((code) => fail(new Error(`exited ${code}: ${s.stderr()}`)));
-    });
+    const url = await listeningUrl(s);
     const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "none", maxRetries: 0 });
     const stream = await client.chat.completions.create({
       model: "fixed",
@@ -139,5 +147,48 @@ describe("seekdesk serve", () => {
     expect(text).toBe("tok ".repeat(150));
     expect(finish).toBe("stop");
     expect(await s.exit).toBe(0);
+  });
+
+  it("serves a GGUF with --model once warm, to the OpenAI client, and stops on SIGTERM", async () => {
+    const gguf = await fixtureGguf("qwen2");
+    const s = start([
+      "serve",
+      "--port",
+      "0",
+      "--grpc-port",
+      "0",
+      "--data-dir",
+      join(dir, "llama"),
+      "--model",
+      gguf,
+      "--model-id",
+      "qwen-tiny",
+      "--context-size",
+      "256",
+      "--parallel",
+      "1",
+      "--threads",
+      "1",
+    ]);
+    try {
+      const url = await listeningUrl(s);
+      expect(s.stderr()).toContain("models: qwen-tiny");
+      await vi.waitFor(async () => expect((await fetch(`${url}/ready`)).status).toBe(200), {
+        timeout: 120_000,
+        interval: 100,
+      });
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: "none", maxRetries: 0 });
+      expect((await client.models.list()).data.map((m) => m.id)).toEqual(["qwen-tiny"]);
+      const r = await client.chat.completions.create({
+        model: "qwen-tiny",
+        messages: [{ role: "user", content: "hello" }],
+        max_tokens: 4,
+      });
+      expect(r.usage?.completion_tokens).toBe(4);
+      s.child.kill("SIGTERM");
+      expect(await s.exit).toBe(0);
+    } finally {
+      s.child.kill("SIGKILL");
+    }
   });
 });

@@ -1,4 +1,11 @@
-import type { Backend, ModelConfig, OpenAIModelConfig, SeekdeskConfig } from "@seekdesk/core";
+import { existsSync } from "node:fs";
+import {
+  type Backend,
+  type ModelConfig,
+  type OpenAIModelConfig,
+  type SeekdeskConfig,
+  UserInputError,
+} from "@seekdesk/core";
 import { Engine, type EngineObserver, OpenAICompatibleBackend } from "@seekdesk/engine";
 import { EngineAdapter, type InferenceEngine, NoModels } from "@seekdesk/gateway";
 
@@ -17,8 +24,9 @@ function openaiBackend(m: OpenAIModelConfig, name: string): Backend {
   });
 }
 
-async function backendFor(m: ModelConfig, name: string): Promise<Backend> {
+async function backendFor(m: ModelConfig, name: string, index: number): Promise<Backend> {
   if (m.backend === "openai") return openaiBackend(m, name);
+  if (!existsSync(m.path)) throw new UserInputError(`config: models[${index}].path: no such file: ${m.path}`);
   // node-llama-cpp loads its native addon on import: only pay for it when a GGUF is served.
   const { llamaBackendFromConfig } = await import("./llama-from-config.ts");
   return llamaBackendFromConfig(m, name);
@@ -43,10 +51,15 @@ export async function engineFromConfig(
   const aliases: Record<string, string> = {};
   const limits: Record<string, { maxConcurrent: number; maxQueue: number }> = {};
   try {
-    for (const m of config.models) {
+    for (const [i, m] of config.models.entries()) {
       const n = (counts.get(m.id) ?? 0) + 1;
       counts.set(m.id, n);
-      backends.push({ backend: await backendFor(m, n === 1 ? m.id : `${m.id}#${n}`), weight: m.weight });
+      const backend = await backendFor(m, n === 1 ? m.id : `${m.id}#${n}`, i);
+      // A GGUF that fails to load would only leave /ready at 503: say why in the log.
+      if ("whenReady" in backend && typeof backend.whenReady === "function") {
+        (backend.whenReady() as Promise<void>).catch((err: unknown) => opts.onError?.(err));
+      }
+      backends.push({ backend, weight: m.weight });
       for (const a of m.aliases) aliases[a] = m.id;
       // Remote servers have no local sequence slots: gate them here so their queue is bounded too.
       if (m.backend === "openai") limits[m.id] = { maxConcurrent: 64, maxQueue: m.queueSize };
