@@ -1,4 +1,4 @@
-import { Engine } from "@seekdesk/engine";
+import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
 import { LlamaBackend } from "@seekdesk/engine/llama/llama-backend.ts";
 import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
 import OpenAI from "openai";
@@ -185,5 +185,80 @@ describe("OpenAI API over llama.cpp (fixture GGUFs)", () => {
     expect(
       metricValue(await metrics(), "seekdesk_generated_tokens_total", { model: "deepseek-v3-tiny" }),
     ).toBe(before + 3);
+  });
+
+  it("forces a tool call when tool_choice is required, with arguments that parse", async () => {
+    const r = await client.chat.completions.create({
+      model: "qwen2-tiny",
+      messages: [{ role: "user", content: "Where is order 42?" }],
+      max_tokens: 64,
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_order",
+            parameters: {
+              type: "object",
+              properties: { id: { type: "integer" } },
+              required: ["id"],
+              additionalProperties: false,
+            },
+          },
+        },
+      ],
+      tool_choice: "required",
+    });
+    const call = r.choices[0].message.tool_calls?.[0] as
+      | OpenAI.ChatCompletionMessageFunctionToolCall
+      | undefined;
+    expect(r.choices[0].finish_reason).toBe("tool_calls");
+    expect(call?.function.name).toBe("get_order");
+    expect(Number.isInteger(JSON.parse(call?.function.arguments ?? "").id)).toBe(true);
+  });
+
+  it("serves a second seekdesk that uses this one as its remote backend (real HTTP both ways)", async () => {
+    const front = new Engine({
+      backends: [
+        new OpenAICompatibleBackend({
+          name: "llama-seekdesk",
+          baseUrl: `${gw.url}/v1`,
+          models: ["qwen2-tiny"],
+        }),
+      ],
+      healthCheck: false,
+    });
+    const outer = await startTempGateway({ engine: new EngineAdapter(front) });
+    try {
+      const c2 = new OpenAI({ baseURL: `${outer.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const ask = {
+        model: "qwen2-tiny",
+        messages: [{ role: "user" as const, content: "Hello" }],
+        max_tokens: 6,
+        temperature: 0,
+      };
+      const direct = await client.chat.completions.create(ask);
+      const stream = await c2.chat.completions.create({
+        ...ask,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = "";
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? "";
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(text).toBe(direct.choices[0].message.content);
+      expect(usage?.completion_tokens).toBe(6);
+      const e = await c2.embeddings.create({ model: "qwen2-tiny", input: "退货", encoding_format: "float" });
+      const d = await client.embeddings.create({
+        model: "qwen2-tiny",
+        input: "退货",
+        encoding_format: "float",
+      });
+      expect(e.data[0].embedding).toEqual(d.data[0].embedding);
+    } finally {
+      await outer.stop();
+    }
   });
 });
