@@ -1,0 +1,131 @@
+/**
+ * Question: what does seekdesk's LlamaBackend cost over node-llama-cpp called directly, and how
+ * does aggregate throughput grow with concurrent streams (continuous batching in one context)?
+ *
+ *   npx tsx bench/engine/main.ts [--model file.gguf] [--tokens 128] [--runs 3] [--threads N] [--gpu auto|cpu]
+ *
+ * Default model: the qwen2 fixture converted to GGUF. Both sides load the same file with the same
+ * context settings, get the same prompt, decode greedily, and count the tokens actually generated.
+ */
+import os from "node:os";
+import { parseArgs } from "node:util";
+import type { ChatEvent, ChatRequest } from "@seekdesk/core";
+import { LlamaBackend } from "@seekdesk/engine";
+import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
+import { type ChatHistoryItem, getLlama, LlamaChat, resolveChatWrapper } from "node-llama-cpp";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string" },
+    tokens: { type: "string", default: "128" },
+    runs: { type: "string", default: "3" },
+    threads: { type: "string" },
+    gpu: { type: "string", default: "cpu" },
+    context: { type: "string", default: "2048" },
+  },
+});
+const modelPath = values.model ?? (await fixtureGguf("qwen2"));
+const maxTokens = Number(values.tokens);
+const runs = Number(values.runs);
+const contextSize = Number(values.context);
+const gpu = values.gpu === "auto" ? "auto" : false;
+const llama = await getLlama({ gpu });
+const threads = values.threads ? Number(values.threads) : llama.cpuMathCores;
+const prompt =
+  "A customer writes: my parcel has not arrived after ten days. Reply politely and explain the next steps.";
+const history: ChatHistoryItem[] = [
+  { type: "user", text: prompt },
+  { type: "model", response: [] },
+];
+const request: ChatRequest = {
+  model: "bench",
+  messages: [{ role: "user", content: prompt }],
+  maxTokens,
+  temperature: 0,
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** node-llama-cpp directly: N LlamaChat generations at once on one context with N sequences. */
+async function direct(streams: number): Promise<number> {
+  const model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
+  const context = await model.createContext({ contextSize, sequences: streams, threads });
+  const wrapper = resolveChatWrapper(model);
+  const chats = Array.from(
+    { length: streams },
+    () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: wrapper }),
+  );
+  await chats[0].generateResponse(history, { maxTokens: 1 });
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let tokens = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      chats.map((chat) =>
+        chat.generateResponse(history, {
+          maxTokens,
+          temperature: 0,
+          onResponseChunk: (c) => {
+            tokens += c.tokens.length;
+          },
+        }),
+      ),
+    );
+    rates.push(tokens / ((performance.now() - t0) / 1000));
+  }
+  await context.dispose();
+  await model.dispose();
+  return median(rates);
+}
+
+/** The same through LlamaBackend.chat(), consuming its event stream as the gateway does. */
+async function ours(streams: number): Promise<number> {
+  const backend = new LlamaBackend({
+    ids: ["bench"],
+    modelPath,
+    contextSize,
+    threads,
+    parallel: streams,
+    gpu: gpu ? "auto" : "cpu",
+  });
+  await backend.whenReady();
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let tokens = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: streams }, async () => {
+        for await (const e of backend.chat(
+          request,
+          new AbortController().signal,
+        ) as AsyncIterable<ChatEvent>) {
+          if (e.type === "finish") tokens += e.usage.completionTokens;
+        }
+      }),
+    );
+    rates.push(tokens / ((performance.now() - t0) / 1000));
+  }
+  await backend.close();
+  return median(rates);
+}
+
+const rows: [string, number, number][] = [];
+for (const streams of [1, 4, 8]) {
+  // Alternate the order so neither side always runs on a warmer machine.
+  const d1 = await direct(streams);
+  const o1 = await ours(streams);
+  const o2 = await ours(streams);
+  const d2 = await direct(streams);
+  rows.push([
+    `tokens/s, ${streams} stream${streams > 1 ? "s" : ""} (aggregate)`,
+    (o1 + o2) / 2,
+    (d1 + d2) / 2,
+  ]);
+}
+
+const machine = `${os.cpus()[0]?.model.trim()} ×${os.availableParallelism()}, ${threads} threads, gpu=${llama.gpu || "none"}, node ${process.version}`;
+console.log(`model: ${modelPath}; ${maxTokens} tokens per stream, greedy, median of ${runs} runs`);
+console.log("| measure | ours (LlamaBackend) | peer (node-llama-cpp direct) | ratio | machine |");
+console.log("|---|---:|---:|---:|---|");
+for (const [m, o, p] of rows)
+  console.log(`| ${m} | ${o.toFixed(1)} | ${p.toFixed(1)} | ${(o / p).toFixed(3)} | ${machine} |`);
