@@ -1,6 +1,8 @@
+import { Writable } from "node:stream";
 import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
 import { type LoopbackUpstream, startLoopbackUpstream } from "@seekdesk/engine/testing/loopback-upstream.ts";
 import OpenAI from "openai";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EngineAdapter, MetricsObserver } from "./engine-adapter.ts";
 import { type DripUpstream, startDripUpstream } from "./testing/drip-upstream.ts";
@@ -263,5 +265,85 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     } finally {
       await outer.stop();
     }
+  });
+
+  it("fails over to the next backend of a model and counts it", async () => {
+    const broken = await startLoopbackUpstream({ kind: "status", status: 503 });
+    const obs = new MetricsObserver();
+    const engine = new Engine({
+      backends: [
+        {
+          backend: new OpenAICompatibleBackend({ name: "broken", baseUrl: broken.url, models: ["pair"] }),
+          weight: 1000,
+        },
+        {
+          backend: new OpenAICompatibleBackend({ name: "healthy", baseUrl: upstream.url, models: ["pair"] }),
+          weight: 0.001,
+        },
+      ],
+      healthCheck: false,
+      retry: { baseDelayMs: 1, maxDelayMs: 2 },
+      observer: obs,
+      // A fixed draw makes the weighted order deterministic: the heavy (broken) backend first.
+      random: () => 0.5,
+    });
+    const pair = await startTempGateway({ engine: new EngineAdapter(engine) });
+    obs.attach(pair.gateway.metrics);
+    try {
+      const c2 = new OpenAI({ baseURL: `${pair.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const r = await c2.chat.completions.create({
+        model: "pair",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(r.choices[0].message.content).toBe("Hello, world");
+      const text = await (await fetch(`${pair.url}/metrics`)).text();
+      expect(
+        metricValue(text, "seekdesk_failovers_total", { model: "pair", from: "broken", to: "healthy" }),
+      ).toBe(1);
+      expect(metricValue(text, "seekdesk_backend_errors_total", { model: "pair", backend: "broken" })).toBe(
+        1,
+      );
+    } finally {
+      await pair.stop();
+      await broken.close();
+    }
+  });
+
+  it("keeps prompt text out of the logs unless logPrompts is on", async () => {
+    const secret = "my card number is 4111-1111";
+    async function logsFor(logPrompts: boolean): Promise<string> {
+      let out = "";
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
+      const engine = new Engine({
+        backends: [new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["remote"] })],
+        healthCheck: false,
+      });
+      const g = await startTempGateway({
+        engine: new EngineAdapter(engine),
+        logger: pino({ level: "info" }, sink),
+        config: { server: { logPrompts } },
+      });
+      try {
+        const res = await fetch(`${g.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-request-id": "req-log-check" },
+          body: JSON.stringify({ model: "remote", messages: [{ role: "user", content: secret }] }),
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        await g.stop();
+      }
+      return out;
+    }
+    const quiet = await logsFor(false);
+    expect(quiet).toContain('"requestId":"req-log-check"');
+    expect(quiet).toContain('"route":"/v1/chat/completions"');
+    expect(quiet).not.toContain(secret);
+    expect(await logsFor(true)).toContain(secret);
   });
 });

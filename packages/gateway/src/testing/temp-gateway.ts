@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type SeekdeskConfigInput } from "@seekdesk/core";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import type { InferenceEngine } from "../engine.ts";
 import { NoModels } from "../no-models.ts";
 import type { GatewayPlugin } from "../plugin.ts";
@@ -21,7 +21,12 @@ export interface TempGateway {
  * package and of plugins. Logs are silent unless SEEKDESK_TEST_LOGS is set.
  */
 export async function startTempGateway(
-  opts: { engine?: InferenceEngine; plugins?: GatewayPlugin[]; config?: SeekdeskConfigInput } = {},
+  opts: {
+    engine?: InferenceEngine;
+    plugins?: GatewayPlugin[];
+    config?: SeekdeskConfigInput;
+    logger?: Logger;
+  } = {},
 ): Promise<TempGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), "seekdesk-gw-"));
   const input = opts.config ?? {};
@@ -34,7 +39,7 @@ export async function startTempGateway(
     config,
     engine: opts.engine ?? new NoModels(),
     plugins: opts.plugins,
-    logger: pino({ level: process.env.SEEKDESK_TEST_LOGS ? "debug" : "silent" }),
+    logger: opts.logger ?? pino({ level: process.env.SEEKDESK_TEST_LOGS ? "debug" : "silent" }),
   });
   const listening = await gateway.listen();
   return {
