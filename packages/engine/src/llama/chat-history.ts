@@ -7,7 +7,10 @@ import type { ChatHistoryItem, ChatModelFunctionCall, ChatModelResponse } from "
  * fed back to the model. The history ends with a model turn for the generation to fill (an
  * assistant message last is continued, as a prefill).
  */
-export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
+export function toChatHistory(
+  messages: ChatMessage[],
+  opts: { thoughtSegments?: boolean } = {},
+): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];
   const calls = new Map<string, ChatModelFunctionCall>();
   messages.forEach((m, i) => {
@@ -20,7 +23,11 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
         history.push({ type: "user", text: content });
         return;
       case "assistant": {
-        const response: ChatModelResponse["response"] = content ? [content] : [];
+        const response: ChatModelResponse["response"] = opts.thoughtSegments
+          ? splitThought(content)
+          : content
+            ? [content]
+            : [];
         for (const tc of m.tool_calls ?? []) {
           const call: ChatModelFunctionCall = {
             type: "functionCall",
@@ -53,6 +60,24 @@ export function toChatHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   // A model turn that ends in tool calls is answered by a new turn continuing after the results.
   if (!last || last.type !== "model") history.push({ type: "model", response: [] });
   return history;
+}
+
+/**
+ * An assistant prefill that opens `<think>` continues inside a thought: the chat wrapper must see
+ * a thought segment, or it would treat the rest of the generation as the answer.
+ */
+function splitThought(content: string): ChatModelResponse["response"] {
+  const open = content.indexOf("<think>");
+  if (open < 0) return content ? [content] : [];
+  const before = content.slice(0, open);
+  const rest = content.slice(open + "<think>".length);
+  const close = rest.indexOf("</think>");
+  const thought = close < 0 ? rest : rest.slice(0, close);
+  const after = close < 0 ? "" : rest.slice(close + "</think>".length);
+  const out: ChatModelResponse["response"] = before.trim() ? [before] : [];
+  out.push({ type: "segment", segmentType: "thought", text: thought.replace(/^\n/, ""), ended: close >= 0 });
+  if (after) out.push(after);
+  return out;
 }
 
 function parseArguments(args: string, i: number): unknown {

@@ -203,6 +203,23 @@ describe("LlamaBackend on a fixture GGUF", () => {
     expect(allText(x)).toBe(allText(y));
   });
 
+  it("continues an assistant prefill that opened <think> as reasoning", async () => {
+    const events = await collect(
+      backend.chat(
+        ask({
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", content: "<think>\nThe customer" },
+          ],
+          maxTokens: 6,
+        }),
+        new AbortController().signal,
+      ),
+    );
+    expect(events[0].type).toBe("reasoning");
+    expect(events.filter((e) => e.type === "reasoning").length).toBeGreaterThan(1);
+  });
+
   it("completes raw prompts", async () => {
     const events = await collect(
       backend.complete(

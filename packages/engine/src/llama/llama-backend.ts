@@ -287,7 +287,7 @@ export class LlamaBackend implements Backend {
     signal: AbortSignal,
     push: (e: ChatEvent) => void,
   ): Promise<void> {
-    const history = toChatHistory(req.messages);
+    const history = toChatHistory(req.messages, { thoughtSegments: l.reasoning && l.wrapperThinks });
     const tools = req.toolChoice === "none" ? [] : (req.tools ?? []);
     const forced = forcedTools(tools, req.toolChoice);
     let grammar: LlamaGrammar | undefined;

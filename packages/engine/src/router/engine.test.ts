@@ -127,6 +127,22 @@ describe("Engine routing over loopback upstreams", () => {
     await engine.close();
   });
 
+  it("reports start, first token, tokens and end to the observer", async () => {
+    const seen: string[] = [];
+    const engine = engineAB({
+      observer: {
+        onRequestStart: (i) => seen.push(`start:${i.model}:${i.kind}`),
+        onFirstToken: (i) => seen.push(`first:${i.backend}:${i.latencyMs >= 0}`),
+        onTokens: (i) => seen.push(`tokens:${i.promptTokens}:${i.completionTokens}`),
+        onRequestEnd: (e) => seen.push(`end:${e.backend}:${e.outcome}:${e.usage?.completionTokens}`),
+      },
+    });
+    a.setBehaviour({ kind: "ok", text: ["x", "y", "z"] });
+    await text(engine.chat({ ...req(), requestId: "r1" }, new AbortController().signal));
+    expect(seen).toEqual(["start:ds:chat", "first:a:true", "tokens:7:3", "end:a:ok:3"]);
+    await engine.close();
+  });
+
   it("fails over from a 500 and from a stalled upstream to the next backend", async () => {
     const engine = engineAB();
     a.setBehaviour({ kind: "status", status: 500 });
