@@ -99,7 +99,7 @@ describe("toGbnfSchema", () => {
         type: "function",
         function: { name: "b", parameters: { type: "object", properties: { x: { type: "boolean" } } } },
       },
-    ]) as { oneOf: { properties: { name: unknown } }[] };
+    ]) as unknown as { oneOf: { properties: { name: unknown } }[] };
     expect(s.oneOf.map((o) => o.properties.name)).toEqual([{ const: "a" }, { const: "b" }]);
   });
 });
