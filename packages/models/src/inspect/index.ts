@@ -244,7 +244,11 @@ export function formatInspectReport(r: ModelReport): string {
       `                 + ${formatCount(p.mtp)} in multi-token-prediction layers (not loaded by llama.cpp)`,
     );
   lines.push("");
-  lines.push("tensors as stored");
+  lines.push(
+    r.countedFrom === "tensor headers"
+      ? "tensors as stored"
+      : "tensors (no safetensors here: estimated from config.json as BF16)",
+  );
   lines.push(
     table([
       ["type", "tensors", "parameters", "size"],
