@@ -7,15 +7,24 @@ import { parseConfig } from "@seekdesk/core";
 import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
 import { EngineAdapter, Gateway, MetricsObserver } from "@seekdesk/gateway";
 import pino from "pino";
+import { fixedEngine } from "./fixed-engine.ts";
 
+// `--fixed` serves an in-process fixed engine instead (the gateway's own cost, no backend).
 const upstream = process.argv[2];
+const fixed = upstream === "--fixed";
 const config = parseConfig({
   dataDir: mkdtempSync(join(tmpdir(), "seekdesk-bench-")),
   server: { port: 0, grpcPort: null },
 });
 const observer = new MetricsObserver();
 const engine = new Engine({
-  backends: [new OpenAICompatibleBackend({ name: "fixed", baseUrl: upstream, models: ["fixed"] })],
+  backends: [
+    new OpenAICompatibleBackend({
+      name: "fixed",
+      baseUrl: fixed ? "http://127.0.0.1:9/v1" : upstream,
+      models: ["fixed"],
+    }),
+  ],
   limits: { fixed: { maxConcurrent: 256, maxQueue: 1024 } },
   healthCheck: false,
   observer,
@@ -24,7 +33,7 @@ const logger = pino(
   { level: process.env.LOG_LEVEL ?? "info" },
   pino.destination({ dest: openSync("/dev/null", "w"), sync: false }),
 );
-const gateway = new Gateway({ config, engine: new EngineAdapter(engine), logger });
+const gateway = new Gateway({ config, engine: fixed ? fixedEngine : new EngineAdapter(engine), logger });
 observer.attach(gateway.metrics);
 const { url } = await gateway.listen();
 process.stdout.write(`${url}\n`);

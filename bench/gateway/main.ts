@@ -8,7 +8,10 @@
  * peer) and then through seekdesk. Latency counts from the moment a request was due, so a
  * falling-behind server shows up as latency, not as a politely slower load.
  *
- *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3]
+ * A last pair of rows isolates the gateway's own cost: seekdesk with an in-process fixed engine
+ * against the floor of any Node HTTP service (hono answering a fixed JSON body).
+ *
+ *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000]
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -21,6 +24,7 @@ const { values } = parseArgs({
   options: {
     rates: { type: "string", default: "250,500,1000,2000,3000" },
     seconds: { type: "string", default: "3" },
+    "isolate-rate": { type: "string", default: "1000" },
   },
 });
 const rates = values.rates.split(",").map(Number);
@@ -206,6 +210,40 @@ try {
       (best.ours.achieved / best.ours.cores / (best.direct.achieved / best.direct.cores)).toFixed(2),
       machine,
     ]);
+  }
+  // The gateway's own cost, without the backend's HTTP client: fixed engine vs bare hono.
+  const isolate = Number(values["isolate-rate"]);
+  const bare = await startProc("bare-proc.ts");
+  const alone = await startProc("gateway-proc.ts", ["--fixed"]);
+  try {
+    await load(bare.line, 200, 1, bare.child.pid as number, false);
+    await load(alone.line, 200, 1, alone.child.pid as number, false);
+    const floor = await load(bare.line, isolate, seconds, bare.child.pid as number, true);
+    const own = await load(alone.line, isolate, seconds, alone.child.pid as number, true);
+    table.push([
+      `gateway alone vs bare hono: p50 @ ${isolate}`,
+      ms(own.p50),
+      ms(floor.p50),
+      (own.p50 / floor.p50).toFixed(2),
+      machine,
+    ]);
+    table.push([
+      `gateway alone vs bare hono: p99 @ ${isolate}`,
+      ms(own.p99),
+      ms(floor.p99),
+      (own.p99 / floor.p99).toFixed(2),
+      machine,
+    ]);
+    table.push([
+      `gateway alone vs bare hono: CPU/request @ ${isolate}`,
+      `${((own.cores / own.achieved) * 1e6).toFixed(0)} µs`,
+      `${((floor.cores / floor.achieved) * 1e6).toFixed(0)} µs`,
+      (own.cores / own.achieved / (floor.cores / floor.achieved)).toFixed(2),
+      machine,
+    ]);
+  } finally {
+    bare.child.kill("SIGTERM");
+    alone.child.kill("SIGTERM");
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   for (const r of table) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);

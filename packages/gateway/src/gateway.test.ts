@@ -67,6 +67,25 @@ describe("gateway without models (the embedded default)", () => {
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe("payload_too_large");
 
+    // Without Content-Length (chunked upload) the limit is enforced while reading.
+    const chunks = [
+      new TextEncoder().encode(`{"model":"x","messages":[{"role":"user","content":"${"y".repeat(3000)}`),
+      new TextEncoder().encode('"}]}'),
+    ];
+    const chunked = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(next);
+          else controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+
     const none = await fetch(`${gw.url}/v2/nothing`);
     expect(none.status).toBe(404);
     expect((await none.json()).error.code).toBe("route_not_found");
