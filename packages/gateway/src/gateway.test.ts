@@ -105,4 +105,25 @@ describe("gateway without models (the embedded default)", () => {
     const made = await fetch(`${gw.url}/health`);
     expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it("answers CORS preflights for configured origins only", async () => {
+    const withCors = await startTempGateway({ config: { server: { cors: ["https://shop.example"] } } });
+    try {
+      const pre = await fetch(`${withCors.url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin: "https://shop.example", "access-control-request-method": "POST" },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+      const other = await fetch(`${withCors.url}/health`, { headers: { origin: "https://evil.example" } });
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    } finally {
+      await withCors.stop();
+    }
+    expect(
+      (await fetch(`${gw.url}/health`, { headers: { origin: "https://shop.example" } })).headers.get(
+        "access-control-allow-origin",
+      ),
+    ).toBeNull();
+  });
 });
