@@ -142,6 +142,14 @@ describe("seekdesk serve", () => {
       if (!signalled && text.length > 0) {
         signalled = true;
         s.child.kill("SIGTERM");
+        // New connections are refused (or told 503) while the running stream goes on.
+        await vi.waitFor(async () => {
+          const status = await fetch(`${url}/health`, { headers: { connection: "close" } }).then(
+            (r) => r.status,
+            () => "refused",
+          );
+          expect(status).not.toBe(200);
+        });
       }
     }
     expect(text).toBe("tok ".repeat(150));
