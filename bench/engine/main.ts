@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: {
     model: { type: "string" },
     tokens: { type: "string", default: "128" },
-    runs: { type: "string", default: "3" },
+    runs: { type: "string", default: "7" },
     threads: { type: "string" },
     gpu: { type: "string", default: "cpu" },
     context: { type: "string", default: "2048" },
@@ -46,8 +46,10 @@ const request: ChatRequest = {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+type Side = { run: () => Promise<number>; close: () => Promise<void> };
+
 /** node-llama-cpp directly: N LlamaChat generations at once on one context with N sequences. */
-async function direct(streams: number): Promise<number> {
+async function direct(streams: number): Promise<Side> {
   const model = await llama.loadModel({ modelPath, gpuLayers: gpu ? "auto" : 0 });
   const context = await model.createContext({ contextSize, sequences: streams, threads });
   const wrapper = resolveChatWrapper(model);
@@ -56,30 +58,32 @@ async function direct(streams: number): Promise<number> {
     () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper: wrapper }),
   );
   await chats[0].generateResponse(history, { maxTokens: 1 });
-  const rates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let tokens = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      chats.map((chat) =>
-        chat.generateResponse(history, {
-          maxTokens,
-          temperature: 0,
-          onResponseChunk: (c) => {
-            tokens += c.tokens.length;
-          },
-        }),
-      ),
-    );
-    rates.push(tokens / ((performance.now() - t0) / 1000));
-  }
-  await context.dispose();
-  await model.dispose();
-  return median(rates);
+  return {
+    run: async () => {
+      let tokens = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        chats.map((chat) =>
+          chat.generateResponse(history, {
+            maxTokens,
+            temperature: 0,
+            onResponseChunk: (c) => {
+              tokens += c.tokens.length;
+            },
+          }),
+        ),
+      );
+      return tokens / ((performance.now() - t0) / 1000);
+    },
+    close: async () => {
+      await context.dispose();
+      await model.dispose();
+    },
+  };
 }
 
 /** The same through LlamaBackend.chat(), consuming its event stream as the gateway does. */
-async function ours(streams: number): Promise<number> {
+async function ours(streams: number): Promise<Side> {
   const backend = new LlamaBackend({
     ids: ["bench"],
     modelPath,
@@ -89,42 +93,50 @@ async function ours(streams: number): Promise<number> {
     gpu: gpu ? "auto" : "cpu",
   });
   await backend.whenReady();
-  const rates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    let tokens = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: streams }, async () => {
-        for await (const e of backend.chat(
-          request,
-          new AbortController().signal,
-        ) as AsyncIterable<ChatEvent>) {
-          if (e.type === "finish") tokens += e.usage.completionTokens;
-        }
-      }),
-    );
-    rates.push(tokens / ((performance.now() - t0) / 1000));
-  }
-  await backend.close();
-  return median(rates);
+  return {
+    run: async () => {
+      let tokens = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: streams }, async () => {
+          for await (const e of backend.chat(
+            request,
+            new AbortController().signal,
+          ) as AsyncIterable<ChatEvent>) {
+            if (e.type === "finish") tokens += e.usage.completionTokens;
+          }
+        }),
+      );
+      return tokens / ((performance.now() - t0) / 1000);
+    },
+    close: () => backend.close(),
+  };
 }
 
 const rows: [string, number, number][] = [];
 for (const streams of [1, 4, 8]) {
-  // Alternate the order so neither side always runs on a warmer machine.
-  const d1 = await direct(streams);
-  const o1 = await ours(streams);
-  const o2 = await ours(streams);
-  const d2 = await direct(streams);
-  rows.push([
-    `tokens/s, ${streams} stream${streams > 1 ? "s" : ""} (aggregate)`,
-    (o1 + o2) / 2,
-    (d1 + d2) / 2,
-  ]);
+  // Both loaded side by side (the weights are mmapped once) and runs alternated (d o o d d o …),
+  // so a busy machine slows both sides alike instead of whichever happened to run later.
+  const d = await direct(streams);
+  const o = await ours(streams);
+  const dr: number[] = [];
+  const or: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    if (r % 2 === 0) {
+      dr.push(await d.run());
+      or.push(await o.run());
+    } else {
+      or.push(await o.run());
+      dr.push(await d.run());
+    }
+  }
+  await d.close();
+  await o.close();
+  rows.push([`tokens/s, ${streams} stream${streams > 1 ? "s" : ""} (aggregate)`, median(or), median(dr)]);
 }
 
 const machine = `${os.cpus()[0]?.model.trim()} ×${os.availableParallelism()}, ${threads} threads, gpu=${llama.gpu || "none"}, node ${process.version}`;
-console.log(`model: ${modelPath}; ${maxTokens} tokens per stream, greedy, median of ${runs} runs`);
+console.log(`model: ${modelPath}; ${maxTokens} tokens per stream, greedy, median of ${runs} alternated runs`);
 console.log("| measure | ours (LlamaBackend) | peer (node-llama-cpp direct) | ratio | machine |");
 console.log("|---|---:|---:|---:|---|");
 for (const [m, o, p] of rows)
