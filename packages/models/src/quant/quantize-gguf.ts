@@ -13,8 +13,9 @@ import {
   parseQuantType,
   quantTypeName,
 } from "./choose-type.ts";
-import { dequantizeRows, quantizeRows } from "./codec.ts";
+import { dequantizeRows } from "./codec.ts";
 import { type ErrorStats, errorStats, symmetricInt8Error } from "./error-stats.ts";
+import { quantizeRowsParallel } from "./parallel.ts";
 
 export interface QuantizeProgress {
   tensorsDone: number;
@@ -29,6 +30,8 @@ export interface QuantizeGgufOptions {
   type: string | GgmlType;
   /** Measure each requantized tensor's error against symmetric int8 (costs one extra decode). */
   report?: boolean;
+  /** Worker threads for the k-quants (default: the machine's cores, at most 16). */
+  threads?: number;
   onProgress?: (p: QuantizeProgress) => void;
   signal?: AbortSignal;
 }
@@ -133,7 +136,7 @@ export async function quantizeGguf(
         if (plan.type === src.type) return raw;
         const elements = src.dims.reduce((a, b) => a * b, 1);
         const data = dequantizeRows(src.type, raw, elements);
-        const out = quantizeRows(plan.type, data, src.dims[0]);
+        const out = await quantizeRowsParallel(plan.type, data, src.dims[0], opts.threads);
         if (opts.report) {
           entry.chosen = errorStats(data, dequantizeRows(plan.type, out, elements));
           entry.int8 = symmetricInt8Error(data, src.dims[0]);
