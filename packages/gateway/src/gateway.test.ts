@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GatewayPlugin } from "./plugin.ts";
+import { metricValue } from "./testing/metrics-text.ts";
 import { startTempGateway, type TempGateway } from "./testing/temp-gateway.ts";
 
 const echoPlugin: GatewayPlugin = {
@@ -9,6 +10,10 @@ const echoPlugin: GatewayPlugin = {
     app.post("/v1/echo", ctx.auth.requireAuth(), async (c) => {
       const body = await ctx.readJson(c, z.object({ text: z.string().max(10) }));
       return c.json({ text: body.text, caller: c.get("principal").kind, dataDir: ctx.dataDir });
+    });
+    // A pass-through catch-all, as a static-file plugin registers: it must not take over metric labels.
+    app.use("*", async (_c, next) => {
+      await next();
     });
   },
 };
@@ -104,6 +109,13 @@ describe("gateway without models (the embedded default)", () => {
     expect(mine.headers.get("x-request-id")).toBe("trace-42");
     const made = await fetch(`${gw.url}/health`);
     expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(
+      metricValue(text, "seekdesk_requests_total", { route: "/health", status: "200" }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      metricValue(text, "seekdesk_requests_total", { route: "other", status: "404" }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it("answers CORS preflights for configured origins only", async () => {

@@ -43,7 +43,8 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
       finish(status, extra) {
         if (done) return;
         done = true;
-        const matched = routePath(c, -1);
+        // After next(), routeIndex points at the handler that answered (not at later catch-alls).
+        const matched = routePath(c);
         // Unmatched paths (404s, static files) share one label so scanners cannot inflate cardinality.
         const route = matched === "/*" ? "other" : matched;
         const seconds = (performance.now() - started) / 1000;

@@ -13,7 +13,17 @@ import { defaultPlugins } from "../serve-plugins.ts";
  */
 export async function runServe(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
-  const logger = pino({ level: config.logging.level, base: { service: "seekdesk" } });
+  // Asynchronous stdout: a slow log reader must not stall request handling (flushed on exit).
+  const logOut = pino.destination({ dest: 1, sync: false });
+  const logger = pino({ level: config.logging.level, base: { service: "seekdesk" } }, logOut);
+  const exit = (code: number) => {
+    try {
+      logOut.flushSync();
+    } catch {
+      // not ready yet or stdout closed: nothing more can be written anyway
+    }
+    process.exit(code);
+  };
   const observer = new MetricsObserver();
   const engine = await engineFromConfig(config, {
     observer,
@@ -26,15 +36,15 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without waiting");
-      process.exit(1);
+      exit(1);
     }
     stopping = true;
     logger.info({ signal }, "shutting down");
     gateway.shutdown().then(
-      () => process.exit(0),
+      () => exit(0),
       (err) => {
         logger.error({ err }, "shutdown failed");
-        process.exit(1);
+        exit(1);
       },
     );
   };
