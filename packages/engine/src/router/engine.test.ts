@@ -236,6 +236,19 @@ describe("Engine routing over loopback upstreams", () => {
     await engine.close();
   });
 
+  it("routes completions and embeddings with the same failover", async () => {
+    const engine = engineAB();
+    a.setBehaviour({ kind: "status", status: 500 });
+    b.setBehaviour({ kind: "ok", text: ["c", "d"] });
+    expect(await text(engine.complete({ model: "ds", prompt: "x" }, new AbortController().signal))).toBe(
+      "cd",
+    );
+    const r = await engine.embed({ model: "ds", input: ["abcd"] }, new AbortController().signal);
+    expect(r).toEqual({ vectors: [[4, 1, 0]], promptTokens: 1 });
+    expect(failovers).toEqual(["a->b", "a->b"]);
+    await engine.close();
+  });
+
   it("checks health actively and reports readiness per model", async () => {
     const dead = await startLoopbackUpstream({ kind: "status", status: 503 });
     const health: string[] = [];
