@@ -1,5 +1,5 @@
 import type { ChatEvent, ChatRequest } from "@seekdesk/core";
-import { RateLimitError } from "@seekdesk/core";
+import { InvalidRequestError, RateLimitError } from "@seekdesk/core";
 import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../router/engine.ts";
@@ -218,6 +218,16 @@ describe("LlamaBackend on a fixture GGUF", () => {
     );
     expect(events[0].type).toBe("reasoning");
     expect(events.filter((e) => e.type === "reasoning").length).toBeGreaterThan(1);
+  });
+
+  it("refuses a prompt longer than the context with a 400, keeping the sequence free", async () => {
+    const long = "order ".repeat(1500);
+    const err = await collect(
+      backend.chat(ask({ messages: [{ role: "user", content: long }] }), new AbortController().signal),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).code).toBe("context_length_exceeded");
+    expect(backend.stats()[0].activeSequences).toBe(0);
   });
 
   it("completes raw prompts", async () => {

@@ -304,6 +304,7 @@ export class LlamaBackend implements Backend {
 
     const rendered = l.wrapper.generateContextState({ chatHistory: history, availableFunctions: functions });
     const promptTokens = rendered.contextText.tokenize(l.model.tokenizer).length;
+    checkPromptFits(promptTokens, slot.sequence.contextSize);
     const splitter =
       l.reasoning && !grammar
         ? new ThinkSplitter({
@@ -381,6 +382,8 @@ export class LlamaBackend implements Backend {
   ): Promise<void> {
     const completion = new LlamaCompletion({ contextSequence: slot.sequence });
     try {
+      const promptTokens = l.model.tokenize(req.prompt).length;
+      checkPromptFits(promptTokens, slot.sequence.contextSize);
       const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
       const result = await completion.generateCompletionWithMeta(req.prompt, {
         signal,
@@ -397,7 +400,7 @@ export class LlamaBackend implements Backend {
         type: "finish",
         reason: finishReason(result.metadata.stopReason),
         usage: {
-          promptTokens: l.model.tokenize(req.prompt).length,
+          promptTokens,
           completionTokens: slot.sequence.tokenMeter.usedOutputTokens - outputBefore,
         },
       });
@@ -506,6 +509,17 @@ function parseForcedCall(text: string): { name: string; arguments: string } | un
     return { name: v.name, arguments: JSON.stringify(v.arguments ?? {}) };
   } catch {
     return undefined;
+  }
+}
+
+/** A prompt that cannot fit is the client's to shorten, not a backend failure to fail over from. */
+function checkPromptFits(promptTokens: number, contextSize: number): void {
+  if (promptTokens >= contextSize) {
+    throw new InvalidRequestError(
+      `This model's context is ${contextSize} tokens, but the prompt has ${promptTokens} tokens`,
+      "messages",
+      "context_length_exceeded",
+    );
   }
 }
 
