@@ -1,5 +1,5 @@
 import type { ChatEvent, ChatRequest } from "@seekdesk/core";
-import { InvalidRequestError, RateLimitError } from "@seekdesk/core";
+import { InvalidRequestError, RateLimitError, UnavailableError } from "@seekdesk/core";
 import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Engine } from "../router/engine.ts";
@@ -12,6 +12,7 @@ import { LlamaBackend } from "./llama-backend.ts";
  */
 let backend: LlamaBackend;
 const maxActive: number[] = [];
+let loadingHealth: unknown;
 
 beforeAll(async () => {
   const modelPath = await fixtureGguf("qwen2");
@@ -27,6 +28,7 @@ beforeAll(async () => {
     embeddings: true,
   });
   backend.onStatsChange((s) => maxActive.push(s.activeSequences));
+  loadingHealth = await backend.health();
   await backend.whenReady();
 });
 afterAll(() => backend?.close());
@@ -53,8 +55,22 @@ const allText = (events: ChatEvent[]) =>
 const finish = (events: ChatEvent[]) => events.at(-1) as Extract<ChatEvent, { type: "finish" }>;
 
 describe("LlamaBackend on a fixture GGUF", () => {
-  it("is ready after warm-up and streams tokens with usage", async () => {
+  it("is not ready while loading, and ready after warm-up", async () => {
+    expect(loadingHealth).toEqual({ ok: true, ready: false, detail: "loading" });
     expect(await backend.health()).toEqual({ ok: true, ready: true, detail: undefined });
+  });
+
+  it("reports a model that cannot load as unhealthy and answers 503", async () => {
+    const broken = new LlamaBackend({ ids: ["broken"], modelPath: "/nonexistent/model.gguf", gpu: false });
+    await expect(broken.whenReady()).rejects.toThrow();
+    expect(await broken.health()).toMatchObject({ ok: false, ready: false });
+    await expect(
+      collect(broken.chat(ask({ model: "broken" }), new AbortController().signal)),
+    ).rejects.toBeInstanceOf(UnavailableError);
+    await broken.close();
+  });
+
+  it("streams tokens with usage", async () => {
     const events = await collect(backend.chat(ask({ maxTokens: 12 }), new AbortController().signal));
     expect(events.filter((e) => e.type === "text" || e.type === "reasoning").length).toBeGreaterThan(1);
     const f = finish(events);
