@@ -42,6 +42,13 @@ export interface TrainIntentOptions {
    * on it and the final model is trained on `examples` alone, as a published protocol expects.
    */
   heldOut?: IntentExample[];
+  /**
+   * With an explicit `heldOut`: after fitting temperature and threshold on it, train the final
+   * model on `examples` and `heldOut` together (more data, same calibration). Default false.
+   */
+  refitOnHeldOut?: boolean;
+  /** Loss weight of out-of-scope examples relative to in-scope ones. Default 1. */
+  oosWeight?: number;
   epochs?: number;
   lambda?: number;
   loss?: "softmax" | "hinge";
@@ -176,17 +183,22 @@ export class IntentClassifier {
   }
 }
 
+type FitOptions = Required<
+  Pick<TrainIntentOptions, "epochs" | "lambda" | "loss" | "minDf" | "seed" | "oosLabel" | "oosWeight">
+>;
+
 function fitModel(
   examples: IntentExample[],
   labels: string[],
-  opts: Required<Pick<TrainIntentOptions, "epochs" | "lambda" | "loss" | "minDf" | "seed">>,
+  opts: FitOptions,
 ): { vectorizer: TfidfVectorizer; model: LinearModel } {
   const feats = examples.map((e) => extractFeatures(e.text));
   const vectorizer = TfidfVectorizer.fit(feats, opts.minDf);
   const index = new Map(labels.map((l, i) => [l, i]));
   const rows: SparseVector[] = feats.map((f) => vectorizer.transformFeatures(f));
   const y = Int32Array.from(examples.map((e) => index.get(e.intent) ?? 0));
-  const model = LinearModel.train(rows, y, labels.length, vectorizer.size, opts);
+  const classWeights = labels.map((l) => (l === opts.oosLabel ? opts.oosWeight : 1));
+  const model = LinearModel.train(rows, y, labels.length, vectorizer.size, { ...opts, classWeights });
   return { vectorizer, model };
 }
 
@@ -213,6 +225,8 @@ export function trainIntentClassifier(
     loss: options.loss ?? DEFAULTS.loss,
     minDf: options.minDf ?? DEFAULTS.minDf,
     seed,
+    oosLabel,
+    oosWeight: options.oosWeight ?? 1,
   };
   const cleaned = examples
     .map((e) => ({ text: e.text.trim(), intent: e.intent.trim() }))
@@ -279,7 +293,10 @@ export function trainIntentClassifier(
     );
   }
 
-  const final = explicit || calSet.length === 0 ? first : fitModel(cleaned, labels, fitOpts);
+  let final = first;
+  if (explicit && options.refitOnHeldOut && calSet.length > 0)
+    final = fitModel([...cleaned, ...calSet], labels, fitOpts);
+  else if (!explicit && calSet.length > 0) final = fitModel(cleaned, labels, fitOpts);
   const classifier = new IntentClassifier(
     labels,
     oosLabel,

@@ -8,6 +8,8 @@ export interface LinearTrainOptions {
   /** "softmax" is multinomial logistic regression; "hinge" is the Crammer–Singer multiclass SVM. */
   loss: "softmax" | "hinge";
   seed: number;
+  /** Per-class weight of an example's loss (default 1): up-weights a broad class such as OOS. */
+  classWeights?: ArrayLike<number>;
 }
 
 /**
@@ -116,14 +118,14 @@ export class LinearModel {
           scale = 1;
         }
         if (active) {
-          const step = eta / scale;
+          const step = (eta / scale) * (opts.classWeights?.[y] ?? 1);
           for (let c = 0; c < C; c++) {
             const g = grad[c];
             // Classes the model already rules out get a negligible gradient; skipping them
             // is where most of the training time goes after the first epoch.
             if (g > -1e-6 && g < 1e-6) continue;
             for (let k = 0; k < x.idx.length; k++) v[x.idx[k] * C + c] -= step * g * x.val[k];
-            b[c] -= eta * g * 0.1;
+            b[c] -= eta * g * 0.1 * (opts.classWeights?.[y] ?? 1);
           }
         }
       }

@@ -30,6 +30,7 @@ interface EvalIntentFlags {
   oosLabel: string;
   targetOosRecall?: number;
   seed: number;
+  refitOnHeldOut?: boolean;
   save?: string;
   json?: boolean;
 }
@@ -150,6 +151,10 @@ export function registerEvalIntents(evalCmd: Command): void {
       "held-out OOS recall the rejection threshold aims for (default 0.75)",
       fraction("target-oos-recall"),
     )
+    .option(
+      "--refit-on-held-out",
+      "after calibrating on the held-out set, train the final model on train + held-out (CLINC150: train + val)",
+    )
     .option("--seed <n>", "random seed for the split and training", integer("seed"), 1)
     .option("--save <file>", "also write the trained classifier as JSON")
     .option("--json", "print one JSON object")
@@ -160,6 +165,7 @@ export function registerEvalIntents(evalCmd: Command): void {
         seed: flags.seed,
         heldOut: loaded.heldOut,
         targetOosRecall: flags.targetOosRecall,
+        refitOnHeldOut: flags.refitOnHeldOut,
       };
       const start = process.hrtime.bigint();
       let clf: IntentClassifier;
