@@ -3,8 +3,13 @@
  * CLINC150 uses its published `val`; BANKING77 and SMP2017 hold out a stratified 10 % of train.
  *   npx tsx bench/intents/tune.ts clinc150 "softmax,hinge" "1e-5,2e-5" "10,20"
  */
-import { DEFAULT_FEATURES, extractFeatures, type FeatureOptions } from "../../packages/assistant/src/intents/features.ts";
+
 import { type IntentDatasetName, loadIntentDataset } from "../../packages/assistant/src/intents/datasets.ts";
+import {
+  DEFAULT_FEATURES,
+  extractFeatures,
+  type FeatureOptions,
+} from "../../packages/assistant/src/intents/features.ts";
 import { LinearModel } from "../../packages/assistant/src/intents/linear.ts";
 import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
 import { TfidfVectorizer } from "../../packages/assistant/src/intents/vectorizer.ts";
@@ -31,7 +36,9 @@ const vec = TfidfVectorizer.fit(feats, minDf);
 const X = feats.map((f) => vec.transformFeatures(f));
 const y = Int32Array.from(train.map((e) => index.get(e.intent) ?? 0));
 const Xv = val.map((e) => vec.transformFeatures(extractFeatures(e.text, featureOpts)));
-console.log(`${name}: ${train.length} train, ${val.length} val, ${vec.size} features, minDf ${minDf}, ${JSON.stringify(featureOpts)}`);
+console.log(
+  `${name}: ${train.length} train, ${val.length} val, ${vec.size} features, minDf ${minDf}, ${JSON.stringify(featureOpts)}`,
+);
 for (const loss of losses)
   for (const lambda of lambdas)
     for (const epochs of epochsList) {
@@ -48,5 +55,7 @@ for (const loss of losses)
         n++;
         if (labels[best] === e.intent) right++;
       });
-      console.log(`${loss}\tλ=${lambda}\tepochs=${epochs}\ttrain ${ms} ms\tval in-scope argmax acc ${((100 * right) / n).toFixed(2)}`);
+      console.log(
+        `${loss}\tλ=${lambda}\tepochs=${epochs}\ttrain ${ms} ms\tval in-scope argmax acc ${((100 * right) / n).toFixed(2)}`,
+      );
     }
