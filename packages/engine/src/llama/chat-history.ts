@@ -58,7 +58,7 @@ export function toChatHistory(
   });
   const last = history[history.length - 1];
   // A model turn that ends in tool calls is answered by a new turn continuing after the results.
-  if (!last || last.type !== "model") history.push({ type: "model", response: [] });
+  if (last?.type !== "model") history.push({ type: "model", response: [] });
   return history;
 }
 

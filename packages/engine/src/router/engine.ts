@@ -246,8 +246,12 @@ export class Engine {
     this.healthTimer = undefined;
   }
 
+  private healthConfig(): { intervalMs?: number; timeoutMs?: number } {
+    return this.opts.healthCheck === false ? {} : (this.opts.healthCheck ?? {});
+  }
+
   private startHealthChecks(): void {
-    const cfg = this.opts.healthCheck || {};
+    const cfg = this.healthConfig();
     const interval = cfg.intervalMs ?? 10_000;
     this.healthTimer = setInterval(() => {
       for (const m of this.members) void this.checkHealth(m);
@@ -257,7 +261,7 @@ export class Engine {
 
   private async checkHealth(m: Member): Promise<void> {
     if (this.closed) return;
-    const timeoutMs = (this.opts.healthCheck || {}).timeoutMs ?? 5_000;
+    const timeoutMs = this.healthConfig().timeoutMs ?? 5_000;
     let health: BackendHealth;
     try {
       health = await m.backend.health(AbortSignal.timeout(timeoutMs));
@@ -278,7 +282,8 @@ export class Engine {
 
   /**
    * Candidate order for one request: weighted random order (Efraimidis–Spirakis keys u^(1/w)),
-   * backends that failed their last health check moved to the end, open circuits left out.
+   * backends that failed their last health check or are still loading moved to the end, open
+   * circuits left out.
    */
   private order(model: string, supports: (b: Backend) => boolean): Member[] {
     const members = this.routes.get(model) ?? [];
@@ -287,7 +292,8 @@ export class Engine {
       .map((m) => ({
         m,
         key: this.random() ** (1 / m.weight),
-        down: m.health !== undefined && !m.health.ok,
+        // Failing health checks or still warming up: last resort only.
+        down: m.health !== undefined && !(m.health.ok && m.health.ready),
       }));
     keyed.sort((a, b) => Number(a.down) - Number(b.down) || b.key - a.key);
     return keyed.map((k) => k.m);
