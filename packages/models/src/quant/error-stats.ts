@@ -6,20 +6,34 @@ export interface ErrorStats {
   snrDb: number;
 }
 
-export function errorStats(original: Float32Array, reconstructed: Float32Array): ErrorStats {
-  let signal = 0;
-  let noise = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < original.length; i++) {
-    const e = reconstructed[i] - original[i];
-    signal += original[i] * original[i];
-    noise += e * e;
-    const a = Math.abs(e);
-    if (a > maxAbs) maxAbs = a;
+/** Accumulates error over a tensor fed in chunks, so a report never needs the whole tensor twice. */
+export class ErrorAccumulator {
+  private signal = 0;
+  private noise = 0;
+  private maxAbs = 0;
+  private count = 0;
+
+  add(original: Float32Array, reconstructed: Float32Array): void {
+    for (let i = 0; i < original.length; i++) {
+      const e = reconstructed[i] - original[i];
+      this.signal += original[i] * original[i];
+      this.noise += e * e;
+      const a = Math.abs(e);
+      if (a > this.maxAbs) this.maxAbs = a;
+    }
+    this.count += original.length;
   }
-  const n = Math.max(1, original.length);
-  const snrDb = noise === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
-  return { mse: noise / n, maxAbs, snrDb };
+
+  result(): ErrorStats {
+    const snrDb = this.noise === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10(this.signal / this.noise);
+    return { mse: this.noise / Math.max(1, this.count), maxAbs: this.maxAbs, snrDb };
+  }
+}
+
+export function errorStats(original: Float32Array, reconstructed: Float32Array): ErrorStats {
+  const acc = new ErrorAccumulator();
+  acc.add(original, reconstructed);
+  return acc.result();
 }
 
 /**
@@ -27,6 +41,10 @@ export function errorStats(original: Float32Array, reconstructed: Float32Array):
  * (scale = max|x| / 127, q = round(x / scale)), the simplest 8-bit scheme.
  */
 export function symmetricInt8Error(data: Float32Array, rowLength: number): ErrorStats {
+  return errorStats(data, symmetricInt8Roundtrip(data, rowLength));
+}
+
+export function symmetricInt8Roundtrip(data: Float32Array, rowLength: number): Float32Array {
   const recon = new Float32Array(data.length);
   for (let r = 0; r < data.length; r += rowLength) {
     let amax = 0;
@@ -34,5 +52,5 @@ export function symmetricInt8Error(data: Float32Array, rowLength: number): Error
     const scale = amax / 127;
     for (let i = r; i < r + rowLength; i++) recon[i] = scale === 0 ? 0 : Math.round(data[i] / scale) * scale;
   }
-  return errorStats(data, recon);
+  return recon;
 }

@@ -14,7 +14,7 @@ import {
   quantTypeName,
 } from "./choose-type.ts";
 import { dequantizeRows } from "./codec.ts";
-import { type ErrorStats, errorStats, symmetricInt8Error } from "./error-stats.ts";
+import { ErrorAccumulator, type ErrorStats, symmetricInt8Roundtrip } from "./error-stats.ts";
 import { quantizeRowsParallel } from "./parallel.ts";
 
 export interface QuantizeProgress {
@@ -58,6 +58,44 @@ export interface QuantizeGgufResult {
 }
 
 const FLOAT_SOURCES = new Set([GgmlType.F32, GgmlType.F16, GgmlType.BF16]);
+
+// Rows are decoded and encoded a slab at a time: memory holds the stored tensor, its encoding and
+// one slab of float32, never the whole tensor as float32.
+const SLAB_VALUES = 1 << 22;
+
+async function requantizeInChunks(
+  raw: Uint8Array,
+  from: GgmlType,
+  to: GgmlType,
+  dims: number[],
+  entry: TensorQuantReport,
+  opts: QuantizeGgufOptions,
+): Promise<Uint8Array> {
+  const rowLength = dims[0];
+  const rows = dims.reduce((a, b) => a * b, 1) / rowLength;
+  const inRow = (rowLength / ggmlTypeInfo(from).blockSize) * ggmlTypeInfo(from).typeSize;
+  const outRow = (rowLength / ggmlTypeInfo(to).blockSize) * ggmlTypeInfo(to).typeSize;
+  const out = new Uint8Array(rows * outRow);
+  const slabRows = Math.max(1, Math.floor(SLAB_VALUES / rowLength));
+  const chosen = new ErrorAccumulator();
+  const int8 = new ErrorAccumulator();
+  for (let r = 0; r < rows; r += slabRows) {
+    opts.signal?.throwIfAborted();
+    const n = Math.min(slabRows, rows - r);
+    const data = dequantizeRows(from, raw.subarray(r * inRow, (r + n) * inRow), n * rowLength);
+    const encoded = await quantizeRowsParallel(to, data, rowLength, opts.threads);
+    out.set(encoded, r * outRow);
+    if (opts.report) {
+      chosen.add(data, dequantizeRows(to, encoded, n * rowLength));
+      int8.add(data, symmetricInt8Roundtrip(data, rowLength));
+    }
+  }
+  if (opts.report) {
+    entry.chosen = chosen.result();
+    entry.int8 = int8.result();
+  }
+  return out;
+}
 
 function numberMeta(v: unknown): number | undefined {
   return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : undefined;
@@ -134,14 +172,7 @@ export async function quantizeGguf(
         };
         reports.push(entry);
         if (plan.type === src.type) return raw;
-        const elements = src.dims.reduce((a, b) => a * b, 1);
-        const data = dequantizeRows(src.type, raw, elements);
-        const out = await quantizeRowsParallel(plan.type, data, src.dims[0], opts.threads);
-        if (opts.report) {
-          entry.chosen = errorStats(data, dequantizeRows(plan.type, out, elements));
-          entry.int8 = symmetricInt8Error(data, src.dims[0]);
-        }
-        return out;
+        return requantizeInChunks(raw, src.type, plan.type, src.dims, entry, opts);
       },
       {
         signal: opts.signal,
