@@ -5,8 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "@seekdesk/core";
 import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
-import { EngineAdapter, Gateway, MetricsObserver } from "@seekdesk/gateway";
-import pino from "pino";
+import { createGatewayLogger, EngineAdapter, Gateway, MetricsObserver } from "@seekdesk/gateway";
 import { fixedEngine } from "./fixed-engine.ts";
 
 // `--fixed` serves an in-process fixed engine instead (the gateway's own cost, no backend).
@@ -29,10 +28,7 @@ const engine = new Engine({
   healthCheck: false,
   observer,
 });
-const logger = pino(
-  { level: process.env.LOG_LEVEL ?? "info" },
-  pino.destination({ dest: openSync("/dev/null", "w"), sync: false }),
-);
+const { logger } = createGatewayLogger(process.env.LOG_LEVEL ?? "info", openSync("/dev/null", "w"));
 const gateway = new Gateway({ config, engine: fixed ? fixedEngine : new EngineAdapter(engine), logger });
 observer.attach(gateway.metrics);
 const { url } = await gateway.listen();

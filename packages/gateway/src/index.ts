@@ -4,6 +4,7 @@ export * from "./engine-adapter.ts";
 export * from "./errors.ts";
 export * from "./keys/key-store.ts";
 export * from "./keys/limiter.ts";
+export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./no-models.ts";
 export * from "./plugin.ts";

@@ -1,6 +1,5 @@
-import { Gateway, MetricsObserver } from "@seekdesk/gateway";
+import { createGatewayLogger, Gateway, MetricsObserver } from "@seekdesk/gateway";
 import type { Command } from "commander";
-import pino from "pino";
 import { engineFromConfig } from "../config/engine-from-config.ts";
 import { addServeFlags, flagsToConfig, type ServeFlags } from "../config/flags.ts";
 import { loadConfig, redactConfig } from "../config/load-config.ts";
@@ -13,15 +12,9 @@ import { defaultPlugins } from "../serve-plugins.ts";
  */
 export async function runServe(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
-  // Asynchronous stdout: a slow log reader must not stall request handling (flushed on exit).
-  const logOut = pino.destination({ dest: 1, sync: false });
-  const logger = pino({ level: config.logging.level, base: { service: "seekdesk" } }, logOut);
+  const { logger, flushSync } = createGatewayLogger(config.logging.level);
   const exit = (code: number) => {
-    try {
-      logOut.flushSync();
-    } catch {
-      // not ready yet or stdout closed: nothing more can be written anyway
-    }
+    flushSync();
     process.exit(code);
   };
   const observer = new MetricsObserver();
