@@ -185,6 +185,32 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     expect(next.choices[0].message.content).toBe("Hello, world");
   });
 
+  it("a client leaving a non-streaming request stops the upstream and is counted as 499, not as a server error", async () => {
+    const controller = new AbortController();
+    const pending = client.chat.completions
+      .create(
+        { model: "drip", messages: [{ role: "user", content: "long answer" }] },
+        { signal: controller.signal },
+      )
+      .catch((e: Error) => e);
+    await vi.waitFor(() => expect(drip.open).toBe(1));
+    const abortsBefore = drip.clientAborts;
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await vi.waitFor(async () => {
+      const text = await metrics();
+      expect(
+        metricValue(text, "seekdesk_requests_total", {
+          route: "/v1/chat/completions",
+          model: "drip",
+          status: "499",
+        }),
+      ).toBe(1);
+      expect(metricValue(text, "seekdesk_active_sequences", { model: "drip" })).toBe(0);
+      expect(drip.clientAborts).toBe(abortsBefore + 1);
+    });
+  });
+
   it("exports request, latency, token and failover metrics that move with traffic", async () => {
     const before = await metrics();
     await client.chat.completions.create({

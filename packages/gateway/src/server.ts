@@ -115,6 +115,13 @@ export class Gateway {
     const { config, engine } = opts;
     const inflight = this.inflight;
     app.onError((err, c) => {
+      // The client left while waiting (queue, non-streaming generation): its abort is no server
+      // error. 499 (nginx's "client closed request") keeps it apart in metrics; nobody reads it.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing && (outgoing.destroyed || outgoing.socket?.destroyed)) {
+        logger.info({ requestId: c.get("requestId") }, "client closed the request");
+        return new Response(null, { status: 499 });
+      }
       if (err instanceof RateLimitError) metrics.rateLimited.inc({ reason: err.code ?? "rate_limit" });
       const status = "status" in err && typeof err.status === "number" ? err.status : 500;
       if (status >= 500) logger.error({ requestId: c.get("requestId"), err }, "request failed");
