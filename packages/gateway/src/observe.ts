@@ -9,6 +9,8 @@ import type { GatewayMetrics } from "./metrics.ts";
  * then `finish()` when the last byte is written, so the duration covers the whole stream.
  */
 export interface RequestTrace {
+  /** performance.now() when the request arrived: time to first token counts from here. */
+  startedAt: number;
   model: string;
   deferred: boolean;
   defer(): void;
@@ -35,6 +37,7 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
     c.set("requestId", requestId);
     let done = false;
     const trace: RequestTrace = {
+      startedAt: started,
       model: "",
       deferred: false,
       defer() {

@@ -69,7 +69,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const gen = await Generation.start(source(signal), {
       metrics: d.metrics,
       model: label,
-      startedAt: performance.now(),
+      startedAt: c.get("trace").startedAt,
       onEnd: (u) => d.auth.charge(principal, u.promptTokens + u.completionTokens),
     });
     return { gen, abort };
