@@ -46,7 +46,14 @@ const request: ChatRequest = {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-type Side = { run: () => Promise<number>; close: () => Promise<void> };
+/** Tokens per wall second, and per CPU second of this process (steadier on a shared machine). */
+type Rate = { wall: number; cpu: number };
+type Side = { run: () => Promise<Rate>; close: () => Promise<void> };
+
+function rate(tokens: number, t0: number, c0: NodeJS.CpuUsage): Rate {
+  const c = process.cpuUsage(c0);
+  return { wall: tokens / ((performance.now() - t0) / 1000), cpu: tokens / ((c.user + c.system) / 1e6) };
+}
 
 /** node-llama-cpp directly: N LlamaChat generations at once on one context with N sequences. */
 async function direct(streams: number): Promise<Side> {
@@ -62,6 +69,7 @@ async function direct(streams: number): Promise<Side> {
     run: async () => {
       let tokens = 0;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await Promise.all(
         chats.map((chat) =>
           chat.generateResponse(history, {
@@ -73,7 +81,7 @@ async function direct(streams: number): Promise<Side> {
           }),
         ),
       );
-      return tokens / ((performance.now() - t0) / 1000);
+      return rate(tokens, t0, c0);
     },
     close: async () => {
       await context.dispose();
@@ -97,6 +105,7 @@ async function ours(streams: number): Promise<Side> {
     run: async () => {
       let tokens = 0;
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await Promise.all(
         Array.from({ length: streams }, async () => {
           for await (const e of backend.chat(
@@ -107,7 +116,7 @@ async function ours(streams: number): Promise<Side> {
           }
         }),
       );
-      return tokens / ((performance.now() - t0) / 1000);
+      return rate(tokens, t0, c0);
     },
     close: () => backend.close(),
   };
@@ -119,8 +128,8 @@ for (const streams of [1, 4, 8]) {
   // so a busy machine slows both sides alike instead of whichever happened to run later.
   const d = await direct(streams);
   const o = await ours(streams);
-  const dr: number[] = [];
-  const or: number[] = [];
+  const dr: Rate[] = [];
+  const or: Rate[] = [];
   for (let r = 0; r < runs; r++) {
     if (r % 2 === 0) {
       dr.push(await d.run());
@@ -132,7 +141,9 @@ for (const streams of [1, 4, 8]) {
   }
   await d.close();
   await o.close();
-  rows.push([`tokens/s, ${streams} stream${streams > 1 ? "s" : ""} (aggregate)`, median(or), median(dr)]);
+  const label = `${streams} stream${streams > 1 ? "s" : ""}`;
+  rows.push([`tokens/s, ${label} (aggregate)`, median(or.map((r) => r.wall)), median(dr.map((r) => r.wall))]);
+  rows.push([`tokens per CPU-second, ${label}`, median(or.map((r) => r.cpu)), median(dr.map((r) => r.cpu))]);
 }
 
 const machine = `${os.cpus()[0]?.model.trim()} ×${os.availableParallelism()}, ${threads} threads, gpu=${llama.gpu || "none"}, node ${process.version}`;

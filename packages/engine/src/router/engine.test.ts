@@ -215,6 +215,8 @@ describe("Engine routing over loopback upstreams", () => {
     expect(err).toBeInstanceOf(RateLimitError);
     expect((err as RateLimitError).retryAfterSeconds).toBe(4);
     expect(engine.breakerState("a")).toBe("closed");
+    // Each busy backend is asked once per request, not again after a backoff.
+    expect(failovers).toEqual(["a->b"]);
     await engine.close();
   });
 

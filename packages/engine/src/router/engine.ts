@@ -364,9 +364,11 @@ export class Engine {
     let lastError: unknown;
     let rateLimited: RateLimitError | undefined;
     let onlyRateLimits = true;
+    const busy = new Set<Member>();
     for (let i = 0; i < attempts; i++) {
       const member = order[i % order.length];
-      if (!member.breaker.tryAcquire()) continue;
+      // A busy backend said so: asking it again within the same request only adds latency.
+      if (busy.has(member) || !member.breaker.tryAcquire()) continue;
       const name = member.backend.name;
       onBackend(name);
       const t0 = performance.now();
@@ -405,6 +407,7 @@ export class Engine {
         if (err instanceof RateLimitError) {
           member.breaker.release();
           if (!rateLimited || err.retryAfterSeconds < rateLimited.retryAfterSeconds) rateLimited = err;
+          busy.add(member);
         } else {
           onlyRateLimits = false;
           member.breaker.failure();
@@ -412,7 +415,7 @@ export class Engine {
         // Once bytes reached the client a retry would duplicate them: fail the stream instead.
         if (yielded) throw err;
         lastError = err;
-        const next = this.nextAvailable(order, i + 1, attempts);
+        const next = this.nextAvailable(order, i + 1, attempts, busy);
         if (next === undefined) break;
         notify(this.observer, "onFailover", {
           ...info,
@@ -438,8 +441,16 @@ export class Engine {
     );
   }
 
-  private nextAvailable(order: Member[], from: number, attempts: number): number | undefined {
-    for (let j = from; j < attempts; j++) if (order[j % order.length].breaker.available) return j;
+  private nextAvailable(
+    order: Member[],
+    from: number,
+    attempts: number,
+    busy: Set<Member>,
+  ): number | undefined {
+    for (let j = from; j < attempts; j++) {
+      const m = order[j % order.length];
+      if (m.breaker.available && !busy.has(m)) return j;
+    }
     return undefined;
   }
 }
