@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EngineAdapter } from "../engine-adapter.ts";
 import { type DripUpstream, startDripUpstream } from "../testing/drip-upstream.ts";
 import { metricValue } from "../testing/metrics-text.ts";
@@ -24,13 +24,18 @@ type Client = grpc.Client & {
 };
 
 let upstream: DripUpstream;
+let slow: DripUpstream;
 let gw: TempGateway;
 let client: Client;
 
 beforeAll(async () => {
   upstream = await startDripUpstream({ tokens: 4 });
+  slow = await startDripUpstream({ tokens: 100_000, intervalMs: 2 });
   const engine = new Engine({
-    backends: [new OpenAICompatibleBackend({ name: "fixed", baseUrl: upstream.url, models: ["fixed"] })],
+    backends: [
+      new OpenAICompatibleBackend({ name: "fixed", baseUrl: upstream.url, models: ["fixed"] }),
+      new OpenAICompatibleBackend({ name: "slow", baseUrl: slow.url, models: ["slow"] }),
+    ],
     healthCheck: false,
   });
   gw = await startTempGateway({ engine: new EngineAdapter(engine) });
@@ -46,6 +51,7 @@ afterAll(async () => {
   client.close();
   await gw.stop();
   await upstream.close();
+  await slow.close();
 });
 
 const request = { model: "fixed", messages: [{ role: "user", content: "hello" }], max_tokens: 16 };
@@ -79,6 +85,28 @@ describe("gRPC API", () => {
     expect(last?.finish_reason).toBe("stop");
     expect(last?.usage?.total_tokens).toBe(9);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+  });
+
+  it("cancelling a ChatStream stops the generation upstream", async () => {
+    const call = client.ChatStream({ ...request, model: "slow" }, new grpc.Metadata());
+    const status = new Promise<grpc.status>((ok) => call.on("status", (s: grpc.StatusObject) => ok(s.code)));
+    call.on("error", () => {
+      // the CANCELLED error the client itself caused
+    });
+    let seen = 0;
+    call.on("data", () => {
+      if (++seen === 3) call.cancel();
+    });
+    expect(await status).toBe(grpc.status.CANCELLED);
+    expect(seen).toBeGreaterThanOrEqual(3);
+    await vi.waitFor(async () => {
+      expect(slow.clientAborts).toBe(1);
+      expect(
+        metricValue(await (await fetch(`${gw.url}/metrics`)).text(), "seekdesk_active_sequences", {
+          model: "slow",
+        }),
+      ).toBe(0);
+    });
   });
 
   it("maps errors to status codes: unknown model, bad params, missing key", async () => {
