@@ -25,8 +25,15 @@ const { values } = parseArgs({
     rates: { type: "string", default: "250,500,1000,2000,3000" },
     seconds: { type: "string", default: "3" },
     "isolate-rate": { type: "string", default: "1000" },
+    help: { type: "boolean", default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    "usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000]\n",
+  );
+  process.exit(0);
+}
 const rates = values.rates.split(",").map(Number);
 const seconds = Number(values.seconds);
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
