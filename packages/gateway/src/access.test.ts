@@ -95,6 +95,10 @@ describe("API keys", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await limited.json()).error.code).toBe("requests_per_minute_exceeded");
+    const spare = gw.gateway.keys.create({ name: "headers", rpm: 5 });
+    const first = await chat("fixed", spare.key);
+    expect(first.headers.get("x-ratelimit-limit-requests")).toBe("5");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("4");
 
     const other = gw.gateway.keys.create({ name: "other" });
     expect((await chat("fixed", other.key)).status).toBe(200);

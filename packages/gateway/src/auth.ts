@@ -83,6 +83,18 @@ export class GatewayAuth {
       this.admit(p);
       c.set("principal", p);
       await next();
+      if (p.kind === "key" && (p.key.rpm !== null || p.key.tpm !== null)) {
+        const left = this.limiter.remaining(p.key);
+        const h = c.res.headers;
+        if (p.key.rpm !== null && left.requests !== null) {
+          h.set("x-ratelimit-limit-requests", String(p.key.rpm));
+          h.set("x-ratelimit-remaining-requests", String(left.requests));
+        }
+        if (p.key.tpm !== null && left.tokens !== null) {
+          h.set("x-ratelimit-limit-tokens", String(p.key.tpm));
+          h.set("x-ratelimit-remaining-tokens", String(left.tokens));
+        }
+      }
     };
   }
 }

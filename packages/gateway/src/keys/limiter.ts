@@ -14,6 +14,15 @@ export class KeyLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** What is left of a key's budgets this minute, for the x-ratelimit-* headers OpenAI clients read. */
+  remaining(key: ApiKeyRecord): { requests: number | null; tokens: number | null } {
+    const t = this.now();
+    return {
+      requests: key.rpm === null ? null : Math.max(0, key.rpm - (this.requests.get(key.id)?.total(t) ?? 0)),
+      tokens: key.tpm === null ? null : Math.max(0, key.tpm - (this.tokens.get(key.id)?.total(t) ?? 0)),
+    };
+  }
+
   /** Admits one request or throws RateLimitError with the seconds to wait. */
   admit(key: ApiKeyRecord): void {
     const t = this.now();
