@@ -167,6 +167,8 @@ export function registerEvalIntents(evalCmd: Command): void {
         targetOosRecall: flags.targetOosRecall,
         refitOnHeldOut: flags.refitOnHeldOut,
       };
+      // Large sets train for tens of seconds; say so on a terminal, stay quiet in pipes and CI.
+      if (process.stderr.isTTY) process.stderr.write(`training on ${loaded.train.length} utterances…\n`);
       const start = process.hrtime.bigint();
       let clf: IntentClassifier;
       try {
