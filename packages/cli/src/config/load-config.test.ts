@@ -95,6 +95,25 @@ describe("configuration sources", () => {
     );
   });
 
+  it("converts env values by field type: off, lists, JSON model lists", () => {
+    const c = loadConfig({
+      cwd: dir,
+      env: {
+        SEEKDESK_GRPC_PORT: "off",
+        SEEKDESK_CORS: "https://a.example, https://b.example",
+        SEEKDESK_MODELS: JSON.stringify([
+          { id: "r1", backend: "openai", baseURL: "http://127.0.0.1:8000/v1" },
+        ]),
+      },
+    });
+    expect(c.server.grpcPort).toBeNull();
+    expect(c.server.cors).toEqual(["https://a.example", "https://b.example"]);
+    expect(c.models[0]).toMatchObject({ id: "r1", backend: "openai", queueSize: 64, weight: 1 });
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_INSECURE: "maybe" } })).toThrow(
+      "config: server.insecure: expected true or false",
+    );
+  });
+
   it("reads ./seekdesk.config.json when present", () => {
     const cwd = mkdtempSync(join(dir, "cwd-"));
     writeFileSync(join(cwd, "seekdesk.config.json"), JSON.stringify({ server: { grpcPort: null } }));
