@@ -9,7 +9,7 @@ export function addConfigFlags(cmd: Command): Command {
   return cmd
     .option(
       "-c, --config <file>",
-      "configuration file (default: ./seekdesk.config.json when present; env SEEKDESK_CONFIG)",
+      "configuration file, JSON or YAML (default: ./seekdesk.config.{json,yaml,yml} when present; env SEEKDESK_CONFIG)",
     )
     .option("--data-dir <dir>", "where durable state lives (default ./data; env SEEKDESK_DATA_DIR)");
 }

@@ -114,6 +114,21 @@ describe("configuration sources", () => {
     );
   });
 
+  it("reads YAML files, and names the field in them too", () => {
+    const f = file(
+      "seekdesk.yaml",
+      "server:\n  port: 9300\nmodels:\n  - id: r1\n    backend: llama\n    path: r1.gguf\n    parallel: 0\n",
+    );
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(
+      "config: models[0].parallel: expected a positive integer",
+    );
+    const ok = file("ok.yml", "server:\n  port: 9300\n");
+    expect(loadConfig({ file: ok, env: {} }).server.port).toBe(9300);
+    expect(() => loadConfig({ file: file("bad.yaml", "server: [unclosed"), env: {} })).toThrow(
+      /is not valid YAML/,
+    );
+  });
+
   it("reads ./seekdesk.config.json when present", () => {
     const cwd = mkdtempSync(join(dir, "cwd-"));
     writeFileSync(join(cwd, "seekdesk.config.json"), JSON.stringify({ server: { grpcPort: null } }));

@@ -1,15 +1,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { ConfigError, parseConfig, type SeekdeskConfig, UserInputError } from "@seekdesk/core";
+import { parse as parseYaml } from "yaml";
 import { envToConfig } from "./env.ts";
 
 /** A loosely typed partial config, as sources produce it before validation. */
 export type RawConfig = Record<string, unknown>;
 
-export const DEFAULT_CONFIG_FILE = "seekdesk.config.json";
+/** Looked for in the working directory, in this order, when no file is named. */
+export const DEFAULT_CONFIG_FILES = ["seekdesk.config.json", "seekdesk.config.yaml", "seekdesk.config.yml"];
 
 export interface ConfigSources {
-  /** `--config <file>`; otherwise SEEKDESK_CONFIG, otherwise ./seekdesk.config.json when present. */
+  /** `--config <file>` (JSON or YAML); otherwise SEEKDESK_CONFIG, otherwise ./seekdesk.config.{json,yaml,yml}. */
   file?: string;
   env?: NodeJS.ProcessEnv;
   /** Flag values already shaped like the config (see flagsToConfig). */
@@ -42,16 +44,19 @@ function readConfigFile(path: string): RawConfig {
       `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
   }
+  const yaml = /\.ya?ml$/i.test(path);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
+    const what = yaml ? "YAML" : "JSON";
     throw new UserInputError(
-      `config: ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      `config: ${path} is not valid ${what}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
     );
   }
+  if (parsed === null || parsed === undefined) return {};
   if (!isPlainObject(parsed))
-    throw new UserInputError(`config: ${path}: expected a JSON object at the top level`);
+    throw new UserInputError(`config: ${path}: expected a mapping of settings at the top level`);
   return parsed;
 }
 
@@ -60,8 +65,11 @@ export function configFilePath(src: ConfigSources): string | null {
   const cwd = src.cwd ?? process.cwd();
   const explicit = src.file ?? src.env?.SEEKDESK_CONFIG;
   if (explicit) return resolve(cwd, explicit);
-  const dflt = resolve(cwd, DEFAULT_CONFIG_FILE);
-  return existsSync(dflt) ? dflt : null;
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const candidate = resolve(cwd, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
 }
 
 /**
