@@ -1,0 +1,36 @@
+import type { Backend, Retriever } from "@seekdesk/core";
+import { createAssistant } from "../assistant.ts";
+import { demoDomainDir, domainExamples, loadDomain } from "../domain/load.ts";
+import { trainIntentClassifier } from "../intents/classifier.ts";
+import type { Assistant, AssistantConfig, Domain } from "../types.ts";
+
+export interface EmbeddedAssistantOptions {
+  /** A domain folder (domain.json, intents/, articles/, data/); default the demo online shop. */
+  domainDir?: string;
+  retriever?: Retriever | null;
+  llm?: { backend: Backend; model: string };
+  config?: Partial<AssistantConfig>;
+}
+
+/**
+ * The desk `npm start` serves without a model: the domain's intents trained on the CPU (seconds,
+ * no downloaded weights), rule-based slots and extractive answers from the knowledge base.
+ */
+export function createEmbeddedAssistant(opts: EmbeddedAssistantOptions = {}): {
+  assistant: Assistant;
+  domain: Domain;
+  trainMs: number;
+} {
+  const domain = loadDomain(opts.domainDir ?? demoDomainDir);
+  const started = performance.now();
+  const classifier = trainIntentClassifier(domainExamples(domain));
+  const trainMs = Math.round(performance.now() - started);
+  const assistant = createAssistant({
+    domain,
+    classifier,
+    retriever: opts.retriever ?? null,
+    ...(opts.llm ? { llm: opts.llm } : {}),
+    ...(opts.config ? { config: opts.config } : {}),
+  });
+  return { assistant, domain, trainMs };
+}

@@ -1,0 +1,228 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEmbeddedAssistant } from "./embedded.ts";
+import { conversationPlugin } from "./http-plugin.ts";
+import { openSse } from "./testing/sse-client.ts";
+
+let gw: TempGateway;
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-convapi-"));
+
+beforeAll(async () => {
+  const { assistant } = createEmbeddedAssistant();
+  gw = await startTempGateway({ plugins: [conversationPlugin({ assistant: async () => assistant })] });
+});
+afterAll(async () => {
+  await gw?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${gw.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+async function start(userId: string): Promise<string> {
+  const r = await call("POST", "/api/conversations", { userId, channel: "web" });
+  expect(r.status).toBe(201);
+  return r.json.id;
+}
+
+describe("conversation API", () => {
+  it("posts messages, answers retries from the first outcome and catches up by seq", async () => {
+    const id = await start("api-u1");
+    const first = await call("POST", `/api/conversations/${id}/messages`, {
+      text: "我想退货",
+      idempotencyKey: "m1",
+    });
+    expect(first.status).toBe(201);
+    expect(first.json.messages.map((m: { seq: number; role: string }) => [m.seq, m.role])).toEqual([
+      [1, "user"],
+      [2, "bot"],
+    ]);
+    expect(first.json.replies[0].meta.intent).toBe("return_request");
+    const retry = await call("POST", `/api/conversations/${id}/messages`, {
+      text: "我想退货",
+      idempotencyKey: "m1",
+    });
+    expect(retry.status).toBe(200);
+    expect(retry.json.duplicate).toBe(true);
+    expect(retry.json.replies[0].text).toBe(first.json.replies[0].text);
+
+    const all = await call("GET", `/api/conversations/${id}/messages`);
+    expect(all.json.data.map((m: { seq: number }) => m.seq)).toEqual([1, 2]);
+    const after = await call("GET", `/api/conversations/${id}/messages?after=1`);
+    expect(after.json.data.map((m: { seq: number }) => m.seq)).toEqual([2]);
+  });
+
+  it("answers bad requests with OpenAI-style errors naming the field", async () => {
+    const id = await start("api-u2");
+    const both = await call("POST", `/api/conversations/${id}/messages`, {
+      text: "hi",
+      audio: { data: "AAAA" },
+    });
+    expect(both.status).toBe(400);
+    expect(both.json.error).toMatchObject({ type: "invalid_request_error", param: "text" });
+    const unknownField = await call("POST", `/api/conversations/${id}/messages`, { txt: "hi" });
+    expect(unknownField.status).toBe(400);
+    const badBase64 = await call("POST", `/api/conversations/${id}/messages`, { image: { data: "%%%" } });
+    expect(badBase64.json.error.param).toBe("image.data");
+    const missing = await call("POST", "/api/conversations/conv_nope/messages", { text: "hi" });
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe("conversation_not_found");
+    expect((await call("GET", `/api/conversations/${id}/messages?after=-1`)).status).toBe(400);
+    expect((await call("POST", "/api/agent/tickets/tkt_nope/accept")).status).toBe(404);
+  });
+
+  it("resumes the event stream from Last-Event-ID without losing or repeating a message", async () => {
+    const id = await start("api-u3");
+    await call("POST", `/api/conversations/${id}/messages`, { text: "hello" });
+    const s1 = await openSse(`${gw.url}/api/conversations/${id}/events`);
+    const seen: number[] = [];
+    for (let i = 0; i < 2; i++) seen.push(Number((await s1.next((e) => e.event === "message")).id));
+    expect(seen).toEqual([1, 2]);
+    await s1.next((e) => e.event === "handoff");
+    const live = call("POST", `/api/conversations/${id}/messages`, { text: "where is my order" });
+    seen.push(Number((await s1.next((e) => e.event === "message")).id));
+    s1.close();
+    await live;
+    // Disconnected: the bot's reply (seq 4) and another exchange happen meanwhile.
+    await call("POST", `/api/conversations/${id}/messages`, { text: "I want a refund" });
+    const s2 = await openSse(`${gw.url}/api/conversations/${id}/events`, {
+      "last-event-id": String(seen.at(-1)),
+    });
+    for (let i = 0; i < 3; i++) seen.push(Number((await s2.next((e) => e.event === "message")).id));
+    await s2.next((e) => e.event === "handoff");
+    const posted = call("POST", `/api/conversations/${id}/messages`, { text: "thanks" });
+    for (let i = 0; i < 2; i++) seen.push(Number((await s2.next((e) => e.event === "message")).id));
+    await posted;
+    s2.close();
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it("runs a hand-off through the agent API and streams it to agents and the customer", async () => {
+    const agents = await openSse(`${gw.url}/api/agent/events`);
+    await agents.next((e) => e.event === "snapshot");
+    const id = await start("api-u4");
+    const customer = await openSse(`${gw.url}/api/conversations/${id}/events`);
+    await call("POST", `/api/conversations/${id}/messages`, { text: "我叫王小明，订单SD20260001一直没到" });
+    const h = await call("POST", `/api/conversations/${id}/messages`, { text: "转人工" });
+    expect(h.json.handoff).toMatchObject({ status: "waiting", position: 1 });
+    expect(h.json.handoff.etaSeconds).toBeGreaterThan(0);
+    const opened = JSON.parse((await agents.next((e) => e.event === "ticket_opened")).data);
+    const ticketId = opened.ticketId as string;
+    expect(opened.ticket).toMatchObject({ conversationId: id, reason: "user_request", position: 1 });
+    expect(JSON.parse((await customer.next((e) => e.event === "queue")).data)).toMatchObject({ position: 1 });
+
+    const queue = await call("GET", "/api/agent/queue");
+    expect(queue.json.data.map((t: { id: string }) => t.id)).toContain(ticketId);
+    const detail = await call("GET", `/api/agent/tickets/${ticketId}`);
+    expect(detail.json.profile).toMatchObject({ name: "王小明", pastOrders: ["SD20260001"] });
+    expect(detail.json.messages.map((m: { text: string }) => m.text)).toContain("转人工");
+    expect(detail.json.summary).toContain("转人工");
+    expect(detail.json.state.turnCount).toBe(2);
+
+    expect(
+      (await call("POST", `/api/agent/tickets/${ticketId}/accept`, { agentId: "li" })).json.assignedAgent,
+    ).toBe("li");
+    expect(
+      JSON.parse((await customer.next((e) => e.event === "handoff" && e.data.includes("agent"))).data),
+    ).toMatchObject({
+      status: "agent",
+      agentName: "li",
+    });
+    const reply = await call("POST", `/api/agent/tickets/${ticketId}/reply`, {
+      agentId: "li",
+      text: "您好，我来帮您查",
+    });
+    expect(reply.status).toBe(201);
+    const agentMsg = JSON.parse(
+      (await customer.next((e) => e.event === "message" && e.data.includes('"agent"'))).data,
+    );
+    expect(agentMsg).toMatchObject({ role: "agent", text: "您好，我来帮您查" });
+    const silent = await call("POST", `/api/conversations/${id}/messages`, { text: "好的谢谢" });
+    expect(silent.json.replies).toEqual([]);
+    expect(JSON.parse((await agents.next((e) => e.event === "customer_message")).data).message.text).toBe(
+      "好的谢谢",
+    );
+    expect(
+      (await call("POST", `/api/agent/tickets/${ticketId}/close`, { agentId: "someone-else" })).status,
+    ).toBe(403);
+    expect((await call("POST", `/api/agent/tickets/${ticketId}/close`, { agentId: "li" })).json.status).toBe(
+      "closed",
+    );
+    await agents.next((e) => e.event === "ticket_closed");
+    const back = await call("POST", `/api/conversations/${id}/messages`, { text: "你好" });
+    expect(back.json.replies).toHaveLength(1);
+    agents.close();
+    customer.close();
+  });
+
+  it("resumes the agents' stream from Last-Event-ID", async () => {
+    const a1 = await openSse(`${gw.url}/api/agent/events`);
+    await a1.next((e) => e.event === "snapshot");
+    const idA = await start("api-u5");
+    await call("POST", `/api/conversations/${idA}/messages`, { text: "talk to a human" });
+    const first = await a1.next((e) => e.event === "ticket_opened");
+    a1.close();
+    const idB = await start("api-u6");
+    await call("POST", `/api/conversations/${idB}/messages`, { text: "talk to a human" });
+    const a2 = await openSse(`${gw.url}/api/agent/events`, { "last-event-id": String(first.id) });
+    const missed = JSON.parse((await a2.next()).data);
+    expect(missed).toMatchObject({ type: "ticket_opened", ticket: { conversationId: idB, position: 2 } });
+    a2.close();
+  });
+
+  it("accepts audio as multipart and images as base64, recording the input confidence", async () => {
+    const id = await start("api-u7");
+    const wav = join(dir, "speech.wav");
+    execFileSync("espeak-ng", ["-v", "en-us+f2", "-s", "120", "-w", wav, "where is my order"]);
+    const form = new FormData();
+    form.append("audio", new Blob([readFileSync(wav)], { type: "audio/wav" }), "speech.wav");
+    form.append("idempotencyKey", "voice-1");
+    const res = await fetch(`${gw.url}/api/conversations/${id}/messages`, { method: "POST", body: form });
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.message.text).toMatch(/^where is my/);
+    expect(body.message.meta).toMatchObject({ inputKind: "audio", inputEngine: "pocketsphinx" });
+    expect(body.replies[0].meta.confidence).toBeLessThanOrEqual(body.message.meta.inputConfidence);
+
+    const png = join(dir, "text.png");
+    execFileSync("convert", [
+      ...["-size", "600x120", "xc:white", "-font", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"],
+      ...["-pointsize", "40", "-fill", "black", "-annotate", "+20+80", "I want a refund", png],
+    ]);
+    const img = await call("POST", `/api/conversations/${id}/messages`, {
+      image: { data: `data:image/png;base64,${readFileSync(png).toString("base64")}` },
+    });
+    expect(img.status).toBe(201);
+    expect(img.json.message.text).toContain("refund");
+    expect(img.json.message.meta.inputKind).toBe("image");
+  });
+
+  it("exports a user's data and erases it on request", async () => {
+    const id = await start("api-u8");
+    await call("POST", `/api/conversations/${id}/messages`, {
+      text: "my name is Alice Chen, order SD20260002 is late",
+    });
+    const profile = await call("GET", "/api/users/api-u8/profile");
+    expect(profile.json).toMatchObject({ name: "Alice Chen", pastOrders: ["SD20260002"] });
+    const exp = await fetch(`${gw.url}/api/users/api-u8/export`);
+    expect(exp.headers.get("content-disposition")).toContain("attachment");
+    const data = await exp.json();
+    expect(data.conversations[0].messages.length).toBe(2);
+    const del = await call("DELETE", "/api/users/api-u8/profile");
+    expect(del.json.deleted).toMatchObject({ conversations: 1, messages: 2, profile: true });
+    expect((await call("GET", "/api/users/api-u8/profile")).status).toBe(404);
+    expect((await call("GET", `/api/conversations/${id}/messages`)).status).toBe(404);
+  });
+});
