@@ -1,6 +1,7 @@
 import { consolePlugin } from "@seekdesk/console";
 import type { SeekdeskConfig } from "@seekdesk/core";
 import type { GatewayPlugin } from "@seekdesk/gateway";
+import { deskPlugin } from "./desk.ts";
 
 /**
  * The plugins `seekdesk serve` mounts, in this order (routes registered earlier win). Each owner
@@ -11,6 +12,7 @@ import type { GatewayPlugin } from "@seekdesk/gateway";
 export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlugin[]> {
   const plugins: GatewayPlugin[] = [];
   void config;
+  plugins.push(deskPlugin());
   // Last: its catch-all serves the web app and must not shadow an API route.
   plugins.push(consolePlugin());
   return plugins;
