@@ -146,9 +146,9 @@ const upstream = await startProc("upstream-proc.ts");
 const gateway = await startProc("gateway-proc.ts", [upstream.line]);
 const upstreamUrl = upstream.line.replace(/\/v1$/, "");
 try {
-  // Warm both paths (JIT, connection pools) before measuring.
-  await load(upstreamUrl, 200, 1, upstream.child.pid as number, false);
-  await load(gateway.line, 200, 1, gateway.child.pid as number, false);
+  // Warm both paths (JIT tiers, connection pools) for 1000 requests before measuring.
+  await load(upstreamUrl, 500, 2, upstream.child.pid as number, false);
+  await load(gateway.line, 500, 2, gateway.child.pid as number, false);
   const rows: { direct: Step; ours: Step }[] = [];
   for (const rate of rates) {
     const direct = await load(upstreamUrl, rate, seconds, upstream.child.pid as number, true);
@@ -223,8 +223,8 @@ try {
   const bare = await startProc("bare-proc.ts");
   const alone = await startProc("gateway-proc.ts", ["--fixed"]);
   try {
-    await load(bare.line, 200, 1, bare.child.pid as number, false);
-    await load(alone.line, 200, 1, alone.child.pid as number, false);
+    await load(bare.line, 500, 2, bare.child.pid as number, false);
+    await load(alone.line, 500, 2, alone.child.pid as number, false);
     const floor = await load(bare.line, isolate, seconds, bare.child.pid as number, true);
     const own = await load(alone.line, isolate, seconds, alone.child.pid as number, true);
     table.push([

@@ -70,11 +70,25 @@ export class Generation {
     let reasoning = "";
     const toolCalls: ToolCall[] = [];
     let finishReason: FinishReason = "stop";
-    for await (const ev of this.events()) {
+    const fold = (ev: ChatEvent) => {
+      this.note(ev);
       if (ev.type === "text") text += ev.text;
       else if (ev.type === "reasoning") reasoning += ev.text;
       else if (ev.type === "tool_call") toolCalls.push(ev.call);
       else finishReason = ev.reason;
+    };
+    // Straight off the iterator, without the events() generator: one async layer less per token.
+    try {
+      if (this.first && !this.first.done) fold(this.first.value);
+      this.first = null;
+      for (;;) {
+        const r = await this.iterator.next();
+        if (r.done) break;
+        fold(r.value);
+      }
+    } finally {
+      if (!this.ended) await this.iterator.return?.();
+      this.end();
     }
     return { text, reasoning, toolCalls, finishReason, usage: this.usage };
   }
