@@ -21,7 +21,9 @@ afterAll(async () => {
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+type Json = any;
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${gw.url}${path}`, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
