@@ -7,7 +7,10 @@
  */
 import { cpus } from "node:os";
 import { augmentExamples } from "../../packages/assistant/src/augment/index.ts";
-import { type IntentExample, trainIntentClassifier } from "../../packages/assistant/src/intents/classifier.ts";
+import {
+  type IntentExample,
+  trainIntentClassifier,
+} from "../../packages/assistant/src/intents/classifier.ts";
 import { type IntentDatasetName, loadIntentDataset } from "../../packages/assistant/src/intents/datasets.ts";
 import { seededRandom, shuffleInPlace } from "../../packages/assistant/src/text/random.ts";
 
@@ -20,7 +23,9 @@ function sample(train: IntentExample[], k: number, seed: number): IntentExample[
   const byIntent = new Map<string, IntentExample[]>();
   for (const e of train) byIntent.set(e.intent, [...(byIntent.get(e.intent) ?? []), e]);
   const rand = seededRandom(seed);
-  return [...byIntent.keys()].sort().flatMap((i) => shuffleInPlace([...(byIntent.get(i) ?? [])], rand).slice(0, k));
+  return [...byIntent.keys()]
+    .sort()
+    .flatMap((i) => shuffleInPlace([...(byIntent.get(i) ?? [])], rand).slice(0, k));
 }
 
 function top1(train: IntentExample[], test: IntentExample[], seed: number): number {
