@@ -151,6 +151,34 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     }
   });
 
+  it("reports an upstream that dies mid-stream as an error event, then keeps serving", async () => {
+    upstream.setBehaviour({ kind: "cut-mid-stream" });
+    try {
+      const stream = await client.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
+        stream: true,
+      });
+      let text = "";
+      const err = await (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+      })().catch((e: Error) => e);
+      expect(text).toBe("partial");
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect((err as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: "upstream_error" });
+    } finally {
+      upstream.setBehaviour({ kind: "ok", text: ["Hello", ", world"], reasoning: ["Let me ", "think"] });
+    }
+    await vi.waitFor(async () =>
+      expect(metricValue(await metrics(), "seekdesk_active_sequences", { model: "remote" })).toBe(0),
+    );
+    const next = await client.chat.completions.create({
+      model: "remote",
+      messages: [{ role: "user", content: "again" }],
+    });
+    expect(next.choices[0].message.content).toBe("Hello, world");
+  });
+
   it("answers unknown models with 404 model_not_found", async () => {
     const err = await client.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
