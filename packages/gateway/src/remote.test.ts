@@ -179,6 +179,37 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     expect(next.choices[0].message.content).toBe("Hello, world");
   });
 
+  it("turns a stalled upstream into 504 and a garbage one into 502, so no client hangs", async () => {
+    const bad = await startLoopbackUpstream({ kind: "stall" });
+    const engine = new Engine({
+      backends: [
+        new OpenAICompatibleBackend({
+          name: "bad",
+          baseUrl: bad.url,
+          models: ["bad"],
+          timeouts: { firstTokenMs: 300, connectMs: 300 },
+        }),
+      ],
+      healthCheck: false,
+      retry: { maxAttempts: 1 },
+    });
+    const g = await startTempGateway({ engine: new EngineAdapter(engine) });
+    try {
+      const c2 = new OpenAI({ baseURL: `${g.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const ask = { model: "bad", messages: [{ role: "user" as const, content: "hi" }] };
+      const stalled = await c2.chat.completions.create(ask).catch((e) => e);
+      expect(stalled.status).toBe(504);
+      expect(stalled.error).toMatchObject({ type: "timeout_error" });
+      bad.setBehaviour({ kind: "garbage" });
+      const garbage = await c2.chat.completions.create(ask).catch((e) => e);
+      expect(garbage.status).toBe(502);
+      expect((await fetch(`${g.url}/health`)).status).toBe(200);
+    } finally {
+      await g.stop();
+      await bad.close();
+    }
+  });
+
   it("answers unknown models with 404 model_not_found", async () => {
     const err = await client.chat.completions
       .create({ model: "gpt-9", messages: [{ role: "user", content: "x" }] })
