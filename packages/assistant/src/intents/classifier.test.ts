@@ -54,6 +54,16 @@ describe("trainIntentClassifier", () => {
     for (const p of inScope) expect(p.oos).toBe(false);
   });
 
+  it("learns to reject general questions from the shipped background set when the data has no oos class", () => {
+    const withBackground = trainIntentClassifier(shopExamples(false), { seed: 3, backgroundOos: true });
+    expect(withBackground.intents).not.toContain("oos");
+    // None of these probes is in the background set.
+    const probes = ["月亮上有水吗", "how do planes fly", "熊猫吃什么", "recommend a podcast"];
+    expect(probes.filter((t) => withBackground.classify(t).oos).length).toBeGreaterThanOrEqual(3);
+    expect(withBackground.classify("where is my order").intent).toBe("track_order");
+    expect(withBackground.classify("我要退款").intent).toBe("refund");
+  });
+
   it("lowers held-out calibration error with temperature scaling", () => {
     const r = clf.report;
     expect(r).toBeDefined();

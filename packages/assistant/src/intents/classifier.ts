@@ -1,3 +1,4 @@
+import { backgroundOosUtterances } from "./background.ts";
 import { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
 import { extractFeatures } from "./features.ts";
 import { LinearModel } from "./linear.ts";
@@ -47,6 +48,12 @@ export interface TrainIntentOptions {
    * model on `examples` and `heldOut` together (more data, same calibration). Default false.
    */
   refitOnHeldOut?: boolean;
+  /**
+   * When the examples have no out-of-scope class, add the shipped general-purpose utterances
+   * (weather, trivia, chit-chat, zh + en) as one. Off by default: a domain covering such topics
+   * would learn to reject its own intents.
+   */
+  backgroundOos?: boolean;
   /** Loss weight of out-of-scope examples relative to in-scope ones. Default 1. */
   oosWeight?: number;
   epochs?: number;
@@ -231,6 +238,11 @@ export function trainIntentClassifier(
   const cleaned = examples
     .map((e) => ({ text: e.text.trim(), intent: e.intent.trim() }))
     .filter((e) => e.text && e.intent);
+  if (options.backgroundOos && !cleaned.some((e) => e.intent === oosLabel)) {
+    const known = new Set(cleaned.map((e) => e.text));
+    for (const text of backgroundOosUtterances())
+      if (!known.has(text)) cleaned.push({ text, intent: oosLabel });
+  }
   const labels = [...new Set(cleaned.map((e) => e.intent))].sort();
   if (labels.filter((l) => l !== oosLabel).length < 2) {
     throw new Error("Intent training needs examples of at least two in-scope intents");

@@ -1,3 +1,4 @@
+export { backgroundOosUtterances } from "./background.ts";
 export { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
 export {
   IntentClassifier,
