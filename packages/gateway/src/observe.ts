@@ -12,6 +12,8 @@ export interface RequestTrace {
   /** performance.now() when the request arrived: time to first token counts from here. */
   startedAt: number;
   model: string;
+  /** Token counts of a generation, for the log line (never the text). */
+  usage?: { promptTokens: number; completionTokens: number };
   deferred: boolean;
   defer(): void;
   finish(status: number, extra?: Record<string, unknown>): void;
@@ -63,6 +65,9 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
               status,
               ms: Math.round(seconds * 10000) / 10,
               ...(trace.model ? { model: trace.model } : {}),
+              ...(trace.usage
+                ? { promptTokens: trace.usage.promptTokens, completionTokens: trace.usage.completionTokens }
+                : {}),
               ...extra,
             },
             "request",

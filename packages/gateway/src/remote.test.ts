@@ -428,6 +428,7 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     const quiet = await logsFor(false);
     expect(quiet).toContain('"requestId":"req-log-check"');
     expect(quiet).toContain('"route":"/v1/chat/completions"');
+    expect(quiet).toContain('"promptTokens":7,"completionTokens":2');
     expect(quiet).not.toContain(secret);
     expect(await logsFor(true)).toContain(secret);
   });

@@ -66,11 +66,15 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const abort = d.live.open(c);
     const signal = abort.signal;
     const principal = c.get("principal");
+    const trace = c.get("trace");
     const gen = await Generation.start(source(signal), {
       metrics: d.metrics,
       model: label,
-      startedAt: c.get("trace").startedAt,
-      onEnd: (u) => d.auth.charge(principal, u.promptTokens + u.completionTokens),
+      startedAt: trace.startedAt,
+      onEnd: (u) => {
+        trace.usage = u;
+        d.auth.charge(principal, u.promptTokens + u.completionTokens);
+      },
     });
     return { gen, abort };
   }
@@ -88,11 +92,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
       onEnd: (error) =>
         trace.finish(
           200,
-          error
-            ? { streamError: error instanceof Error ? error.message : String(error) }
-            : gen.usage.completionTokens
-              ? { completionTokens: gen.usage.completionTokens }
-              : undefined,
+          error ? { streamError: error instanceof Error ? error.message : String(error) } : undefined,
         ),
     });
     return new Response(body, {
