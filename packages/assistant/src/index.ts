@@ -1,4 +1,5 @@
 export { createAssistant, DEFAULT_ASSISTANT_CONFIG } from "./assistant.ts";
+export { augmentExamples, type EdaOptions, edaVariants } from "./augment/index.ts";
 export { detectLanguage } from "./context/language.ts";
 export { applyProfileUpdates, extractName } from "./context/profile.ts";
 export { contextWindow } from "./context/window.ts";
@@ -7,6 +8,9 @@ export { demoDomainDir, domainExamples, loadDomain } from "./domain/load.ts";
 export * from "./domain/schema.ts";
 export {
   expectedCalibrationError,
+  HybridIntentClassifier,
+  type HybridIntentOptions,
+  type HybridPrediction,
   IntentClassifier,
   type IntentExample,
   type RankedIntent,
