@@ -299,10 +299,14 @@ export function trainIntentClassifier(
       .sort((a, b) => a - b);
     threshold = need <= 0 ? 0 : (pending[Math.min(need, pending.length) - 1] ?? 0) + 1e-9;
   } else {
-    threshold = quantile(
-      inScopeConf.sort((a, b) => a - b),
-      options.inScopeRejectRate ?? 0.05,
-    );
+    const rate = options.inScopeRejectRate ?? 0.05;
+    threshold =
+      rate <= 0
+        ? 0
+        : quantile(
+            inScopeConf.sort((a, b) => a - b),
+            rate,
+          );
   }
 
   let final = first;
