@@ -2,10 +2,13 @@ import type { Command } from "commander";
 import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
 import { registerEvalIntents } from "./eval-intents.ts";
+import { registerEvalSlots } from "./eval-slots.ts";
 import { registerKeys } from "./keys.ts";
 import { registerModelInspect } from "./model-inspect.ts";
 import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
+import { registerTickets } from "./tickets.ts";
+import { registerUsers } from "./users.ts";
 
 /**
  * Each command group lives in its own module and adds itself here, so the entry point stays
@@ -16,6 +19,8 @@ export function registerCommands(program: Command): void {
   registerKeys(program);
   registerConfig(program);
   registerAccounts(program);
+  registerUsers(program);
+  registerTickets(program);
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
@@ -25,4 +30,5 @@ export function registerCommands(program: Command): void {
     .command("eval")
     .description("Evaluate intents, retrieval and slots on labelled data sets");
   registerEvalIntents(evalCmd);
+  registerEvalSlots(evalCmd);
 }
