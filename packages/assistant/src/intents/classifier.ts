@@ -2,6 +2,7 @@ import { backgroundOosUtterances } from "./background.ts";
 import { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
 import { extractFeatures } from "./features.ts";
 import { LinearModel } from "./linear.ts";
+import { dequantizeRows, quantizeRows } from "./quantize.ts";
 import { stratifiedSplit } from "./split.ts";
 import { type SparseVector, TfidfVectorizer, type VectorizerJSON } from "./vectorizer.ts";
 
@@ -75,13 +76,14 @@ export interface TrainingReport {
 
 interface ClassifierJSON {
   format: "seekdesk.intent-classifier";
-  version: 1;
+  version: 2;
   labels: string[];
   oosLabel: string;
   temperature: number;
   threshold: number;
   vectorizer: VectorizerJSON;
-  model: { classes: number; features: number; weights: string; bias: number[] };
+  /** Weights as int8 (base64) with one Float32 scale per feature row (base64). */
+  model: { classes: number; features: number; weights: string; scales: string; bias: number[] };
 }
 
 const DEFAULTS = { epochs: 10, lambda: 2e-5, loss: "hinge" as const, minDf: 1 };
@@ -137,10 +139,12 @@ export class IntentClassifier {
   }
 
   toJSON(): ClassifierJSON {
-    const w = this.model.weights;
+    const { q, scales } = quantizeRows(this.model.weights, this.model.classes);
+    const b64 = (a: Int8Array | Float32Array): string =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("base64");
     return {
       format: "seekdesk.intent-classifier",
-      version: 1,
+      version: 2,
       labels: this.labels,
       oosLabel: this.oosLabel,
       temperature: this.temperature,
@@ -149,8 +153,8 @@ export class IntentClassifier {
       model: {
         classes: this.model.classes,
         features: this.model.features,
-        // Float32 bytes in base64: exact, and a third of the size of decimal JSON.
-        weights: Buffer.from(w.buffer, w.byteOffset, w.byteLength).toString("base64"),
+        weights: b64(q),
+        scales: b64(scales),
         bias: Array.from(this.model.bias),
       },
     };
@@ -160,16 +164,21 @@ export class IntentClassifier {
     const j = json as Partial<ClassifierJSON> | null;
     if (
       j?.format !== "seekdesk.intent-classifier" ||
-      j.version !== 1 ||
+      j.version !== 2 ||
       !j.model ||
       !j.vectorizer ||
       !j.labels
     ) {
-      throw new Error("Not a seekdesk intent classifier (format seekdesk.intent-classifier, version 1)");
+      throw new Error("Not a seekdesk intent classifier (format seekdesk.intent-classifier, version 2)");
     }
-    const bytes = Buffer.from(j.model.weights, "base64");
-    const weights = new Float32Array(bytes.byteLength / 4);
-    new Uint8Array(weights.buffer).set(bytes);
+    const qBytes = Buffer.from(j.model.weights, "base64");
+    const q = new Int8Array(qBytes.buffer, qBytes.byteOffset, qBytes.byteLength);
+    const sBytes = Buffer.from(j.model.scales ?? "", "base64");
+    const scales = new Float32Array(sBytes.byteLength / 4);
+    new Uint8Array(scales.buffer).set(sBytes);
+    if (scales.length !== j.model.features)
+      throw new Error("Intent classifier scales do not match its shape");
+    const weights = dequantizeRows({ q, scales }, j.model.classes);
     if (weights.length !== j.model.classes * j.model.features) {
       throw new Error("Intent classifier weights do not match its shape");
     }
@@ -205,7 +214,10 @@ function fitModel(
   const rows: SparseVector[] = feats.map((f) => vectorizer.transformFeatures(f));
   const y = Int32Array.from(examples.map((e) => index.get(e.intent) ?? 0));
   const classWeights = labels.map((l) => (l === opts.oosLabel ? opts.oosWeight : 1));
-  const model = LinearModel.train(rows, y, labels.length, vectorizer.size, { ...opts, classWeights });
+  const trained = LinearModel.train(rows, y, labels.length, vectorizer.size, { ...opts, classWeights });
+  // Predict with the int8 weights that toJSON saves, so a reloaded model answers identically.
+  const weights = dequantizeRows(quantizeRows(trained.weights, trained.classes), trained.classes);
+  const model = new LinearModel(trained.classes, trained.features, weights, trained.bias);
   return { vectorizer, model };
 }
 
