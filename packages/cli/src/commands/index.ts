@@ -7,6 +7,8 @@ import { registerKeys } from "./keys.ts";
 import { registerModelInspect } from "./model-inspect.ts";
 import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
+import { registerTickets } from "./tickets.ts";
+import { registerUsers } from "./users.ts";
 
 /**
  * Each command group lives in its own module and adds itself here, so the entry point stays
@@ -17,6 +19,8 @@ export function registerCommands(program: Command): void {
   registerKeys(program);
   registerConfig(program);
   registerAccounts(program);
+  registerUsers(program);
+  registerTickets(program);
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");

@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { openSqliteConversationStore } from "@seekdesk/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-users-cli-"));
+const dataDir = join(dir, "data");
+
+beforeAll(async () => {
+  // The file `seekdesk serve` would use: data/seekdesk.sqlite.
+  const store = openSqliteConversationStore(join(dataDir, "seekdesk.sqlite"));
+  await store.mergeProfile("zoe", { name: "Zoe", pastOrders: ["SD20260009"] });
+  const c = await store.createConversation({ userId: "zoe" });
+  await store.appendMessage(c.id, { role: "user", text: "转人工" });
+  await store.openTicket({ conversationId: c.id, reason: "user_request", summary: "wants a human" });
+  const other = await store.createConversation({ userId: "max" });
+  await store.openTicket({ conversationId: other.id, reason: "negative_sentiment", summary: "angry" });
+  await store.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], {
+      cwd: dir,
+      env: { ...process.env, SEEKDESK_CONFIG: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("seekdesk users / tickets", () => {
+  it("lists the queue, exports a user, erases them only with --yes", async () => {
+    const list = await run(["tickets", "list"]);
+    expect(list.code).toBe(0);
+    const rows = list.stdout.trim().split("\n");
+    expect(rows[0]).toMatch(/^ID\s+STATUS\s+POS/);
+    expect(rows.slice(1).map((r) => r.split(/\s+/).slice(1, 3))).toEqual([
+      ["queued", "1"],
+      ["queued", "2"],
+    ]);
+
+    const out = join(dir, "zoe.json");
+    const exp = await run(["users", "export", "zoe", "-o", out]);
+    expect(exp.code).toBe(0);
+    const data = JSON.parse(readFileSync(out, "utf8"));
+    expect(data.profile.data).toEqual({ name: "Zoe", pastOrders: ["SD20260009"] });
+    expect(data.conversations[0].messages[0].text).toBe("转人工");
+
+    const refused = await run(["users", "delete", "zoe"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("--yes");
+    const del = await run(["users", "delete", "zoe", "--yes"]);
+    expect(del.stdout).toContain("1 conversations, 1 messages, 1 tickets");
+    const left = await run(["tickets", "list", "--json"]);
+    expect(
+      left.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).userId),
+    ).toEqual(["max"]);
+  });
+});
