@@ -337,6 +337,37 @@ describe("with an LLM (a scripted OpenAI-compatible upstream on loopback)", () =
     }
   });
 
+  it("folds turns that leave the window into an LLM summary kept in state", async () => {
+    const upstream = await startLoopbackUpstream({
+      kind: "ok",
+      text: ["<think>x</think>", "王芳问候并致谢。"],
+    });
+    try {
+      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
+      const withLlm = createAssistant({
+        domain,
+        classifier,
+        retriever: null,
+        llm: { backend, model: "m" },
+        config: { utcOffsetMinutes: 480, windowTurns: 4, summaryBatchTurns: 2 },
+      });
+      const c = new ScriptedConversation(withLlm, now);
+      await c.say("你好，我叫王芳");
+      await c.say("谢谢");
+      await c.say("再见");
+      // Four turns of history fit the window of 4: nothing to fold yet.
+      expect(c.state.summary).toBeNull();
+      const r = await c.say("你好");
+      expect(r.state.summary).toBe("王芳问候并致谢。");
+      expect(r.state.summarizedTurns).toBe(2);
+      expect(r.context.window).toHaveLength(4);
+      const summaryRequest = JSON.stringify(upstream.hits.at(-1)?.body);
+      expect(summaryRequest).toContain("你好，我叫王芳");
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it("keeps working on rules when the model fails", async () => {
     const upstream = await startLoopbackUpstream({ kind: "status", status: 500 });
     try {
