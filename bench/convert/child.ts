@@ -8,6 +8,7 @@ import {
   type GgufTensorPlan,
   type GgufValue,
   gv,
+  quantizeGguf,
   quantizeRows,
   SafetensorsCheckpoint,
 } from "@seekdesk/models";
@@ -17,7 +18,9 @@ import { buildGgufTokenizer } from "@seekdesk/models/tokenizer/gguf-vocab.ts";
 
 /**
  * One measured run, in its own process so its peak RSS (VmHWM) is its own:
- *   child.ts streaming <hf-dir> <out.gguf>   seekdesk's convertCheckpoint, tensor by tensor
+ *   child.ts streaming <hf-dir> <out.gguf>   seekdesk's convertCheckpoint --type q8_0, tensor by tensor
+ *   child.ts bf16 <hf-dir> <out.gguf>        the same to BF16 (input for the next one)
+ *   child.ts quantize <in.gguf> <out.gguf>   seekdesk model quantize --type q8_0 of that BF16 GGUF
  *   child.ts naive <hf-dir> <out.gguf>       the whole-file peer: read every file into memory,
  *                                            convert every tensor, then write the GGUF at once
  * Prints one JSON line: seconds, peak RSS and bytes.
@@ -84,10 +87,16 @@ let bytesIn: number;
 if (mode === "streaming") {
   const r = await convertCheckpoint(dir, out, { type: "q8_0" });
   bytesIn = r.bytesRead;
+} else if (mode === "bf16") {
+  const r = await convertCheckpoint(dir, out, { type: "bf16" });
+  bytesIn = r.bytesRead;
+} else if (mode === "quantize") {
+  const r = await quantizeGguf(dir, out, { type: "q8_0" });
+  bytesIn = r.bytesRead;
 } else if (mode === "naive") {
   bytesIn = await naive();
 } else {
-  throw new Error(`mode must be streaming or naive, got ${mode}`);
+  throw new Error(`mode must be streaming, bf16, quantize or naive, got ${mode}`);
 }
 const seconds = (performance.now() - started) / 1000;
 process.stdout.write(`${JSON.stringify({ mode, seconds, bytesIn, peakRssBytes: vmHwmBytes() })}\n`);

@@ -33,7 +33,11 @@ interface ChildResult {
   peakRssBytes: number;
 }
 
-async function measure(mode: "streaming" | "naive", hfDir: string, out: string): Promise<ChildResult> {
+async function measure(
+  mode: "streaming" | "bf16" | "quantize" | "naive",
+  hfDir: string,
+  out: string,
+): Promise<ChildResult> {
   const child = join(import.meta.dirname, "child.ts");
   const { stdout } = await run(
     process.execPath,
@@ -53,6 +57,10 @@ try {
   );
   const ours = await measure("streaming", ckpt.dir, join(work, "streaming.gguf"));
   rmSync(join(work, "streaming.gguf"), { force: true });
+  const toBf16 = await measure("bf16", ckpt.dir, join(work, "bf16.gguf"));
+  const requant = await measure("quantize", join(work, "bf16.gguf"), join(work, "requant.gguf"));
+  rmSync(join(work, "bf16.gguf"), { force: true });
+  rmSync(join(work, "requant.gguf"), { force: true });
   const peer = await measure("naive", ckpt.dir, join(work, "naive.gguf"));
   const naiveSize = statSync(join(work, "naive.gguf")).size;
   rmSync(join(work, "naive.gguf"), { force: true });
@@ -85,6 +93,9 @@ try {
   );
   console.log(
     `checkpoint: ${(ckpt.bytes / mb).toFixed(0)} MB BF16, ${ckpt.layers} layers, largest tensor ${(ckpt.largestTensorBytes / mb).toFixed(0)} MB (${((2 * ckpt.largestTensorBytes) / mb).toFixed(0)} MB as float32); Q8_0 output ${(naiveSize / mb).toFixed(0)} MB`,
+  );
+  console.log(
+    `also: convert to BF16 ${(toBf16.bytesIn / mb / toBf16.seconds).toFixed(1)} MB/s, peak RSS ${(toBf16.peakRssBytes / mb).toFixed(0)} MB; model quantize BF16 GGUF -> Q8_0 ${(requant.bytesIn / mb / requant.seconds).toFixed(1)} MB/s, peak RSS ${(requant.peakRssBytes / mb).toFixed(0)} MB (${requant.peakRssBytes < target ? "meets" : "misses"} the target)`,
   );
   console.log(
     `target peak RSS < 2 x largest tensor + 200 MB = ${(target / mb).toFixed(0)} MB: ${ours.peakRssBytes < target ? "met" : "NOT met"} (${(ours.peakRssBytes / mb).toFixed(0)} MB)`,
