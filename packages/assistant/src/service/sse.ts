@@ -5,12 +5,15 @@ import { apiMessage, apiTicket, handoffStatus } from "./api-shapes.ts";
 import type { ConversationService } from "./conversation-service.ts";
 import type { ConversationEvent, NumberedAgentEvent } from "./events.ts";
 
-const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_TICKS = 15;
+const TICK_MS = 1000;
 const PAGE = 500;
 
 /**
- * Waits for a wake-up or the keep-alive interval; proxies drop idle streams, so an SSE comment
- * goes out when nothing else has.
+ * Waits for a wake-up or a one-second tick. On ticks the stream checks whether the server has
+ * stopped listening (a drain has begun: these streams never end by themselves, so they close and
+ * clients reconnect elsewhere with Last-Event-ID), and every 15th tick sends a keep-alive comment,
+ * because proxies drop idle streams.
  */
 function waiter() {
   let wake: (() => void) | null = null;
@@ -21,13 +24,31 @@ function waiter() {
         const timer = setTimeout(() => {
           wake = null;
           resolve(false);
-        }, KEEPALIVE_MS);
+        }, TICK_MS);
         wake = () => {
           clearTimeout(timer);
           wake = null;
           resolve(true);
         };
       }),
+  };
+}
+
+/** The node HTTP server behind this request, to notice when it stops listening. */
+function serverOf(c: Context): { listening: boolean } | undefined {
+  const out = (c.env as { outgoing?: { socket?: { server?: { listening: boolean } } | null } } | undefined)
+    ?.outgoing;
+  return out?.socket?.server ?? undefined;
+}
+
+/** Runs between events: false once the stream should end, a keep-alive comment when due. */
+function ticker(c: Context, stream: SSEStreamingApi) {
+  const server = serverOf(c);
+  let ticks = 0;
+  return async (): Promise<boolean> => {
+    if (server && !server.listening) return false;
+    if (++ticks % KEEPALIVE_TICKS === 0) await stream.write(": keep-alive\n\n");
+    return true;
   };
 }
 
@@ -46,6 +67,7 @@ export function conversationEventStream(
   return streamSSE(c, async (stream) => {
     const pending: ConversationEvent[] = [];
     const w = waiter();
+    const tick = ticker(c, stream);
     const unsubscribe = service.bus.subscribe(conversation.id, (e) => {
       pending.push(e);
       w.notify();
@@ -90,7 +112,7 @@ export function conversationEventStream(
           await writeConversationEvent(stream, e);
         }
         if (closed) break;
-        if (!(await w.wait()) && !closed) await stream.write(": keep-alive\n\n");
+        if (!(await w.wait()) && !closed && !(await tick())) break;
       }
     } finally {
       unsubscribe();
@@ -136,6 +158,7 @@ export function agentEventStream(
   return streamSSE(c, async (stream) => {
     const pending: NumberedAgentEvent[] = [];
     const w = waiter();
+    const tick = ticker(c, stream);
     const unsubscribe = service.bus.subscribeAgents((e) => {
       pending.push(e);
       w.notify();
@@ -174,7 +197,7 @@ export function agentEventStream(
           });
         }
         if (closed) break;
-        if (!(await w.wait()) && !closed) await stream.write(": keep-alive\n\n");
+        if (!(await w.wait()) && !closed && !(await tick())) break;
       }
     } finally {
       unsubscribe();
