@@ -1,6 +1,7 @@
 import { consolePlugin } from "@seekdesk/console";
 import type { SeekdeskConfig } from "@seekdesk/core";
 import type { GatewayPlugin } from "@seekdesk/gateway";
+import { knowledgePlugin } from "@seekdesk/knowledge/http/plugin.ts";
 import { deskPlugin } from "./desk.ts";
 
 /**
@@ -13,6 +14,7 @@ export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlu
   const plugins: GatewayPlugin[] = [];
   void config;
   plugins.push(deskPlugin());
+  plugins.push(knowledgePlugin());
   // Last: its catch-all serves the web app and must not shadow an API route.
   plugins.push(consolePlugin());
   return plugins;

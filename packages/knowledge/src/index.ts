@@ -8,6 +8,7 @@ export * from "./embed/hashed.ts";
 export * from "./embed/openai.ts";
 export * from "./embed/types.ts";
 export * from "./eval/metrics.ts";
+export * from "./http/plugin.ts";
 export * from "./index/bm25.ts";
 export * from "./index/vector-index.ts";
 export * from "./index/vector-store.ts";

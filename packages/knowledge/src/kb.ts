@@ -102,7 +102,8 @@ export function documentId(source: string, key?: string): string {
 }
 
 export class KnowledgeBase implements Retriever {
-  private readonly bm25 = new Bm25Index();
+  private bm25 = new Bm25Index();
+  private dataVersion = 0;
   private readonly parsers: readonly DocumentParser[];
   private readonly hydrate: ReturnType<SqliteDatabase["prepare"]>;
 
@@ -133,6 +134,7 @@ export class KnowledgeBase implements Retriever {
 
   /** Rebuilds the in-memory indexes from SQLite and embeds chunks that lack a vector. */
   private async load(): Promise<void> {
+    this.dataVersion = Number(this.db.pragma("data_version", { simple: true }));
     for (const row of this.db.prepare("SELECT rowid, terms FROM kb_chunks").iterate() as Iterable<{
       rowid: number;
       terms: string;
@@ -155,6 +157,19 @@ export class KnowledgeBase implements Retriever {
       await this.vectors.add(batch);
     }
     await this.embedMissing();
+  }
+
+  /**
+   * Another connection (a second process, or a second KnowledgeBase on the same file) committed
+   * changes: SQLite bumps `data_version` for every other connection, so the in-memory indexes
+   * are rebuilt before answering. Our own commits do not bump it.
+   */
+  private async syncExternalChanges(): Promise<void> {
+    const v = Number(this.db.pragma("data_version", { simple: true }));
+    if (v === this.dataVersion) return;
+    this.bm25 = new Bm25Index();
+    if (!this.vectors.persistent) await this.vectors.close();
+    await this.load();
   }
 
   /** Chunks stored under another embedder (or none) get vectors now, in batches. */
@@ -613,6 +628,7 @@ export class KnowledgeBase implements Retriever {
       throw new InvalidRequestError(`mode must be bm25, vector or hybrid, not ${mode}`, "mode");
     if (!query.trim()) return [];
     opts.signal?.throwIfAborted();
+    await this.syncExternalChanges();
     const depth = this.opts.reranker ? Math.max(k * 4, 20) : k;
     const pool = Math.max(depth * 4, 50);
     let ranked: { key: number; score: number }[];

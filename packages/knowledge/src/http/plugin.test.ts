@@ -1,0 +1,91 @@
+import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openKnowledgeBase } from "../kb.ts";
+import { knowledgePlugin } from "./plugin.ts";
+
+let gw: TempGateway;
+beforeAll(async () => {
+  gw = await startTempGateway({ plugins: [knowledgePlugin()] });
+});
+afterAll(() => gw.stop());
+
+const json = async (path: string, init?: RequestInit) => {
+  const res = await fetch(gw.url + path, init);
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown> & { data: Record<string, unknown>[] },
+  };
+};
+const postJson = (path: string, body: unknown) =>
+  json(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+describe("knowledge HTTP API over real HTTP", () => {
+  it("uploads, lists, searches with citations, reports stats and deletes", async () => {
+    const form = new FormData();
+    form.append(
+      "file",
+      new Blob(["# 运费说明\n\n## 包邮\n\n订单满 99 元包邮，偏远地区除外。\n"], { type: "text/markdown" }),
+      "shipping.md",
+    );
+    const up = await json("/api/kb/documents", { method: "POST", body: form });
+    expect(up.status).toBe(200);
+    expect((up.body.results as { status: string }[])[0]?.status).toBe("added");
+
+    const text = await postJson("/api/kb/documents", {
+      title: "Returns",
+      text: "Returns are accepted within 7 days of delivery.",
+    });
+    expect(text.status).toBe(200);
+    const faq = await postJson("/api/kb/documents", {
+      faq: [{ id: "pw", question: "忘记密码怎么办？", answer: "在登录页点击忘记密码。" }],
+    });
+    expect(faq.body.added).toBe(1);
+
+    const list = await json("/api/kb/documents");
+    expect(list.body.data.map((d) => d.title).sort()).toEqual(["Returns", "忘记密码怎么办？", "运费说明"]);
+
+    const hits = await json(`/api/kb/search?q=${encodeURIComponent("多少钱包邮")}&k=2&mode=bm25`);
+    expect(hits.status).toBe(200);
+    expect(hits.body.data[0]).toMatchObject({
+      citation: { title: "运费说明", source: "upload:shipping.md", section: "运费说明 > 包邮" },
+    });
+
+    const post = await postJson("/api/kb/search", { query: "return within days", k: 1 });
+    expect((post.body.data[0]?.citation as { title: string }).title).toBe("Returns");
+
+    const stats = await json("/api/kb/stats");
+    expect(stats.body).toMatchObject({ documents: 3, embedder: "hashed-ngram-256" });
+
+    const id = String(list.body.data.find((d) => d.title === "Returns")?.id);
+    expect((await json(`/api/kb/documents/${id}`)).body.text).toContain("7 days");
+    expect((await json(`/api/kb/documents/${id}`, { method: "DELETE" })).body).toMatchObject({
+      id,
+      deleted: true,
+    });
+    const gone = await json(`/api/kb/documents/${id}`, { method: "DELETE" });
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toMatchObject({ type: "not_found_error", code: "document_not_found" });
+  });
+
+  it("answers bad requests with OpenAI-style errors", async () => {
+    const mode = await json("/api/kb/search?q=x&mode=fuzzy");
+    expect(mode.status).toBe(400);
+    expect(mode.body.error).toMatchObject({ type: "invalid_request_error", param: "mode" });
+    expect((await json("/api/kb/search")).status).toBe(400);
+    const body = await postJson("/api/kb/search", { query: "x", k: 0 });
+    expect(body.status).toBe(400);
+    const empty = new FormData();
+    empty.append("file", new Blob([""], { type: "text/plain" }), "empty.txt");
+    const up = await json("/api/kb/documents", { method: "POST", body: empty });
+    expect(up.status).toBe(422);
+    expect((up.body.results as { code: string }[])[0]?.code).toBe("empty");
+  });
+
+  it("sees documents another connection adds to the same file", async () => {
+    const other = await openKnowledgeBase({ file: `${gw.dataDir}/knowledge.sqlite` });
+    await other.ingestText({ title: "会员积分", text: "积分可以在下单时抵扣现金。" });
+    await other.close();
+    const hits = await json(`/api/kb/search?q=${encodeURIComponent("积分抵扣")}&k=1`);
+    expect((hits.body.data[0]?.citation as { title: string }).title).toBe("会员积分");
+  });
+});

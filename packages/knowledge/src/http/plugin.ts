@@ -1,0 +1,163 @@
+import { join } from "node:path";
+import { InvalidRequestError, NotFoundError, PayloadTooLargeError, type SearchMode } from "@seekdesk/core";
+import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import type { Hono } from "hono";
+import { z } from "zod";
+import { type KnowledgeBase, openKnowledgeBase } from "../kb.ts";
+
+export interface KnowledgePluginOptions {
+  /** An open knowledge base; default: `<dataDir>/knowledge.sqlite`, opened at start-up. */
+  kb?: KnowledgeBase;
+  /** Upload limit per request. Default 64 MiB. */
+  maxUploadBytes?: number;
+}
+
+const SearchBody = z.object({
+  query: z.string().min(1).max(4000),
+  k: z.number().int().min(1).max(100).default(5),
+  mode: z.enum(["bm25", "vector", "hybrid"]).default("hybrid"),
+});
+
+const IngestBody = z.union([
+  z.object({
+    title: z.string().min(1),
+    text: z.string().min(1),
+    id: z.string().optional(),
+    source: z.string().optional(),
+  }),
+  z.object({
+    faq: z
+      .array(z.object({ question: z.string().min(1), answer: z.string().min(1), id: z.string().optional() }))
+      .min(1),
+  }),
+  z.object({ url: z.string().url() }),
+]);
+
+const CrawlBody = z.object({
+  url: z.string().url(),
+  maxPages: z.number().int().min(1).max(1000).default(50),
+  maxDepth: z.number().int().min(0).max(10).default(2),
+  delayMs: z.number().int().min(0).max(60_000).default(1000),
+});
+
+function parseMode(v: string | undefined): SearchMode {
+  if (v === undefined) return "hybrid";
+  if (v === "bm25" || v === "vector" || v === "hybrid") return v;
+  throw new InvalidRequestError(`mode must be bm25, vector or hybrid, not ${v}`, "mode");
+}
+
+function parseK(v: string | undefined): number {
+  if (v === undefined) return 5;
+  const k = Number(v);
+  if (!Number.isInteger(k) || k < 1 || k > 100)
+    throw new InvalidRequestError("k must be an integer between 1 and 100", "k");
+  return k;
+}
+
+/**
+ * The knowledge-base HTTP API, mounted by `seekdesk serve`:
+ * GET/POST /api/kb/documents, GET/DELETE /api/kb/documents/:id, GET/POST /api/kb/search,
+ * GET /api/kb/stats, POST /api/kb/crawl. All routes need an API key or a console session.
+ */
+export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugin {
+  let kb: KnowledgeBase | undefined = opts.kb;
+  const owned = !opts.kb;
+  const maxUpload = opts.maxUploadBytes ?? 64 * 1024 * 1024;
+  const need = () => {
+    if (!kb) throw new NotFoundError("the knowledge base is not open", "kb_unavailable");
+    return kb;
+  };
+  return {
+    name: "knowledge",
+    async register(app: Hono, ctx: GatewayContext) {
+      kb ??= await openKnowledgeBase({ file: join(ctx.dataDir, "knowledge.sqlite") });
+      const auth = ctx.auth.requireAuth();
+
+      app.get("/api/kb/documents", auth, (c) => {
+        const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
+        const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
+        const data = need().list({ limit, offset, query: c.req.query("query") });
+        return c.json({ object: "list", data });
+      });
+
+      app.get("/api/kb/documents/:id", auth, (c) => c.json(need().requireDocument(c.req.param("id"))));
+
+      app.delete("/api/kb/documents/:id", auth, async (c) => {
+        const id = c.req.param("id");
+        if (!(await need().remove(id)))
+          throw new NotFoundError(`No document with id ${id}`, "document_not_found", "id");
+        return c.json({ id, object: "document", deleted: true });
+      });
+
+      app.post("/api/kb/documents", auth, async (c) => {
+        const type = c.req.header("content-type") ?? "";
+        if (type.startsWith("multipart/form-data")) {
+          const length = Number(c.req.header("content-length") ?? 0);
+          if (length > maxUpload) throw new PayloadTooLargeError(maxUpload);
+          const form = await c.req.parseBody({ all: true });
+          const files = Object.values(form)
+            .flat()
+            .filter((v): v is File => typeof v === "object" && v !== null && "arrayBuffer" in v);
+          if (files.length === 0)
+            throw new InvalidRequestError("no file in the upload (use a multipart field named file)", "file");
+          const results = [];
+          for (const f of files) {
+            const bytes = new Uint8Array(await f.arrayBuffer());
+            results.push(
+              await need().ingestBytes(
+                `upload:${f.name}`,
+                f.name,
+                bytes,
+                f.type || undefined,
+                c.req.raw.signal,
+              ),
+            );
+          }
+          const failed = results.filter((r) => r.status === "failed");
+          return c.json({ object: "ingest_report", results }, failed.length === results.length ? 422 : 200);
+        }
+        const body = await ctx.readJson(c, IngestBody);
+        if ("faq" in body) return c.json({ object: "ingest_report", ...(await need().ingestFaq(body.faq)) });
+        if ("url" in body) {
+          const r = await need().ingestUrl(body.url, { signal: c.req.raw.signal });
+          return c.json({ object: "ingest_report", results: [r] }, r.status === "failed" ? 422 : 200);
+        }
+        const r = await need().ingestText(body, c.req.raw.signal);
+        return c.json({ object: "ingest_report", results: [r] }, r.status === "failed" ? 422 : 200);
+      });
+
+      app.get("/api/kb/search", auth, async (c) => {
+        const query = c.req.query("q") ?? c.req.query("query");
+        if (!query) throw new InvalidRequestError("q is required", "q");
+        const data = await need().search(query, {
+          k: parseK(c.req.query("k")),
+          mode: parseMode(c.req.query("mode")),
+          signal: c.req.raw.signal,
+        });
+        return c.json({ object: "list", data });
+      });
+
+      app.post("/api/kb/search", auth, async (c) => {
+        const body = await ctx.readJson(c, SearchBody);
+        const data = await need().search(body.query, {
+          k: body.k,
+          mode: body.mode,
+          signal: c.req.raw.signal,
+        });
+        return c.json({ object: "list", data });
+      });
+
+      app.get("/api/kb/stats", auth, async (c) => c.json(await need().stats()));
+
+      app.post("/api/kb/crawl", auth, async (c) => {
+        const body = await ctx.readJson(c, CrawlBody);
+        const report = await need().crawlSite(body.url, { ...body, signal: c.req.raw.signal });
+        return c.json({ object: "crawl_report", ...report });
+      });
+    },
+    async close() {
+      if (owned) await kb?.close();
+      kb = undefined;
+    },
+  };
+}
