@@ -191,6 +191,7 @@ describe("seekdesk serve", () => {
         model: "qwen-tiny",
         messages: [{ role: "user", content: "hello" }],
         max_tokens: 4,
+        temperature: 0,
       });
       expect(r.usage?.completion_tokens).toBe(4);
       s.child.kill("SIGTERM");
