@@ -4,15 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Assistant } from "../types.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import { conversationPlugin } from "./http-plugin.ts";
 import { openSse } from "./testing/sse-client.ts";
 
 let gw: TempGateway;
+let assistant: Assistant;
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-convapi-"));
 
 beforeAll(async () => {
-  const { assistant } = createEmbeddedAssistant();
+  assistant = createEmbeddedAssistant().assistant;
   gw = await startTempGateway({ plugins: [conversationPlugin({ assistant: async () => assistant })] });
 });
 afterAll(async () => {
@@ -226,5 +228,23 @@ describe("conversation API", () => {
     expect(del.json.deleted).toMatchObject({ conversations: 1, messages: 2, profile: true });
     expect((await call("GET", "/api/users/api-u8/profile")).status).toBe(404);
     expect((await call("GET", `/api/conversations/${id}/messages`)).status).toBe(404);
+  });
+
+  it("ends open event streams when the server drains, instead of holding shutdown for the drain timeout", async () => {
+    // A drain timeout far beyond the test timeout: the test can only pass if the streams end.
+    const own = await startTempGateway({
+      plugins: [conversationPlugin({ assistant: async () => assistant })],
+      config: { server: { drainTimeoutMs: 3_600_000 } },
+    });
+    const c = (await (await fetch(`${own.url}/api/conversations`, { method: "POST" })).json()) as {
+      id: string;
+    };
+    const customer = await openSse(`${own.url}/api/conversations/${c.id}/events`);
+    const agents = await openSse(`${own.url}/api/agent/events`);
+    await customer.next((e) => e.event === "handoff");
+    await agents.next((e) => e.event === "snapshot");
+    await own.stop();
+    await expect(customer.next()).rejects.toThrow(/ended/);
+    await expect(agents.next()).rejects.toThrow(/ended/);
   });
 });
