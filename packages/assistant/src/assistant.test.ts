@@ -244,7 +244,23 @@ describe("sentiment, tone and hand-off", () => {
     const clear = await talk().say("我要开发票", { inputConfidence: 1 });
     const blurry = await talk().say("我要开发票", { inputConfidence: 0.4, channel: "image" });
     expect(blurry.intent.confidence).toBeCloseTo(clear.intent.confidence * 0.4, 5);
-    expect(blurry.reply.kind).toBe("fallback");
+    expect(clear.reply.kind).toBe("slot_question");
+    expect(blurry.reply.kind).not.toBe("slot_question");
+  });
+
+  it("asks 'did you mean …?' below the hand-off threshold and acts on the earlier message after a yes", async () => {
+    const c = talk();
+    const unsure = await c.say("我要开发票，订单SD20260002", { inputConfidence: 0.5, channel: "voice" });
+    expect(unsure.reply.kind).toBe("confirm");
+    expect(unsure.reply.text).toBe("请问您是想咨询「开发票」吗？");
+    expect(unsure.state.pendingIntent).toBe("invoice_request");
+    const yes = await c.say("是的");
+    expect(yes.intent.name).toBe("invoice_request");
+    expect(yes.reply.kind).toBe("slot_question");
+    // The order id came from the message the question was about.
+    expect(yes.slots.order_id.normalized).toBe("SD20260002");
+    expect(yes.state.requestedSlot).toBe("email");
+    expect(yes.state.pendingIntent).toBeNull();
   });
 });
 

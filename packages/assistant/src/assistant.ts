@@ -43,6 +43,7 @@ export const DEFAULT_ASSISTANT_CONFIG: AssistantConfig = {
   sensitiveIntents: [],
   retrievalK: 5,
   summaryBatchTurns: 4,
+  clarifyThreshold: 0.3,
 };
 
 interface Outcome {
@@ -55,6 +56,11 @@ interface Outcome {
   /** The tone prefix is already part of `text` (streamed answers put it first in the stream). */
   toned?: boolean;
 }
+
+const CLARIFY = {
+  zh: "请问您是想咨询「{topic}」吗？",
+  en: "Do you mean: {topic}?",
+};
 
 const REASK = {
   zh: "抱歉，我没有理解。",
@@ -99,6 +105,11 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       orderIdPattern: domain.orderIdPattern,
     });
 
+    // What slot extraction and retrieval read: this message, or the earlier one a "yes" to a
+    // clarification question ("您是想咨询…吗？") refers to.
+    let said = text;
+    let saidEntities = entities;
+
     const mood = analyze(text);
     const scores = [...prev.sentimentScores, mood.score].slice(-userTurnsInWindow);
     const trend = sentimentTrend(scores);
@@ -128,6 +139,8 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       sentimentScores: scores,
       facts: { ...prev.facts },
       slots: { ...prev.slots },
+      // A clarification question is answered (or ignored) by this turn.
+      pendingIntent: null,
       // A finished or cancelled form is history: this turn starts from idle.
       formStatus: prev.formStatus === "done" || prev.formStatus === "cancelled" ? "idle" : prev.formStatus,
     };
@@ -160,22 +173,22 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       requestedSlot: string | null,
     ): Promise<Record<string, SlotValue>> {
       const defs = slotDefs(intent);
-      const rules = extractSlots(text, defs, {
+      const rules = extractSlots(said, defs, {
         now,
         utcOffsetMinutes,
         orderIdPattern: domain.orderIdPattern,
         requestedSlot,
         turn: state.turnCount,
-        entities,
+        entities: saidEntities,
       });
       const wanted = requestedSlot ?? intent.slots.find((s) => s.required && !rules[s.name])?.name;
       // The model is asked only when the rules missed what the form needs and the message is not a bare yes/no/cancel.
-      if (!llm || !wanted || rules[wanted] || isYes(text) || isNo(text) || isCancel(text)) return rules;
+      if (!llm || !wanted || rules[wanted] || isYes(said) || isNo(said) || isCancel(said)) return rules;
       const fromLlm = await extractSlotsWithLlm({
         ...llm,
         domain,
         intent,
-        text,
+        text: said,
         language,
         now,
         utcOffsetMinutes,
@@ -280,7 +293,7 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       const noAnswer: Outcome = { kind: "fallback", text: domain.messages.noAnswer[language] };
       if (!retriever) return noAnswer;
       const hint = intent?.reply.type === "kb" ? intent.reply.query?.[language] : undefined;
-      const query = hint ? `${text} ${hint}` : text;
+      const query = hint ? `${said} ${hint}` : said;
       const hits = await retriever.search(query, { k: config.retrievalK, signal: ctx.signal });
       if (hits.length === 0) return noAnswer;
       if (llm) {
@@ -288,7 +301,7 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
         const used = (sameLanguage.length > 0 ? sameLanguage : hits).slice(0, 4);
         const messages = groundedPrompt({
           shopName: domain.name,
-          question: text,
+          question: said,
           hits: used,
           window,
           summary: state.summary,
@@ -319,6 +332,16 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
         if (state.oosTurns >= config.maxLowConfidenceTurns) return handoff("out_of_scope");
         return handoff(config.maxLowConfidenceTurns <= 1 ? "low_confidence" : "repeated_low_confidence");
       }
+      const guess = prediction.ranked[0];
+      const guessed = guess && !prediction.oos ? intents.get(guess.intent) : undefined;
+      if (
+        guessed &&
+        guess.confidence * inputConfidence >= config.clarifyThreshold &&
+        !sensitive.has(guessed.name)
+      ) {
+        state.pendingIntent = guessed.name;
+        return { kind: "confirm", text: CLARIFY[language].replace("{topic}", guessed.description[language]) };
+      }
       return { kind: "fallback", text: domain.messages.fallback[language] };
     }
 
@@ -330,6 +353,7 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
     }
 
     let outcome: Outcome;
+    const pendingIntent = prev.pendingIntent ? intents.get(prev.pendingIntent) : undefined;
     const formOpen =
       (prev.formStatus === "filling" || prev.formStatus === "confirming") && prev.activeIntent !== null;
     const activeIntent = formOpen ? intents.get(prev.activeIntent ?? "") : undefined;
@@ -391,6 +415,21 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
         filled = extracted;
         outcome = await applyForm(activeIntent, form.outcome, form.slots);
       }
+    } else if (pendingIntent && isYes(text)) {
+      // "Yes" to "did you mean …?": act on the message the question was about.
+      const earlier = [...ctx.history].reverse().find((t) => t.role === "user");
+      if (earlier) {
+        said = earlier.text;
+        saidEntities = extractEntities(said, {
+          now,
+          utcOffsetMinutes,
+          orderIdPattern: domain.orderIdPattern,
+        });
+      }
+      state.lowConfidenceTurns = 0;
+      state.oosTurns = 0;
+      turnIntent = pendingIntent.name;
+      outcome = await startIntent(pendingIntent);
     } else if (!predicted || confidence < config.handoffThreshold) {
       outcome = lowConfidence();
     } else {

@@ -41,6 +41,8 @@ export interface DialogueState {
   slots: Record<string, SlotValue>;
   /** Set while waiting for a yes/no on a filled form; the text of the confirmation question. */
   pendingConfirmation: string | null;
+  /** The intent a "did you mean …?" question proposed; a yes on the next turn acts on it. */
+  pendingIntent?: string | null;
   /** Consecutive user turns below the hand-off threshold. */
   lowConfidenceTurns: number;
   /** Consecutive user turns classified out of scope. */
@@ -215,6 +217,11 @@ export interface AssistantConfig {
   utcOffsetMinutes?: number;
   /** With an LLM: fold turns into the summary once this many have left the window. */
   summaryBatchTurns: number;
+  /**
+   * Below the hand-off threshold but at or above this, the bot asks "did you mean …?" about the
+   * best guess instead of a plain fallback; a yes acts on it.
+   */
+  clarifyThreshold: number;
 }
 
 export interface ActionContext {

@@ -9,6 +9,7 @@ export function initialDialogueState(language: Language = "zh"): DialogueState {
     requestedSlot: null,
     slots: {},
     pendingConfirmation: null,
+    pendingIntent: null,
     lowConfidenceTurns: 0,
     oosTurns: 0,
     facts: {},
