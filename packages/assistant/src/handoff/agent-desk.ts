@@ -2,6 +2,7 @@ import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "@seek
 import { ConflictError, type ConversationStore, type StoredMessage, type Ticket } from "@seekdesk/store";
 import type { ConversationEventBus, QueueInfo } from "../service/events.ts";
 import type { KeyedLock } from "../service/keyed-lock.ts";
+import type { DeskObserver } from "../service/metrics.ts";
 import { toUserProfile } from "../service/profile.ts";
 import type { DialogueState, UserProfile } from "../types.ts";
 import type { HandoffQueue } from "./queue.ts";
@@ -34,6 +35,7 @@ export class AgentDesk {
     private readonly bus: ConversationEventBus,
     private readonly queue: HandoffQueue,
     private readonly lock: KeyedLock,
+    private readonly observer?: DeskObserver,
   ) {}
 
   async detail(ticketId: string): Promise<TicketDetail> {
@@ -55,6 +57,8 @@ export class AgentDesk {
       return assigned;
     });
     this.bus.publishAgents({ type: "ticket_assigned", ticket });
+    if (ticket.assignedAt && t.transfers.length === 0)
+      this.observer?.accepted((Date.parse(ticket.assignedAt) - Date.parse(ticket.createdAt)) / 1000);
     this.bus.publish(ticket.conversationId, { type: "status", status: "agent", agentId });
     await this.queue.broadcastPositions();
     return ticket;
@@ -76,7 +80,10 @@ export class AgentDesk {
         metadata: { agentId, ticketId },
         idempotencyKey: idempotencyKey ?? null,
       });
-      if (!duplicate) this.bus.publish(ticket.conversationId, { type: "message", message });
+      if (!duplicate) {
+        this.bus.publish(ticket.conversationId, { type: "message", message });
+        this.observer?.message("agent");
+      }
       return message;
     });
   }

@@ -13,6 +13,7 @@ import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
 import type { Assistant, DialogueState, TurnInput, TurnResult } from "../types.ts";
 import { ConversationEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
+import type { DeskObserver } from "./metrics.ts";
 import { profilePatch, toUserProfile } from "./profile.ts";
 import { guessLanguage, toTurns } from "./turns.ts";
 
@@ -51,6 +52,7 @@ export interface ConversationServiceOptions {
   bus?: ConversationEventBus;
   /** Stored messages loaded as history for a turn (the assistant windows them further). */
   historyLimit?: number;
+  observer?: DeskObserver;
 }
 
 /**
@@ -68,6 +70,7 @@ export class ConversationService {
   private readonly ocr?: OcrEngine;
   private readonly asr?: AsrEngine;
   private readonly historyLimit: number;
+  readonly observer?: DeskObserver;
 
   constructor(opts: ConversationServiceOptions) {
     this.store = opts.store;
@@ -77,6 +80,7 @@ export class ConversationService {
     this.bus = opts.bus ?? new ConversationEventBus();
     this.queue = new HandoffQueue(this.store, this.bus);
     this.historyLimit = opts.historyLimit ?? 40;
+    this.observer = opts.observer;
   }
 
   startConversation(userId: string, channel = "web"): Promise<Conversation> {
@@ -197,7 +201,10 @@ export class ConversationService {
       metadata,
       idempotencyKey: req.idempotencyKey ?? null,
     });
-    if (!duplicate) this.bus.publish(conversationId, { type: "message", message });
+    if (!duplicate) {
+      this.bus.publish(conversationId, { type: "message", message });
+      this.observer?.message("user", recognized.kind);
+    }
     const conversation = await this.conversationFor(conversationId, null);
 
     if (conversation.status !== "bot") {
@@ -237,6 +244,7 @@ export class ConversationService {
     duplicate: boolean,
     signal?: AbortSignal,
   ): Promise<PostMessageResult> {
+    const started = performance.now();
     const [storedState, profileRecord, recent] = await Promise.all([
       this.store.loadState(conversation.id),
       this.store.getProfile(conversation.userId),
@@ -290,6 +298,8 @@ export class ConversationService {
       { state: result.state },
     );
     this.bus.publish(conversation.id, { type: "message", message: reply });
+    this.observer?.message("bot");
+    this.observer?.turn((performance.now() - started) / 1000, result.intent.name);
 
     const patch = profilePatch(profile, result.profileUpdates);
     const newProfile =
@@ -325,6 +335,7 @@ export class ConversationService {
   ): Promise<QueueInfo | null> {
     const active = await this.store.activeTicketFor(conversation.id);
     if (active) return active.status === "queued" ? this.queue.info(active.id) : null;
+    this.observer?.handoff(handoff.reason);
     const { queue } = await this.queue.open({
       conversationId: conversation.id,
       reason: handoff.reason,

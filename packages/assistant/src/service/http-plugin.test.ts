@@ -167,6 +167,12 @@ describe("conversation API", () => {
     await agents.next((e) => e.event === "ticket_closed");
     const back = await call("POST", `/api/conversations/${id}/messages`, { text: "你好" });
     expect(back.json.replies).toHaveLength(1);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/seekdesk_desk_handoffs_total\{reason="user_request"\} [1-9]/);
+    expect(metrics).toMatch(/seekdesk_desk_messages_total\{role="agent",input=""\} [1-9]/);
+    expect(metrics).toMatch(/seekdesk_desk_turn_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/seekdesk_desk_handoff_wait_seconds_count [1-9]/);
+    expect(metrics).toMatch(/seekdesk_desk_queue_length \d+/);
     agents.close();
     customer.close();
   });

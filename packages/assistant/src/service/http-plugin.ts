@@ -15,6 +15,7 @@ import type { AsrEngine, OcrEngine } from "../inputs/types.ts";
 import type { Assistant } from "../types.ts";
 import { ConversationService } from "./conversation-service.ts";
 import { registerConversationRoutes } from "./http-routes.ts";
+import { deskMetrics } from "./metrics.ts";
 
 /** `assistant.inputs` in the config: which OCR and ASR engines turn images and audio into text. */
 export const InputsConfigSchema = z
@@ -105,13 +106,16 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         if (opened.owned) owned = opened.store;
       }
       const assistant = await opts.assistant(ctx);
+      const queueStore = store;
+      const observer = deskMetrics(ctx.metrics, async () => (await queueStore.listQueue()).length);
       service = new ConversationService({
         store,
         assistant,
+        observer,
         ocr: opts.ocr === undefined ? (engines.ocr ?? undefined) : (opts.ocr ?? undefined),
         asr: opts.asr === undefined ? (engines.asr ?? undefined) : (opts.asr ?? undefined),
       });
-      const desk = new AgentDesk(store, service.bus, service.queue, service.lock);
+      const desk = new AgentDesk(store, service.bus, service.queue, service.lock, observer);
       registerConversationRoutes(app, { service, desk, ctx });
       ctx.logger.info({ store: store.kind, domain: assistant.domain.name }, "conversation desk ready");
       opts.onReady?.(service);
