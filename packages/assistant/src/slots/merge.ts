@@ -23,6 +23,7 @@ function sameWeek(isoDate: string, wd: number): string {
   return t.toISOString().slice(0, 10);
 }
 
+const MORNING = /凌晨|早上|早晨|清晨|上午|今早|明早|夜里|半夜|(?<![a-z])a\.?m\b|morning|night/i;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^\d{2}:\d{2}$/;
 
@@ -60,6 +61,11 @@ export function mergeSlotValue(
           ? today
           : new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     }
+  }
+  // "三点半" or "at 3" for a delivery means the afternoon: nobody books 03:30. Only hours said
+  // without a morning or night word are moved.
+  if (time && def.future && /^0[1-6]:/.test(time) && !MORNING.test(next.raw)) {
+    time = `${String(Number(time.slice(0, 2)) + 12)}${time.slice(2)}`;
   }
   const normalized = date && time ? `${date}T${time}` : (date ?? n);
   return { ...next, normalized };

@@ -78,7 +78,19 @@ describe("merging and validating values", () => {
     ).toBe("2026-12-04T15:00");
     expect(
       mergeSlotValue(def, v("下周二下午三点", "2026-12-01T15:00"), v("五点", "05:00"), now, 480).normalized,
-    ).toBe("2026-12-01T05:00");
+    ).toBe("2026-12-01T17:00");
+  });
+
+  it("reads an early hour without a morning word as the afternoon for a future booking", () => {
+    expect(mergeSlotValue(def, undefined, v("明天三点半", "2026-11-29T03:30"), now, 480).normalized).toBe(
+      "2026-11-29T15:30",
+    );
+    expect(mergeSlotValue(def, undefined, v("明天凌晨三点半", "2026-11-29T03:30"), now, 480).normalized).toBe(
+      "2026-11-29T03:30",
+    );
+    expect(
+      mergeSlotValue(def, undefined, v("tomorrow at 5am", "2026-11-29T05:00"), now, 480).normalized,
+    ).toBe("2026-11-29T05:00");
   });
 
   it("puts a time alone on the next day it can still happen", () => {
