@@ -87,6 +87,8 @@ export const OpenAIModelConfigSchema = z
     apiKey: z.string({ error: "expected a string" }).optional(),
     /** The upstream's model name, when it differs from `id`. */
     model: nonEmpty("a model name").optional(),
+    /** Requests sent to the server at once; more wait in the queue (queueSize). */
+    maxConcurrent: positiveInt().default(64),
     connectTimeoutMs: positiveInt().default(5_000),
     firstTokenTimeoutMs: positiveInt().default(60_000),
     totalTimeoutMs: positiveInt().default(600_000),

@@ -62,7 +62,14 @@ export async function engineFromConfig(
       backends.push({ backend, weight: m.weight });
       for (const a of m.aliases) aliases[a] = m.id;
       // Remote servers have no local sequence slots: gate them here so their queue is bounded too.
-      if (m.backend === "openai") limits[m.id] = { maxConcurrent: 64, maxQueue: m.queueSize };
+      if (m.backend === "openai") {
+        const prev = limits[m.id];
+        // Several servers behind one id share one gate sized for all of them.
+        limits[m.id] = {
+          maxConcurrent: (prev?.maxConcurrent ?? 0) + m.maxConcurrent,
+          maxQueue: Math.max(prev?.maxQueue ?? 0, m.queueSize),
+        };
+      }
     }
   } catch (err) {
     await Promise.all(backends.map((b) => b.backend.close()));
