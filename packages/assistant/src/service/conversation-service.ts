@@ -28,7 +28,11 @@ export interface PostMessageRequest {
   userId: string;
   channel?: string;
   input: MessageInput;
-  /** Client-chosen; a retried post with the same key returns the first result and writes nothing. */
+  /**
+   * Client-chosen; a retried post with the same key returns the first result and writes nothing.
+   * Keys are scoped to the conversation, so a client that retries must name the conversation it
+   * started (the HTTP API always does).
+   */
   idempotencyKey?: string;
   signal?: AbortSignal;
 }

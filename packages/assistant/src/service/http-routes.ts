@@ -105,7 +105,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   app.get("/api/conversations/:id/messages", auth, async (c) => {
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
     const after = nonNegativeInt(c.req.query("after"), "after") ?? 0;
-    const limit = Math.min(nonNegativeInt(c.req.query("limit"), "limit") ?? 500, 1000);
+    const limit = Math.max(1, Math.min(nonNegativeInt(c.req.query("limit"), "limit") ?? 500, 1000));
     const messages = await service.store.listMessages(conversation.id, { afterSeq: after, limit });
     return c.json({ object: "list", data: messages.map(apiMessage), hasMore: messages.length === limit });
   });
