@@ -1,4 +1,7 @@
 export * from "./chunk.ts";
+export * from "./clean/pii.ts";
+export * from "./clean/pipeline.ts";
+export * from "./clean/quality.ts";
 export * from "./crawl/crawler.ts";
 export * from "./crawl/url.ts";
 export * from "./dedup/dedup.ts";
@@ -8,6 +11,8 @@ export * from "./embed/hashed.ts";
 export * from "./embed/openai.ts";
 export * from "./embed/types.ts";
 export * from "./eval/metrics.ts";
+export * from "./eval/retrieval.ts";
+export * from "./export/training.ts";
 export * from "./http/plugin.ts";
 export * from "./index/bm25.ts";
 export * from "./index/vector-index.ts";

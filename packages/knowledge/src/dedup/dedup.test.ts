@@ -81,7 +81,7 @@ describe("SimHash near-duplicate detection", () => {
       hi: (rand() * 2 ** 32) >>> 0,
       lo: (rand() * 2 ** 32) >>> 0,
     }));
-    hashes.forEach((h, i) => index.add(h, i));
+    for (const [i, h] of hashes.entries()) index.add(h, i);
     const q = hashes[7] as { hi: number; lo: number };
     // Flip three bits spread over different bands: still found.
     const near = { hi: (q.hi ^ (1 << 3) ^ (1 << 20)) >>> 0, lo: (q.lo ^ (1 << 9)) >>> 0 };

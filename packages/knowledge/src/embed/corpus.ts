@@ -74,7 +74,6 @@ export class CorpusEmbedder implements Embedder {
     // Co-occurrence counts keyed by i * n + j (fits in a double exactly for n < 2^26).
     const co = new Map<number, number>();
     const rowSum = new Float64Array(n);
-    let total = 0;
     for (const doc of docs) {
       const ids = doc.map((w) => id.get(w) ?? -1);
       for (let i = 0; i < ids.length; i++) {
@@ -88,7 +87,6 @@ export class CorpusEmbedder implements Embedder {
           co.set(b * n + a, (co.get(b * n + a) ?? 0) + w);
           rowSum[a] = (rowSum[a] as number) + w;
           rowSum[b] = (rowSum[b] as number) + w;
-          total += 2 * w;
         }
       }
     }

@@ -51,7 +51,7 @@ describe("knowledge HTTP API over real HTTP", () => {
     });
 
     const post = await postJson("/api/kb/search", { query: "return within days", k: 1 });
-    expect((post.body.data[0]?.citation as { title: string }).title).toBe("Returns");
+    expect((post.body.data[0]?.citation as { title: string } | undefined)?.title).toBe("Returns");
 
     const stats = await json("/api/kb/stats");
     expect(stats.body).toMatchObject({ documents: 3, embedder: "hashed-ngram-256" });
@@ -86,6 +86,6 @@ describe("knowledge HTTP API over real HTTP", () => {
     await other.ingestText({ title: "会员积分", text: "积分可以在下单时抵扣现金。" });
     await other.close();
     const hits = await json(`/api/kb/search?q=${encodeURIComponent("积分抵扣")}&k=1`);
-    expect((hits.body.data[0]?.citation as { title: string }).title).toBe("会员积分");
+    expect((hits.body.data[0]?.citation as { title: string } | undefined)?.title).toBe("会员积分");
   });
 });
