@@ -89,6 +89,19 @@ describe("forms: slot filling, confirmation, correction, cancellation", () => {
     );
   });
 
+  it("books a delivery in English and takes 'no, make it Wednesday'", async () => {
+    const c = talk();
+    let r = await c.say("can you deliver order SD20260001 next Tuesday at 3pm");
+    expect(r.intent.name).toBe("schedule_delivery");
+    expect(r.reply.kind).toBe("confirm");
+    expect(r.reply.text).toContain("delivery time Tue 1 Dec 15:00");
+    r = await c.say("no, make it Wednesday");
+    expect(r.reply.kind).toBe("confirm");
+    expect(r.slots.delivery_time.normalized).toBe("2026-12-02T15:00");
+    r = await c.say("yes please");
+    expect(r.reply.text).toMatch(/^Delivery of order SD20260001 is booked for Wed 2 Dec 15:00 \(reference DLV-[0-9A-F]{8}\)\.$/);
+  });
+
   it("asks which slot to change on a bare no", async () => {
     const c = talk();
     await c.say("帮我改一下订单SD20260003的收货地址");

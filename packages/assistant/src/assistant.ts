@@ -380,6 +380,8 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       });
       const switchTo =
         form.outcome.kind === "unrelated" &&
+        // Only the explicit phrases (above) leave a form for a person; a guess of human_agent does not.
+        predicted !== "human_agent" &&
         predicted &&
         predicted !== activeIntent.name &&
         confidence >= config.handoffThreshold

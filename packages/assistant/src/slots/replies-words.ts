@@ -1,5 +1,5 @@
 /** Short answers inside a form: yes, no, cancel. Anchored to the whole message to avoid false hits. */
-const END = "[\\s。.!！,，~～啊呀吧哈]*$";
+const END = "[\\s。.!！,，~～啊呀吧哈]*(?:please|thanks|thank you|谢谢|麻烦了)?[\\s。.!！,，~～]*$";
 
 const YES = new RegExp(
   `^(对|对的|对啊|是|是的|没错|确认|确定|好|好的|可以|嗯+|行|没问题|提交|ok|okay|yes|yep|yeah|yup|correct|right|sure|confirm|confirmed|that's right|that is right|exactly|go ahead|please do)${END}`,
