@@ -138,4 +138,14 @@ describe("gateway without models (the embedded default)", () => {
       ),
     ).toBeNull();
   });
+
+  it("says in one line when the port is taken", async () => {
+    const port = Number(new URL(gw.url).port);
+    await expect(startTempGateway({ config: { server: { port, grpcPort: null } } })).rejects.toThrow(
+      `cannot listen on 127.0.0.1:${port}: the port is in use (choose another with --port)`,
+    );
+    await expect(
+      startTempGateway({ config: { server: { grpcPort: gw.listening.grpcPort } } }),
+    ).rejects.toThrow(/cannot listen for gRPC on 127.0.0.1:\d+/);
+  });
 });

@@ -57,6 +57,23 @@ export function resolveDataPaths(config: SeekdeskConfig): { dataDir: string; sql
 
 const VERSION = "0.1.0";
 
+/** Bind failures an operator can fix become one clear line instead of a stack trace. */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number, flag: string): Error {
+  if (err.code === "EADDRINUSE")
+    return new UserInputError(
+      `cannot listen on ${host}:${port}: the port is in use (choose another with ${flag})`,
+    );
+  if (err.code === "EACCES")
+    return new UserInputError(
+      `cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`,
+    );
+  if (err.code === "EADDRNOTAVAIL")
+    return new UserInputError(
+      `cannot listen on ${host}:${port}: no such address on this machine (check --host)`,
+    );
+  return err;
+}
+
 /**
  * The gateway: the OpenAI API, health/readiness/metrics, API keys, gRPC, and the plugins of the
  * other packages, around one InferenceEngine. `listen()` binds; `shutdown()` drains and closes
@@ -230,9 +247,11 @@ export class Gateway {
     http.requestTimeout = 60_000;
     http.keepAliveTimeout = 65_000;
     await new Promise<void>((ok, fail) => {
-      http.once("error", fail);
+      http.once("error", (err: NodeJS.ErrnoException) =>
+        fail(listenError(err, server.host, server.port, "--port")),
+      );
       http.listen(server.port, server.host, () => {
-        http.off("error", fail);
+        http.removeAllListeners("error");
         ok();
       });
     });
@@ -240,21 +259,28 @@ export class Gateway {
     const port = (http.address() as AddressInfo).port;
     let grpcPort: number | null = null;
     if (server.grpcPort !== null) {
-      this.grpc = await startGrpc({
-        host: server.host,
-        port: server.grpcPort,
-        engine: this.opts.engine,
-        auth: this.auth,
-        metrics: this.metrics,
-        logger: this.logger,
-        fingerprint: this.fingerprint,
-        shutdown: this.shutdownController.signal,
-        isDraining: () => this.draining,
-        inflight: {
-          start: () => this.inflight.count++,
-          end: () => this.settle(),
-        },
-      });
+      try {
+        this.grpc = await startGrpc({
+          host: server.host,
+          port: server.grpcPort,
+          engine: this.opts.engine,
+          auth: this.auth,
+          metrics: this.metrics,
+          logger: this.logger,
+          fingerprint: this.fingerprint,
+          shutdown: this.shutdownController.signal,
+          isDraining: () => this.draining,
+          inflight: {
+            start: () => this.inflight.count++,
+            end: () => this.settle(),
+          },
+        });
+      } catch (err) {
+        // Half-started is worse than not started: release the HTTP port too.
+        http.close();
+        this.http = null;
+        throw err;
+      }
       grpcPort = this.grpc.port;
     }
     const host = server.host.includes(":") && !server.host.startsWith("[") ? `[${server.host}]` : server.host;

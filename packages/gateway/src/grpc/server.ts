@@ -9,6 +9,7 @@ import {
   type SeekdeskError,
   toSeekdeskError,
   UnavailableError,
+  UserInputError,
 } from "@seekdesk/core";
 import type { Logger } from "pino";
 import { bearerToken, type GatewayAuth } from "../auth.ts";
@@ -298,7 +299,13 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
   const port = await new Promise<number>((ok, fail) => {
     const host = d.host.includes(":") && !d.host.startsWith("[") ? `[${d.host}]` : d.host;
     server.bindAsync(`${host}:${d.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? fail(err) : ok(p),
+      err
+        ? fail(
+            new UserInputError(
+              `cannot listen for gRPC on ${d.host}:${d.port}: ${err.message} (choose another with --grpc-port, or "off")`,
+            ),
+          )
+        : ok(p),
     );
   });
   return {

@@ -41,7 +41,14 @@ export async function startTempGateway(
     plugins: opts.plugins,
     logger: opts.logger ?? pino({ level: process.env.SEEKDESK_TEST_LOGS ? "debug" : "silent" }),
   });
-  const listening = await gateway.listen();
+  let listening: Listening;
+  try {
+    listening = await gateway.listen();
+  } catch (err) {
+    await gateway.shutdown();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     gateway,
     url: listening.url,
