@@ -337,7 +337,10 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       if (
         guessed &&
         guess.confidence * inputConfidence >= config.clarifyThreshold &&
-        !sensitive.has(guessed.name)
+        !sensitive.has(guessed.name) &&
+        // Small talk is not worth a question: "did you mean: thanks?" reads as a bug.
+        guessed.reply.type !== "template" &&
+        guessed.reply.type !== "handoff"
       ) {
         state.pendingIntent = guessed.name;
         return { kind: "confirm", text: CLARIFY[language].replace("{topic}", guessed.description[language]) };
