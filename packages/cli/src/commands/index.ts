@@ -1,8 +1,11 @@
 import type { Command } from "commander";
 import { registerAccounts } from "./accounts.ts";
 import { registerConfig } from "./config.ts";
+import { registerData } from "./data.ts";
 import { registerEvalIntents } from "./eval-intents.ts";
+import { registerEvalRetrieval } from "./eval-retrieval.ts";
 import { registerEvalSlots } from "./eval-slots.ts";
+import { registerKb } from "./kb.ts";
 import { registerKeys } from "./keys.ts";
 import { registerModelInspect } from "./model-inspect.ts";
 import { registerModelQuantize } from "./model-quantize.ts";
@@ -19,6 +22,8 @@ export function registerCommands(program: Command): void {
   registerKeys(program);
   registerConfig(program);
   registerAccounts(program);
+  registerKb(program);
+  registerData(program);
   registerUsers(program);
   registerTickets(program);
   const model = program
@@ -30,5 +35,6 @@ export function registerCommands(program: Command): void {
     .command("eval")
     .description("Evaluate intents, retrieval and slots on labelled data sets");
   registerEvalIntents(evalCmd);
+  registerEvalRetrieval(evalCmd);
   registerEvalSlots(evalCmd);
 }

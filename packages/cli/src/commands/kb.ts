@@ -1,0 +1,225 @@
+import { join } from "node:path";
+import { type SearchMode, UserInputError } from "@seekdesk/core";
+import { resolveDataPaths } from "@seekdesk/gateway";
+import { type IngestReport, type KnowledgeBase, openKnowledgeBase } from "@seekdesk/knowledge";
+import cliProgress from "cli-progress";
+import type { Command } from "commander";
+import { addConfigFlags } from "../config/flags.ts";
+import { loadConfig } from "../config/load-config.ts";
+
+interface KbFlags {
+  config?: string;
+  dataDir?: string;
+  file?: string;
+  json?: boolean;
+}
+
+/** The same file `seekdesk serve` uses: <data-dir>/knowledge.sqlite, unless --file says otherwise. */
+async function openKb(flags: KbFlags): Promise<KnowledgeBase> {
+  let file = flags.file;
+  if (!file) {
+    const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+    file = join(resolveDataPaths(config).dataDir, "knowledge.sqlite");
+  }
+  return openKnowledgeBase({ file });
+}
+
+function kbFlags(cmd: Command): Command {
+  return addConfigFlags(cmd)
+    .option(
+      "--file <sqlite>",
+      "knowledge base file (default: <data-dir>/knowledge.sqlite, the one serve uses)",
+    )
+    .option("--json", "print JSON");
+}
+
+/** A progress bar on a terminal only; pipes and CI get the summary alone. */
+function progress(label: string): { update(done: number, total: number): void; stop(): void } {
+  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.setTotal(total);
+      bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function printReport(r: IngestReport, json?: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return;
+  }
+  for (const x of r.results) {
+    if (x.status === "failed" || x.status === "skipped")
+      process.stdout.write(`${x.status.padEnd(9)} ${x.source}: ${x.code} — ${x.message}\n`);
+  }
+  process.stdout.write(
+    `added ${r.added}, updated ${r.updated}, unchanged ${r.unchanged}, failed ${r.failed}, skipped ${r.skipped}; ${r.chunks} chunks written\n`,
+  );
+}
+
+function positive(name: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new UserInputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
+    return n;
+  };
+}
+
+function mode(v: string): SearchMode {
+  if (v === "bm25" || v === "vector" || v === "hybrid") return v;
+  throw new UserInputError(`--mode: expected bm25, vector or hybrid, got ${v}`);
+}
+
+export function registerKb(program: Command): void {
+  const kb = program
+    .command("kb")
+    .description("Manage the knowledge base: add files, folders and URLs, crawl sites, search");
+
+  kbFlags(
+    kb
+      .command("add")
+      .description(
+        "Ingest files, folders (recursively) and URLs; unchanged files are skipped by content hash",
+      ),
+  )
+    .argument(
+      "<paths...>",
+      "files, folders or http(s) URLs (Markdown, text, HTML, PDF, DOCX, CSV/XLSX FAQs, JSONL)",
+    )
+    .action(async (paths: string[], flags: KbFlags) => {
+      const base = await openKb(flags);
+      const bar = progress("ingest");
+      try {
+        const urls = paths.filter((p) => /^https?:\/\//i.test(p));
+        const files = paths.filter((p) => !/^https?:\/\//i.test(p));
+        const report = await base.ingestPaths(files, { onProgress: (p) => bar.update(p.done, p.total) });
+        for (const u of urls) report.results.push(await base.ingestUrl(u));
+        const { summarize } = await import("@seekdesk/knowledge");
+        bar.stop();
+        const all = summarize(report.results);
+        printReport(all, flags.json);
+        if (all.failed > 0 && all.added + all.updated + all.unchanged === 0) process.exitCode = 1;
+      } finally {
+        bar.stop();
+        await base.close();
+      }
+    });
+
+  kbFlags(
+    kb
+      .command("crawl")
+      .description(
+        "Crawl a site politely (robots.txt, crawl-delay, sitemaps, same site) and ingest its pages",
+      ),
+  )
+    .argument("<url>", "start URL")
+    .option("--max-pages <n>", "page budget", positive("max-pages", 100_000), 100)
+    .option("--max-depth <n>", "link hops from the start URL", positive("max-depth", 50), 3)
+    .option(
+      "--delay <ms>",
+      "minimum milliseconds between requests (robots.txt Crawl-delay wins when longer)",
+      (v) => Number(v),
+      1000,
+    )
+    .action(async (url: string, flags: KbFlags & { maxPages: number; maxDepth: number; delay: number }) => {
+      if (!/^https?:\/\//i.test(url)) throw new UserInputError(`not an http(s) URL: ${url}`);
+      const base = await openKb(flags);
+      const bar = progress("crawl");
+      try {
+        const r = await base.crawlSite(url, {
+          maxPages: flags.maxPages,
+          maxDepth: flags.maxDepth,
+          delayMs: flags.delay,
+          onProgress: (p) => bar.update(p.done, p.total),
+        });
+        bar.stop();
+        printReport(r, flags.json);
+        if (!flags.json)
+          process.stdout.write(
+            `${r.skippedUrls.length} URLs skipped (robots.txt, off site, traps, budget)\n`,
+          );
+      } finally {
+        bar.stop();
+        await base.close();
+      }
+    });
+
+  kbFlags(kb.command("list").description("List documents, newest first"))
+    .option("--query <text>", "filter by title or source")
+    .option("--limit <n>", "how many", positive("limit", 1_000_000), 100)
+    .action(async (flags: KbFlags & { query?: string; limit: number }) => {
+      const base = await openKb(flags);
+      try {
+        const docs = base.list({ query: flags.query, limit: flags.limit });
+        if (flags.json) process.stdout.write(`${JSON.stringify(docs, null, 2)}\n`);
+        else
+          for (const d of docs)
+            process.stdout.write(
+              `${d.id}  ${String(d.chunkCount).padStart(4)} chunks  ${d.title}  (${d.source})\n`,
+            );
+      } finally {
+        await base.close();
+      }
+    });
+
+  kbFlags(kb.command("remove").description("Remove documents by id (see kb list)"))
+    .argument("<ids...>", "document ids")
+    .action(async (ids: string[], flags: KbFlags) => {
+      const base = await openKb(flags);
+      try {
+        const missing: string[] = [];
+        for (const id of ids) if (!(await base.remove(id))) missing.push(id);
+        if (missing.length) throw new UserInputError(`no document with id ${missing.join(", ")}`);
+        process.stdout.write(`removed ${ids.length} document(s)\n`);
+      } finally {
+        await base.close();
+      }
+    });
+
+  kbFlags(kb.command("search").description("Search the knowledge base; prints hits with citations"))
+    .argument("<query>", "what to look for")
+    .option("-k, --k <n>", "number of hits", positive("k", 1000), 5)
+    .option("--mode <mode>", "bm25, vector or hybrid", mode, "hybrid" as SearchMode)
+    .action(async (query: string, flags: KbFlags & { k: number; mode: SearchMode }) => {
+      const base = await openKb(flags);
+      try {
+        const hits = await base.search(query, { k: flags.k, mode: flags.mode });
+        if (flags.json) process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
+        else if (hits.length === 0) process.stdout.write("no hits\n");
+        else
+          hits.forEach((h, i) => {
+            const c = h.citation;
+            process.stdout.write(
+              `${i + 1}. ${c.title}${c.section ? ` › ${c.section}` : ""}  [${c.source} @${c.start}-${c.end}]  score ${h.score.toFixed(4)}\n   ${h.text.replace(/\s+/g, " ").slice(0, 160)}\n`,
+            );
+          });
+      } finally {
+        await base.close();
+      }
+    });
+
+  kbFlags(kb.command("stats").description("Documents, chunks, embedder and index state")).action(
+    async (flags: KbFlags) => {
+      const base = await openKb(flags);
+      try {
+        const s = await base.stats();
+        if (flags.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        else for (const [k, v] of Object.entries(s)) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
+      } finally {
+        await base.close();
+      }
+    },
+  );
+}
