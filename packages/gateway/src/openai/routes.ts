@@ -14,7 +14,7 @@ import {
   toChatRequest,
   toCompletionRequest,
 } from "./schemas.ts";
-import { SSE_HEADERS, sseBody } from "./sse.ts";
+import { SerializedChunk, SSE_HEADERS, sseBody } from "./sse.ts";
 
 export interface OpenAIRouteDeps {
   engine: InferenceEngine;
@@ -152,13 +152,12 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
         ...usage,
       };
       let toolIndex = 0;
+      // Text deltas are the hot path (one per token): splice the text into a pre-serialized frame.
+      const head = `${JSON.stringify(base).slice(0, -1)},"choices":[{"index":0,"delta":{"content":`;
+      const tail = `},"logprobs":null,"finish_reason":null}]${includeUsage ? ',"usage":null' : ""}}`;
       for await (const ev of events) {
         if (ev.type === "text") {
-          yield {
-            ...base,
-            choices: [{ index: 0, delta: { content: ev.text }, logprobs: null, finish_reason: null }],
-            ...usage,
-          };
+          yield new SerializedChunk(head + JSON.stringify(ev.text) + tail);
         } else if (ev.type === "reasoning") {
           yield {
             ...base,
@@ -222,13 +221,10 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const includeUsage = body.stream_options?.include_usage === true;
     async function* chunks(events: AsyncGenerator<ChatEvent>): AsyncGenerator<unknown> {
       const usage = includeUsage ? { usage: null } : {};
+      const head = `${JSON.stringify(base).slice(0, -1)},"choices":[{"index":0,"text":`;
+      const tail = `,"logprobs":null,"finish_reason":null}]${includeUsage ? ',"usage":null' : ""}}`;
       for await (const ev of events) {
-        if (ev.type === "text")
-          yield {
-            ...base,
-            choices: [{ index: 0, text: ev.text, logprobs: null, finish_reason: null }],
-            ...usage,
-          };
+        if (ev.type === "text") yield new SerializedChunk(head + JSON.stringify(ev.text) + tail);
         else if (ev.type === "finish") {
           yield {
             ...base,

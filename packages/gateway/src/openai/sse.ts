@@ -3,6 +3,11 @@ import { toSeekdeskError } from "@seekdesk/core";
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
+/** A payload already serialized to JSON text (the per-token fast path). */
+export class SerializedChunk {
+  constructor(readonly json: string) {}
+}
+
 export const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
@@ -38,7 +43,8 @@ export function sseBody(
           end(null);
           return;
         }
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(r.value)}\n\n`));
+        const json = r.value instanceof SerializedChunk ? r.value.json : JSON.stringify(r.value);
+        controller.enqueue(encoder.encode(`data: ${json}\n\n`));
       } catch (err) {
         if (finished) return;
         const e = toSeekdeskError(err);
