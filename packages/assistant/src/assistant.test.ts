@@ -99,7 +99,9 @@ describe("forms: slot filling, confirmation, correction, cancellation", () => {
     expect(r.reply.kind).toBe("confirm");
     expect(r.slots.delivery_time.normalized).toBe("2026-12-02T15:00");
     r = await c.say("yes please");
-    expect(r.reply.text).toMatch(/^Delivery of order SD20260001 is booked for Wed 2 Dec 15:00 \(reference DLV-[0-9A-F]{8}\)\.$/);
+    expect(r.reply.text).toMatch(
+      /^Delivery of order SD20260001 is booked for Wed 2 Dec 15:00 \(reference DLV-[0-9A-F]{8}\)\.$/,
+    );
   });
 
   it("asks which slot to change on a bare no", async () => {
@@ -199,6 +201,21 @@ describe("context window, facts and profile", () => {
     const t = await c.say("check order SD20260001 for me");
     expect(t.profileUpdates.pastOrders).toEqual(["SD20260001"]);
     expect(c.profile).toMatchObject({ name: "Anna", language: "en", pastOrders: ["SD20260001"] });
+  });
+});
+
+describe("reply language", () => {
+  it("follows a stated wish over the language of later messages and keeps it on the profile", async () => {
+    const c = talk();
+    const r = await c.say("你好，请用英文回复我");
+    expect(r.state.language).toBe("en");
+    expect(r.profileUpdates.preferences).toEqual({ replyLanguage: "en" });
+    const later = await c.say("退款多久到账");
+    expect(later.state.language).toBe("en");
+    expect(later.reply.citations.map((x) => x.title)).toContain("Refund times");
+    const back = await c.say("please answer in Chinese, 运费多少钱");
+    expect(back.state.language).toBe("zh");
+    expect(c.profile?.preferences.replyLanguage).toBe("zh");
   });
 });
 

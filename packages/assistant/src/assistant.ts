@@ -1,7 +1,12 @@
 import { type Citation, type Entity, extractEntities } from "@seekdesk/core";
 import { factsFromTurn } from "./context/facts.ts";
 import { detectLanguage } from "./context/language.ts";
-import { applyProfileUpdates, mergeUpdates, profileUpdatesFromMessage } from "./context/profile.ts";
+import {
+  applyProfileUpdates,
+  mergeUpdates,
+  profileUpdatesFromMessage,
+  requestedReplyLanguage,
+} from "./context/profile.ts";
 import { summarizeTurns } from "./context/summary.ts";
 import { contextWindow, turnsToSummarize } from "./context/window.ts";
 import type { IntentDefinition, SlotDefinition } from "./domain/schema.ts";
@@ -33,6 +38,11 @@ import type {
   TurnResult,
   UserProfile,
 } from "./types.ts";
+
+function storedReplyLanguage(profile: UserProfile | null): Language | null {
+  const v = profile?.preferences.replyLanguage;
+  return v === "zh" || v === "en" ? v : null;
+}
 
 export const DEFAULT_ASSISTANT_CONFIG: AssistantConfig = {
   windowTurns: 8,
@@ -94,10 +104,12 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
     const utcOffsetMinutes = config.utcOffsetMinutes ?? -now.getTimezoneOffset();
     const text = input.text.trim();
     const prev = ctx.state;
-    const language: Language = detectLanguage(
+    const detected: Language = detectLanguage(
       text,
       prev.turnCount === 0 ? (ctx.profile?.language ?? domain.defaultLanguage) : prev.language,
     );
+    // A stated wish ("请用英文回复", in this message or kept on the profile) beats detection.
+    const language: Language = requestedReplyLanguage(text) ?? storedReplyLanguage(ctx.profile) ?? detected;
     const window = contextWindow(ctx.history, config.windowTurns);
     const entities: Entity[] = extractEntities(text, {
       now,

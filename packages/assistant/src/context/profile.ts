@@ -33,7 +33,19 @@ export function extractName(text: string): string | null {
   return null;
 }
 
-/** What this message teaches about the user: name, language, order ids. */
+const WANTS_ZH =
+  /(请|麻烦)?(用|说)(中文|汉语|普通话)|\b(reply|answer|speak|write|respond)\s+(to me\s+)?in\s+chinese\b/i;
+const WANTS_EN =
+  /(请|麻烦)?(用|说)英(文|语)|\b(reply|answer|speak|write|respond)\s+(to me\s+)?in\s+english\b/i;
+
+/** A reply language the user asks for ("请用英文回复", "please answer in Chinese"), or null. */
+export function requestedReplyLanguage(text: string): Language | null {
+  if (WANTS_EN.test(text)) return "en";
+  if (WANTS_ZH.test(text)) return "zh";
+  return null;
+}
+
+/** What this message teaches about the user: name, language, order ids, a reply-language wish. */
 export function profileUpdatesFromMessage(
   text: string,
   language: Language,
@@ -47,6 +59,9 @@ export function profileUpdatesFromMessage(
   const known = new Set(profile?.pastOrders ?? []);
   const orders = entities.flatMap((e) => (e.kind === "order_id" && !known.has(e.value) ? [e.value] : []));
   if (orders.length > 0) updates.pastOrders = [...new Set(orders)];
+  const wanted = requestedReplyLanguage(text);
+  if (wanted && profile?.preferences.replyLanguage !== wanted)
+    updates.preferences = { replyLanguage: wanted };
   return updates;
 }
 
