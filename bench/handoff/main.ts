@@ -13,7 +13,7 @@
  *   npx tsx bench/handoff/main.ts [--count 200] [--rate 20]
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,12 @@ async function post(url: string, body: unknown): Promise<{ id?: string }> {
   return (await res.json()) as { id?: string };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function pct(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
@@ -90,6 +96,7 @@ try {
     }
   })();
 
+  const cpuBefore = cpuSeconds(child.pid as number);
   const start = performance.now() + 100;
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
@@ -104,6 +111,7 @@ try {
   );
   await watcher;
   await Promise.all(agentWork);
+  const cpuPerHandoff = (cpuSeconds(child.pid as number) - cpuBefore) / count;
   agent.close();
 
   const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}`;
@@ -123,6 +131,13 @@ try {
       machine,
     ]);
   }
+  table.push([
+    "server CPU per hand-off (start, message, turn, ticket, accept, close)",
+    ms(cpuPerHandoff * 1000),
+    "-",
+    "-",
+    machine,
+  ]);
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   for (const r of table) console.log(`| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);
   console.log("target: hand-off trigger → agent event p99 < 200 ms");

@@ -29,8 +29,11 @@ describe("Postgres conversation store", () => {
     const pg = await import("pg");
     const client = new pg.default.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query("SELECT domain, version FROM schema_migrations");
+    const { rows } = await client.query("SELECT domain, version FROM schema_migrations ORDER BY version");
     await client.end();
-    expect(rows).toEqual([{ domain: "conversations", version: 1 }]);
+    expect(rows).toEqual([
+      { domain: "conversations", version: 1 },
+      { domain: "conversations", version: 2 },
+    ]);
   });
 });

@@ -63,4 +63,9 @@ CREATE INDEX tickets_user ON tickets(user_id);
 CREATE UNIQUE INDEX tickets_one_active ON tickets(conversation_id) WHERE status <> 'closed';
 `,
   },
+  {
+    version: 2,
+    name: "index for recent hand-off wait times",
+    up: "CREATE INDEX tickets_first_assigned ON tickets(first_assigned_at) WHERE first_assigned_at IS NOT NULL",
+  },
 ];
