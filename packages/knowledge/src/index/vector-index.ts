@@ -10,7 +10,7 @@ interface HnswIndex {
     allowReplaceDeleted?: boolean,
   ): void;
   resizeIndex(newMaxElements: number): void;
-  addPoint(point: number[] | Float32Array, label: number, replaceDeleted?: boolean): void;
+  addPoint(point: number[], label: number, replaceDeleted?: boolean): void;
   markDelete(label: number): void;
   setEf(ef: number): void;
   getMaxElements(): number;
@@ -92,7 +92,8 @@ export class VectorIndex {
     if (this.hnsw) {
       if (this.hnsw.getCurrentCount() + 1 > this.hnsw.getMaxElements())
         this.hnsw.resizeIndex(this.hnsw.getMaxElements() * 2);
-      this.hnsw.addPoint(vec, key, true);
+      // hnswlib-node only takes plain arrays.
+      this.hnsw.addPoint(Array.from(vec), key, true);
     }
   }
 
@@ -117,7 +118,7 @@ export class VectorIndex {
       true,
     );
     for (const [key, slot] of this.slotOf)
-      index.addPoint(this.data.subarray(slot * this.dim, (slot + 1) * this.dim), key);
+      index.addPoint(Array.from(this.data.subarray(slot * this.dim, (slot + 1) * this.dim)), key);
     index.setEf(this.opts.efSearch);
     this.hnsw = index;
   }
@@ -133,7 +134,7 @@ export class VectorIndex {
     if (this.hnsw && !exact) {
       const n = Math.min(k, this.size);
       this.hnsw.setEf(Math.max(this.opts.efSearch, n));
-      const r = this.hnsw.searchKnn(query, n);
+      const r = this.hnsw.searchKnn(Array.from(query), n);
       // hnswlib's inner-product space returns 1 - dot.
       return r.neighbors.map((key, i) => ({ key, score: 1 - (r.distances[i] as number) }));
     }
