@@ -7,6 +7,7 @@ import { registerEvalRetrieval } from "./eval-retrieval.ts";
 import { registerEvalSlots } from "./eval-slots.ts";
 import { registerKb } from "./kb.ts";
 import { registerKeys } from "./keys.ts";
+import { registerModelConvert } from "./model-convert.ts";
 import { registerModelInspect } from "./model-inspect.ts";
 import { registerModelQuantize } from "./model-quantize.ts";
 import { registerServe } from "./serve.ts";
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   const model = program
     .command("model")
     .description("Convert, quantize and inspect model checkpoints (Hugging Face safetensors, GGUF)");
+  registerModelConvert(model);
   registerModelQuantize(model);
   registerModelInspect(model);
   const evalCmd = program

@@ -160,7 +160,10 @@ function deepseekMetadata(cfg: HfConfig, isV3: boolean): Array<[string, GgufValu
     gv.u32(optNum(cfg, "first_k_dense_replace") ?? (experts ? 0 : layers)),
   ]);
   const qLora = optNum(cfg, "q_lora_rank");
-  if (qLora) m.push([`${a}.attention.q_lora_rank`, gv.u32(qLora)]);
+  // llama.cpp requires this key unless the layer count matches a known lite model (26/27), then
+  // picks attn_q over attn_q_a/attn_q_b by q_lora_rank > 0; writing 0 keeps MLA without q-LoRA
+  // loadable at any depth (convert_hf_to_gguf.py omits it and relies on the layer count).
+  m.push([`${a}.attention.q_lora_rank`, gv.u32(qLora ?? 0)]);
   m.push([`${a}.attention.kv_lora_rank`, gv.u32(rank)]);
   m.push([`${a}.attention.key_length`, gv.u32(rank + ropeDim)]);
   m.push([`${a}.attention.value_length`, gv.u32(rank)]);
