@@ -63,7 +63,7 @@ export class VectorIndex {
     opts: VectorIndexOptions = {},
   ) {
     this.data = new Float32Array(dim * 1024);
-    this.opts = { annThreshold: 20_000, m: 16, efConstruction: 100, efSearch: 96, ...opts };
+    this.opts = { annThreshold: 20_000, m: 16, efConstruction: 100, efSearch: 256, ...opts };
   }
 
   get size(): number {
