@@ -162,6 +162,45 @@ describe("LlamaBackend on a fixture GGUF", () => {
     expect(finish(events).reason).toBe("tool_calls");
   });
 
+  it("renders a tool round trip through the template's native function calling", async () => {
+    const tools = [
+      {
+        type: "function" as const,
+        function: {
+          name: "track_order",
+          parameters: { type: "object", properties: { id: { type: "string" } } },
+        },
+      },
+    ];
+    const turn = (result: string): ChatRequest =>
+      ask({
+        tools,
+        maxTokens: 4,
+        messages: [
+          { role: "user", content: "Where is order 7?" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "c1", type: "function", function: { name: "track_order", arguments: '{"id":"7"}' } },
+            ],
+          },
+          { role: "tool", tool_call_id: "c1", content: result },
+        ],
+      });
+    const short = finish(await collect(backend.chat(turn("ok"), new AbortController().signal)));
+    const long = finish(
+      await collect(
+        backend.chat(
+          turn("in transit, arriving on Friday at the pickup point"),
+          new AbortController().signal,
+        ),
+      ),
+    );
+    // The tool result reaches the prompt: a longer result, a longer prompt.
+    expect(long.usage.promptTokens).toBeGreaterThan(short.usage.promptTokens + 5);
+  });
+
   it("reproduces a sampled answer with the same seed", async () => {
     const sample = async (seed: number) =>
       allText(
