@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { UserInputError } from "@seekdesk/core";
-import { type GgmlType, ggmlTypeInfo } from "../gguf/ggml-types.ts";
+import { type GgmlType, ggmlByteSize, ggmlTypeInfo } from "../gguf/ggml-types.ts";
 import { type GgufValue, gv } from "../gguf/types.ts";
 import { type GgufTensorPlan, writeGguf } from "../gguf/writer.ts";
 import { chooseTensorType, fileTypeFor, parseQuantType, quantizeRows } from "../quant/index.ts";
@@ -10,7 +10,8 @@ import { buildGgufTokenizer } from "../tokenizer/gguf-vocab.ts";
 import { deepseek2Converter } from "./arch/deepseek2.ts";
 import { llamaConverter, qwen2Converter } from "./arch/llama.ts";
 import { architectureOf, num, readHfConfig } from "./hf-config.ts";
-import type { ArchitectureConverter } from "./plan.ts";
+import { decodeBf16Array, decodeF16Array } from "./numeric.ts";
+import type { ArchitectureConverter, TensorJob } from "./plan.ts";
 
 export { splitKvB } from "./arch/deepseek2.ts";
 export { llama3RopeFactors, permuteForPairRope } from "./arch/llama.ts";
@@ -48,6 +49,40 @@ export interface ConvertResult {
   /** Tensor count per written ggml type name. */
   typeCounts: Record<string, number>;
   preTokenizer: string;
+}
+
+// Rows are decoded and encoded this many float32 values at a time, so peak memory is the source
+// tensor plus its encoded form, not a float32 copy of the whole tensor.
+const SLAB_VALUES = 1 << 20;
+
+function decodeSlab(
+  bytes: Uint8Array,
+  dtype: "F32" | "F16" | "BF16",
+  start: number,
+  count: number,
+): Float32Array {
+  if (dtype === "F32") return new Float32Array(bytes.slice(start * 4, (start + count) * 4).buffer);
+  const part = bytes.subarray(start * 2, (start + count) * 2);
+  return dtype === "BF16" ? decodeBf16Array(part) : decodeF16Array(part);
+}
+
+async function encodeTensor(job: TensorJob, t: GgufTensorPlan): Promise<Uint8Array> {
+  const rowLength = t.dims[0];
+  if (!job.loadRaw) return quantizeRows(t.type, await job.load(), rowLength);
+  const { bytes, dtype } = await job.loadRaw();
+  const elements = t.dims.reduce((a, b) => a * b, 1);
+  const rows = elements / rowLength;
+  const rowBytes = ggmlByteSize(t.type, rowLength);
+  const out = new Uint8Array(rows * rowBytes);
+  const rowsPerSlab = Math.max(1, Math.floor(SLAB_VALUES / rowLength));
+  for (let r = 0; r < rows; r += rowsPerSlab) {
+    const n = Math.min(rowsPerSlab, rows - r);
+    out.set(
+      quantizeRows(t.type, decodeSlab(bytes, dtype, r * rowLength, n * rowLength), rowLength),
+      r * rowBytes,
+    );
+  }
+  return out;
 }
 
 function converterFor(hfArch: string): ArchitectureConverter {
@@ -116,31 +151,22 @@ export async function convertCheckpoint(
     let bytesDone = 0;
     let bytesWritten = 0;
     const typeCounts: Record<string, number> = {};
-    await writeGguf(
-      outPath,
-      metadata,
-      tensors,
-      async (t, i) => {
-        const data = await plan.tensors[i].load();
-        return quantizeRows(t.type, data, t.dims[0]);
+    await writeGguf(outPath, metadata, tensors, (t, i) => encodeTensor(plan.tensors[i], t), {
+      signal: opts.signal,
+      onTensorWritten: (i, t, bytes) => {
+        bytesDone += plan.tensors[i].sourceBytes;
+        bytesWritten += bytes;
+        const tn = ggmlTypeInfo(t.type).name;
+        typeCounts[tn] = (typeCounts[tn] ?? 0) + 1;
+        opts.onProgress?.({
+          tensorsDone: i + 1,
+          tensorsTotal: tensors.length,
+          bytesDone,
+          bytesTotal,
+          tensor: t.name,
+        });
       },
-      {
-        signal: opts.signal,
-        onTensorWritten: (i, t, bytes) => {
-          bytesDone += plan.tensors[i].sourceBytes;
-          bytesWritten += bytes;
-          const tn = ggmlTypeInfo(t.type).name;
-          typeCounts[tn] = (typeCounts[tn] ?? 0) + 1;
-          opts.onProgress?.({
-            tensorsDone: i + 1,
-            tensorsTotal: tensors.length,
-            bytesDone,
-            bytesTotal,
-            tensor: t.name,
-          });
-        },
-      },
-    );
+    });
     return {
       outPath,
       arch: plan.arch,

@@ -9,6 +9,11 @@ export interface TensorJob {
   /** Bytes of source data this job reads, for progress and throughput. */
   sourceBytes: number;
   load: () => Promise<Float32Array>;
+  /**
+   * For tensors copied unchanged from a float checkpoint tensor: the stored bytes, so the writer
+   * can decode and encode them in row slabs instead of holding a whole float32 copy.
+   */
+  loadRaw?: () => Promise<{ bytes: Uint8Array; dtype: "F32" | "F16" | "BF16" }>;
 }
 
 export interface ConversionPlan {
@@ -40,10 +45,13 @@ export function directJob(
   transform?: (data: Float32Array, shape: number[]) => Float32Array,
 ): TensorJob {
   const info = ckpt.info(source);
+  const dtype = info.dtype;
+  const rawCopy = !transform && (dtype === "F32" || dtype === "F16" || dtype === "BF16");
   return {
     name,
     dims: ggmlDims(info.shape),
     sourceBytes: info.byteLength,
+    loadRaw: rawCopy ? async () => ({ bytes: await ckpt.readRaw(source), dtype }) : undefined,
     load: async () => {
       const data = await ckpt.readFloat32(source);
       return transform ? transform(data, info.shape) : data;
