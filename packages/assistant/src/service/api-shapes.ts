@@ -10,6 +10,8 @@ export interface ApiMessage {
   at: string;
   citations: unknown[];
   meta: Record<string, unknown>;
+  /** A customer message's client key, so the sender can replace its optimistic copy (agent and bot keys stay internal). */
+  idempotencyKey?: string;
 }
 
 export function apiMessage(m: StoredMessage): ApiMessage {
@@ -22,6 +24,7 @@ export function apiMessage(m: StoredMessage): ApiMessage {
     at: m.createdAt,
     citations: Array.isArray(citations) ? citations : [],
     meta,
+    ...(m.role === "user" && m.idempotencyKey ? { idempotencyKey: m.idempotencyKey } : {}),
   };
 }
 

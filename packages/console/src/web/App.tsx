@@ -27,7 +27,7 @@ function CustomerChat({ lang }: { lang: Lang }) {
   return (
     <div className="page chat-page">
       <h1>{t.chatTitle}</h1>
-      <ChatPanel chat={chat} t={t} baseUrl="" />
+      <ChatPanel chat={chat} t={t} />
     </div>
   );
 }

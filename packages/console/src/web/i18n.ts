@@ -32,6 +32,8 @@ const en = {
   language: "Language",
   openWidget: "Open chat",
   closeWidget: "Close chat",
+  sourceTitle: "Source",
+  close: "Close",
 };
 
 const zh: typeof en = {
@@ -65,6 +67,8 @@ const zh: typeof en = {
   language: "语言",
   openWidget: "打开客服",
   closeWidget: "关闭客服",
+  sourceTitle: "来源原文",
+  close: "关闭",
 };
 
 export type Strings = typeof en;

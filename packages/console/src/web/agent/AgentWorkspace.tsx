@@ -2,19 +2,13 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from "react"
 import { api, readSse } from "../api.ts";
 import type { Strings } from "../i18n.ts";
 import type { Ticket, TicketDetail } from "./agent-types.ts";
+import { botViewByTurn, describeTurn, sentimentTrend } from "./bot-view.ts";
 
 const CANNED = [
   "您好，我是人工客服，很高兴为您服务。",
   "Thanks for waiting — I'm looking into this for you now.",
   "I've escalated this; you'll hear from us within 24 hours.",
 ];
-
-function sentimentOf(meta: TicketDetail["messages"][number]["meta"]): string {
-  const s = meta?.sentiment;
-  if (s === undefined || s === null) return "";
-  const score = typeof s === "number" ? s : s.score;
-  return `sentiment ${score.toFixed(2)}`;
-}
 
 /** The hand-off queue live from the server, the selected ticket's transcript with the bot's view, and the reply box. */
 export function AgentWorkspace({ t }: { t: Strings }) {
@@ -101,6 +95,8 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   };
 
   const tk = detail?.ticket;
+  const turnViews = botViewByTurn(detail?.messages ?? []);
+  const trend = sentimentTrend(detail?.messages ?? []);
   return (
     <div className="page agent">
       <h1>{t.navAgent}</h1>
@@ -157,19 +153,16 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                 )}
               </div>
               <ol className="messages">
-                {detail.messages.map((m) => (
-                  <li key={m.seq} className={`msg msg-${m.role}`} data-role={m.role}>
-                    <span className="msg-who">{m.role}</span>
-                    <p className="msg-text">{m.text}</p>
-                    {m.role === "user" && m.meta && (
-                      <small className="bot-view">
-                        {m.meta.intent ?? "out of scope"}
-                        {m.meta.confidence !== undefined ? ` · ${(m.meta.confidence * 100).toFixed(0)}%` : ""}
-                        {` · ${sentimentOf(m.meta)}`}
-                      </small>
-                    )}
-                  </li>
-                ))}
+                {detail.messages.map((m) => {
+                  const view = m.role === "user" ? turnViews.get(m.seq) : undefined;
+                  return (
+                    <li key={m.seq} className={`msg msg-${m.role}`} data-role={m.role}>
+                      <span className="msg-who">{m.role}</span>
+                      <p className="msg-text">{m.text}</p>
+                      {view && <small className="bot-view">{describeTurn(view)}</small>}
+                    </li>
+                  );
+                })}
               </ol>
               {tk.status === "assigned" && (
                 <form onSubmit={(e) => void reply(e)} className="composer">
@@ -217,6 +210,15 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                   </div>
                 ))}
               </dl>
+            </section>
+          )}
+          {trend.length > 0 && (
+            <section>
+              <h3>Sentiment trend</h3>
+              <p className="trend">
+                <small>per customer turn, oldest first: </small>
+                {trend.map((s) => s.toFixed(2)).join(" → ")}
+              </p>
             </section>
           )}
           <section>

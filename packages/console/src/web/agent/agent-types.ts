@@ -16,6 +16,9 @@ export interface TranscriptMessage {
   text: string;
   at: string;
   meta?: {
+    /** On a bot message: the customer turn it answers. */
+    replyTo?: number;
+    oos?: boolean;
     intent?: string | null;
     confidence?: number;
     sentiment?: number | { score: number; label: string };

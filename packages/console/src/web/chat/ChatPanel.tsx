@@ -1,16 +1,12 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { Strings } from "../i18n.ts";
-import type { ChatMessage } from "./chat-state.ts";
+import type { ChatMessage, Citation } from "./chat-state.ts";
+import { citationLabel, type SourceView, sourceView } from "./citations.ts";
 import type { useChat } from "./use-chat.ts";
 
 type Chat = ReturnType<typeof useChat>;
 
-function citationHref(source: string, baseUrl: string): string {
-  if (/^https?:\/\//.test(source)) return source;
-  return `${baseUrl}/api/kb/source?ref=${encodeURIComponent(source)}`;
-}
-
-function MessageBubble({ m, t, baseUrl }: { m: ChatMessage; t: Strings; baseUrl: string }) {
+function MessageBubble({ m, t, onCite }: { m: ChatMessage; t: Strings; onCite: (c: Citation) => void }) {
   const who = m.role === "user" ? t.you : m.role === "agent" ? t.agent : t.bot;
   return (
     <li className={`msg msg-${m.role}`} data-seq={m.seq} data-role={m.role}>
@@ -21,16 +17,16 @@ function MessageBubble({ m, t, baseUrl }: { m: ChatMessage; t: Strings; baseUrl:
           <span>{t.sources}:</span>
           <ol>
             {m.citations.map((c, i) => (
-              <li key={`${c.docId}-${c.section ?? ""}-${c.title}`}>
-                <a
-                  href={citationHref(c.source, baseUrl)}
-                  target="_blank"
-                  rel="noreferrer"
-                  className="citation"
-                >
-                  [{i + 1}] {c.title}
-                  {c.section ? ` · ${c.section}` : ""}
-                </a>
+              <li key={`${c.docId}-${c.section ?? ""}-${c.start}`}>
+                {/^https?:\/\//.test(c.source) ? (
+                  <a href={c.source} target="_blank" rel="noreferrer" className="citation">
+                    [{i + 1}] {citationLabel(c)}
+                  </a>
+                ) : (
+                  <button type="button" className="citation link" onClick={() => onCite(c)}>
+                    [{i + 1}] {citationLabel(c)}
+                  </button>
+                )}
               </li>
             ))}
           </ol>
@@ -40,10 +36,55 @@ function MessageBubble({ m, t, baseUrl }: { m: ChatMessage; t: Strings; baseUrl:
   );
 }
 
+function SourceDialog({ view, t, onClose }: { view: SourceView | string; t: Strings; onClose: () => void }) {
+  return (
+    <div className="source-view" role="dialog" aria-modal="false" aria-label={t.sourceTitle}>
+      {typeof view === "string" ? (
+        <p role="alert">{view}</p>
+      ) : (
+        <>
+          <h2>{view.title}</h2>
+          <p className="source-text">
+            {view.before}
+            <mark>{view.cited}</mark>
+            {view.after}
+          </p>
+        </>
+      )}
+      <button type="button" onClick={onClose}>
+        {t.close}
+      </button>
+    </div>
+  );
+}
+
+/** Line icons drawn inline: emoji glyphs depend on the visitor's fonts and often render as boxes. */
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+      <path
+        d={d}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
+
 /** The customer's side of a conversation; used by the console's chat page and by the embeddable widget. */
-export function ChatPanel({ chat, t, baseUrl }: { chat: Chat; t: Strings; baseUrl: string }) {
-  const { state, send, sendMedia } = chat;
+export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
+  const { state, send, sendMedia, loadDocument } = chat;
   const [draft, setDraft] = useState("");
+  const [source, setSource] = useState<SourceView | string | null>(null);
+  const openSource = (c: Citation) => {
+    loadDocument(c.docId).then(
+      (doc) => setSource(sourceView(doc, c)),
+      (err: Error) => setSource(err.message),
+    );
+  };
   const [recorder, setRecorder] = useState<MediaRecorder | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -82,7 +123,7 @@ export function ChatPanel({ chat, t, baseUrl }: { chat: Chat; t: Strings; baseUr
     <section className="chat" aria-label={t.chatTitle}>
       <ol className="messages" ref={listRef} aria-live="polite">
         {state.messages.map((m) => (
-          <MessageBubble key={m.seq} m={m} t={t} baseUrl={baseUrl} />
+          <MessageBubble key={m.seq} m={m} t={t} onCite={openSource} />
         ))}
         {state.pending.map((p) => (
           <li key={p.clientKey} className={`msg msg-user pending ${p.status}`}>
@@ -110,6 +151,7 @@ export function ChatPanel({ chat, t, baseUrl }: { chat: Chat; t: Strings; baseUr
         {state.agentTyping && <p className="typing">{t.agentTyping}</p>}
         {state.connection === "reconnecting" && <p className="reconnecting">{t.reconnecting}</p>}
       </div>
+      {source !== null && <SourceDialog view={source} t={t} onClose={() => setSource(null)} />}
       <form className="composer" onSubmit={submit}>
         <label htmlFor="chat-input" className="visually-hidden">
           {t.placeholder}
@@ -122,13 +164,18 @@ export function ChatPanel({ chat, t, baseUrl }: { chat: Chat; t: Strings; baseUr
           autoComplete="off"
         />
         <button type="submit">{t.send}</button>
+        {h.status !== "waiting" && h.status !== "agent" && (
+          <button type="button" className="handoff" onClick={() => void send(t.talkToHuman)}>
+            {t.talkToHuman}
+          </button>
+        )}
         <button
           type="button"
           onClick={() => fileRef.current?.click()}
           aria-label={t.attachImage}
           title={t.attachImage}
         >
-          🖼
+          <Icon d="M4 5h16v14H4zM4 15l5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01" />
         </button>
         <input
           ref={fileRef}
@@ -149,7 +196,13 @@ export function ChatPanel({ chat, t, baseUrl }: { chat: Chat; t: Strings; baseUr
             aria-label={recorder ? t.stopRecording : t.recordVoice}
             title={recorder ? t.stopRecording : t.recordVoice}
           >
-            {recorder ? "⏹" : "🎤"}
+            <Icon
+              d={
+                recorder
+                  ? "M7 7h10v10H7z"
+                  : "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3"
+              }
+            />
           </button>
         )}
       </form>

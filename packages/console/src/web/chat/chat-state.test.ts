@@ -3,6 +3,7 @@ import {
   type ChatMessage,
   type ChatState,
   chatReducer,
+  handoffFromEvent,
   initialChatState,
   lastSeq,
   toChatMessage,
@@ -28,6 +29,20 @@ describe("chat thread state", () => {
     );
     expect(s.pending).toEqual([]);
     expect(s.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it("keeps the first message pending while its conversation is created", () => {
+    let s = chatReducer(initialChatState, { type: "send", clientKey: "k0", text: "hello" });
+    s = chatReducer(s, { type: "conversation", id: "c9" });
+    expect(s.pending.map((p) => p.text)).toEqual(["hello"]);
+    s = chatReducer(s, { type: "messages", messages: [msg(1, "user", "hello", "k0")] });
+    expect(s.pending).toEqual([]);
+  });
+
+  it("matches the stored copy by the client key the server echoes", () => {
+    const stored = toChatMessage({ seq: 4, role: "user", text: "hi", at: "x", idempotencyKey: "k4" });
+    const s = run({ type: "send", clientKey: "k4", text: "hi" }, { type: "messages", messages: [stored] });
+    expect(s.pending).toEqual([]);
   });
 
   it("never duplicates a message delivered by both the stream and the catch-up fetch", () => {
@@ -101,15 +116,42 @@ describe("stored messages from the server", () => {
       text: "Refunds take 3-5 days.",
       createdAt: "2026-11-28T01:02:03.000Z",
       idempotencyKey: null,
-      metadata: { citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md" }] },
+      metadata: {
+        citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md", start: 0, end: 40 }],
+      },
     });
     expect(m).toEqual({
       seq: 7,
       role: "bot",
       text: "Refunds take 3-5 days.",
       at: "2026-11-28T01:02:03.000Z",
-      citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md" }],
+      citations: [{ docId: "d1", title: "Refund policy", source: "kb/refunds.md", start: 0, end: 40 }],
       clientKey: undefined,
     });
+  });
+});
+
+describe("hand-off status from stream events", () => {
+  it("reads the queue position and wait while queued", () => {
+    expect(
+      handoffFromEvent("queue", { status: "waiting", position: 2, etaSeconds: 90, ticketId: "t1" }),
+    ).toEqual({
+      status: "waiting",
+      position: 2,
+      etaSeconds: 90,
+    });
+  });
+  it("reads the agent who accepted from a handoff event", () => {
+    expect(handoffFromEvent("handoff", { status: "agent", agentName: "ana" })).toEqual({
+      status: "agent",
+      agentName: "ana",
+    });
+  });
+  it("the status on connect drops the queue fields once the bot is back", () => {
+    expect(handoffFromEvent("handoff", { status: "bot" })).toEqual({ status: "bot" });
+  });
+  it("ignores a status it does not know", () => {
+    expect(handoffFromEvent("handoff", { status: "escalated" })).toBeNull();
+    expect(handoffFromEvent("handoff", {})).toBeNull();
   });
 });

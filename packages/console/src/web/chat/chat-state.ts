@@ -9,6 +9,9 @@ export interface Citation {
   title: string;
   source: string;
   section?: string;
+  /** Character offsets of the cited chunk in the document text. */
+  start: number;
+  end: number;
 }
 
 export interface ChatMessage {
@@ -33,6 +36,28 @@ export interface HandoffStatus {
   position?: number;
   etaSeconds?: number;
   agentName?: string;
+}
+
+const HANDOFF_STATES = new Set<HandoffStatus["status"]>(["bot", "waiting", "agent", "closed"]);
+
+/**
+ * The hand-off status carried by a stream event: `queue` (position and wait while queued),
+ * `handoff` (the status on connect and on every change: accepted, transferred, closed). Unknown
+ * payloads give null so a newer server cannot put the widget into a state it does not know.
+ */
+export function handoffFromEvent(event: string, payload: Record<string, unknown>): HandoffStatus | null {
+  const body = (event === "queue" && typeof payload.queue === "object" ? payload.queue : payload) as Record<
+    string,
+    unknown
+  >;
+  const status = event === "queue" ? "waiting" : body.status;
+  if (typeof status !== "string" || !HANDOFF_STATES.has(status as HandoffStatus["status"])) return null;
+  const out: HandoffStatus = { status: status as HandoffStatus["status"] };
+  if (typeof body.position === "number") out.position = body.position;
+  if (typeof body.etaSeconds === "number") out.etaSeconds = body.etaSeconds;
+  const agent = body.agentName ?? body.agentId;
+  if (typeof agent === "string") out.agentName = agent;
+  return out;
 }
 
 export interface ChatState {
@@ -95,7 +120,13 @@ function mergeMessages(existing: ChatMessage[], incoming: ChatMessage[]): ChatMe
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case "conversation":
-      return state.conversationId === action.id ? state : { ...initialChatState, conversationId: action.id };
+      if (state.conversationId === action.id) return state;
+      // The first message is pending while its conversation is being created: keep it.
+      return {
+        ...initialChatState,
+        conversationId: action.id,
+        pending: state.conversationId === null ? state.pending : [],
+      };
     case "send": {
       // A retry reuses the client key, so it replaces the failed copy instead of adding another.
       const rest = state.pending.filter((p) => p.clientKey !== action.clientKey);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import { api, readSse } from "../api.ts";
-import { chatReducer, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
+import { chatReducer, handoffFromEvent, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -102,15 +102,9 @@ export function useChat(endpoint: ChatEndpoint) {
       if (event === "message") dispatch({ type: "messages", messages: [toChatMessage(inner("message"))] });
       else if (event === "reply_chunk" || event === "delta")
         dispatch({ type: "delta", text: String(payload.text ?? "") });
-      else if (event === "queue") {
-        const q = inner("queue");
-        dispatch({
-          type: "handoff",
-          handoff: { status: "waiting", position: Number(q.position), etaSeconds: Number(q.etaSeconds) },
-        });
-      } else if (event === "status") {
-        const status = payload.status as "bot" | "waiting" | "agent" | "closed";
-        dispatch({ type: "handoff", handoff: { status, agentName: payload.agentId as string | undefined } });
+      else if (event === "queue" || event === "handoff" || event === "status") {
+        const handoff = handoffFromEvent(event, payload);
+        if (handoff) dispatch({ type: "handoff", handoff });
       } else if (event === "typing" && payload.role !== "bot") {
         dispatch({ type: "typing", typing: Boolean(payload.typing) });
       }
@@ -159,7 +153,17 @@ export function useChat(endpoint: ChatEndpoint) {
     [ensureConversation, baseUrl, apiKey],
   );
 
-  return { state, send, sendMedia };
+  /** The cited document, so the customer can read a citation's source in place. */
+  const loadDocument = useCallback(
+    (docId: string) =>
+      api<{ title: string; text: string }>(`/api/kb/documents/${encodeURIComponent(docId)}`, {
+        baseUrl,
+        apiKey,
+      }),
+    [baseUrl, apiKey],
+  );
+
+  return { state, send, sendMedia, loadDocument };
 }
 
 async function blobToBase64(blob: Blob): Promise<string> {

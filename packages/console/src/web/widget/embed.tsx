@@ -36,7 +36,7 @@ function Widget({ opts }: { opts: WidgetOptions }) {
               ×
             </button>
           </header>
-          <ChatPanel chat={chat} t={t} baseUrl={opts.baseUrl} />
+          <ChatPanel chat={chat} t={t} />
         </div>
       )}
       {!open && (

@@ -1,0 +1,175 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  cleanup,
+  ensureConsoleBuilt,
+  launchBrowser,
+  runCli,
+  type Served,
+  screenshotPath,
+  startServe,
+} from "./harness.ts";
+
+/**
+ * The service desk as its three users meet it, each in their own browser context (separate
+ * cookies and storage, as on separate machines): a customer in the chat, an agent in the
+ * workspace, an admin curating the knowledge base, all against one real `seekdesk serve`.
+ */
+let served: Served;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  served = await startServe();
+  runCli(
+    ["accounts", "create", "lead", "--role", "admin", "--password-stdin"],
+    served.dataDir,
+    "lead-pass-1\n",
+  );
+  runCli(
+    ["accounts", "create", "ana", "--role", "agent", "--password-stdin"],
+    served.dataDir,
+    "ana-pass-1\n",
+  );
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await served?.stop();
+  if (served) cleanup(served.dataDir);
+});
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ locale: "en-US" });
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function signIn(page: Page, username: string, password: string, route: string) {
+  await page.goto(`${served.url}/#${route}`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function ask(page: Page, text: string) {
+  await page.getByLabel("Type your question…").fill(text);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+}
+
+const botMessages = (page: Page) => page.locator('li.msg[data-role="bot"]');
+
+describe("the service desk in a real browser", () => {
+  let customer: Page;
+  let agent: Page;
+
+  it("a customer asks and gets an answer with a citation that opens its source", async () => {
+    customer = await newPage();
+    await customer.goto(`${served.url}/#/chat`);
+    await ask(customer, "How long does shipping take?");
+    const answer = botMessages(customer).last();
+    await answer.locator(".citation").first().waitFor();
+    expect(await answer.locator(".msg-text").textContent()).toMatch(/days/);
+    const citation = answer.locator(".citation").first();
+    expect(await citation.textContent()).toMatch(/Shipping/i);
+    await citation.click();
+    const source = customer.getByRole("dialog", { name: "Source" });
+    await source.waitFor();
+    // The viewer marks the cited passage inside the document it came from.
+    const marked = (await source.locator("mark").textContent()) ?? "";
+    expect(marked.length).toBeGreaterThan(20);
+    expect(await source.textContent()).toContain(marked);
+    await customer.screenshot({ path: screenshotPath("customer-answer-with-citation") });
+    await source.getByRole("button", { name: "Close" }).click();
+    await expect.poll(() => source.count()).toBe(0);
+  });
+
+  it("the customer asks for a human; an agent elsewhere sees it live, accepts and replies; the customer sees it", async () => {
+    agent = await newPage();
+    await signIn(agent, "ana", "ana-pass-1", "/agent");
+    await agent.getByRole("heading", { name: "Agent workspace" }).waitFor();
+    const queue = agent.getByRole("region", { name: "Hand-off queue" });
+    await queue.getByRole("heading", { name: "Queue (0)" }).waitFor();
+
+    // The agent's page is already open: the new hand-off must arrive over its live stream.
+    const shown = queue.locator("button.ticket").first().waitFor();
+    const asked = Date.now();
+    await customer.getByRole("button", { name: "Talk to a human" }).click();
+    await shown;
+    const handoffVisibleMs = Date.now() - asked;
+    console.log(`hand-off visible in the agent's queue ${handoffVisibleMs} ms after the customer's click`);
+    await customer.getByText(/You are number 1 in the queue/).waitFor();
+    await customer.screenshot({ path: screenshotPath("customer-waiting") });
+
+    await queue.locator("button.ticket").first().click();
+    const transcript = agent.getByRole("region", { name: "Conversation" });
+    // The bot's view of the customer's turns: intent and confidence per message.
+    await transcript
+      .getByText(/shipping|delivery/i)
+      .first()
+      .waitFor();
+    await transcript.getByRole("button", { name: "Accept" }).click();
+    await transcript.getByRole("button", { name: "Close" }).waitFor();
+    await customer.getByText(/is helping you now/).waitFor();
+
+    const reply = "Hi, this is Ana from the support team. Your parcel ships today.";
+    await transcript.getByLabel("Reply").fill(reply);
+    await transcript.getByRole("button", { name: "Send reply" }).click();
+    await agent.screenshot({ path: screenshotPath("agent-workspace") });
+
+    const agentMessage = customer.locator('li.msg[data-role="agent"]').last();
+    await agentMessage.waitFor();
+    expect(await agentMessage.locator(".msg-text").textContent()).toBe(reply);
+    // Every message the customer sent was stored and shown once: no optimistic copy is left over.
+    expect(await customer.locator("li.msg.pending").count()).toBe(0);
+    expect(await customer.locator('li.msg[data-role="user"]').allTextContents()).toEqual([
+      "YouHow long does shipping take?",
+      "YouTalk to a human",
+    ]);
+    await customer.screenshot({ path: screenshotPath("customer-sees-agent-reply") });
+
+    // Closing hands the conversation back to the bot.
+    await transcript.getByRole("button", { name: "Close" }).click();
+    await transcript
+      .getByText(/closed/)
+      .first()
+      .waitFor();
+    await ask(customer, "How long does shipping take?");
+    await expect.poll(async () => (await botMessages(customer).count()) >= 2).toBe(true);
+  });
+
+  it("an admin uploads a document and the search finds it; the customer is then answered from it", async () => {
+    const admin = await newPage();
+    await signIn(admin, "lead", "lead-pass-1", "/admin/knowledge");
+    const kb = admin.getByRole("region", { name: "Knowledge base" });
+    await kb.getByRole("table").waitFor();
+    const file = join(served.dataDir, "gift-wrapping.md");
+    writeFileSync(
+      file,
+      [
+        "# Gift wrapping service",
+        "",
+        "## How gift wrapping works",
+        "Every order can be gift wrapped in recycled kraft paper with a handwritten card.",
+        "Gift wrapping costs 8 yuan per parcel and is chosen at checkout before payment.",
+        "",
+      ].join("\n"),
+    );
+    await kb.getByLabel(/Document/).setInputFiles(file);
+    await kb.getByRole("button", { name: "Upload" }).click();
+    await kb.getByRole("cell", { name: "Gift wrapping service" }).waitFor();
+
+    await kb.getByLabel("Query").fill("gift wrapping cost");
+    await kb.getByRole("button", { name: "Search" }).click();
+    const results = kb.getByRole("list", { name: "Search results" });
+    await results.waitFor();
+    expect(await results.locator("li").first().textContent()).toMatch(/Gift wrapping service/);
+    expect(await results.locator("li").first().textContent()).toMatch(/8 yuan/);
+    await admin.screenshot({ path: screenshotPath("admin-knowledge-search") });
+  });
+});
