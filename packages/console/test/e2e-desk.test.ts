@@ -133,6 +133,23 @@ describe("the service desk in a real browser", () => {
     ]);
     await customer.screenshot({ path: screenshotPath("customer-sees-agent-reply") });
 
+    // The customer's connection drops while the agent keeps writing: after it comes back, both
+    // messages show, once each, and a reload restores the whole thread from the server.
+    await customer.context().setOffline(true);
+    await customer.getByText("Reconnecting…").waitFor();
+    for (const text of ["Are you still there?", "I have refunded the shipping fee."]) {
+      await transcript.getByLabel("Reply").fill(text);
+      await transcript.getByRole("button", { name: "Send reply" }).click();
+      await transcript.locator('li.msg[data-role="agent"]').getByText(text).waitFor();
+    }
+    await customer.context().setOffline(false);
+    await customer.getByText("I have refunded the shipping fee.").waitFor();
+    const agentTexts = async () => customer.locator('li.msg[data-role="agent"] .msg-text').allTextContents();
+    expect(await agentTexts()).toEqual([reply, "Are you still there?", "I have refunded the shipping fee."]);
+    await customer.reload();
+    await customer.getByText("I have refunded the shipping fee.").waitFor();
+    expect(await agentTexts()).toEqual([reply, "Are you still there?", "I have refunded the shipping fee."]);
+
     // Closing hands the conversation back to the bot.
     await transcript.getByRole("button", { name: "Close" }).click();
     await transcript

@@ -60,14 +60,28 @@ export function useChat(endpoint: ChatEndpoint) {
     if (!conversationId) return;
     const controller = new AbortController();
     let attempt = 0;
+    // The browser knows about a lost network before TCP does: drop the stream at once when it goes
+    // offline, and retry without waiting out the backoff when it comes back.
+    let current: AbortController | null = null;
+    let wake: (() => void) | null = null;
+    const onOffline = () => current?.abort();
+    const onOnline = () => {
+      attempt = 0;
+      wake?.();
+    };
+    window.addEventListener("offline", onOffline);
+    window.addEventListener("online", onOnline);
     const loop = async () => {
       while (!controller.signal.aborted) {
         dispatch({ type: "connection", connection: attempt === 0 ? "connecting" : "reconnecting" });
+        current = new AbortController();
+        const signal = AbortSignal.any([controller.signal, current.signal]);
         try {
+          if (typeof navigator !== "undefined" && navigator.onLine === false) throw new Error("offline");
           const after = lastSeq(stateRef.current);
           const missed = await api<{ data: Raw[] }>(
             `/api/conversations/${conversationId}/messages?after=${after}`,
-            { baseUrl, apiKey, signal: controller.signal },
+            { baseUrl, apiKey, signal },
           );
           dispatch({ type: "messages", messages: missed.data.map(toChatMessage) });
           await readSse(
@@ -79,7 +93,7 @@ export function useChat(endpoint: ChatEndpoint) {
             },
             {
               apiKey: apiKey,
-              signal: controller.signal,
+              signal,
               lastEventId: String(lastSeq(stateRef.current)),
               credentials: baseUrl ? "omit" : "same-origin",
             },
@@ -92,8 +106,16 @@ export function useChat(endpoint: ChatEndpoint) {
           }
         }
         attempt++;
+        dispatch({ type: "connection", connection: "reconnecting" });
         const delay = Math.min(10_000, 250 * 2 ** attempt);
-        await new Promise((r) => setTimeout(r, delay));
+        await new Promise<void>((r) => {
+          const timer = setTimeout(r, delay);
+          wake = () => {
+            clearTimeout(timer);
+            r();
+          };
+        });
+        wake = null;
       }
     };
     const handleEvent = (event: string, data: string) => {
@@ -110,7 +132,11 @@ export function useChat(endpoint: ChatEndpoint) {
       }
     };
     void loop();
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      window.removeEventListener("offline", onOffline);
+      window.removeEventListener("online", onOnline);
+    };
   }, [conversationId, baseUrl, apiKey, userId]);
 
   const send = useCallback(
