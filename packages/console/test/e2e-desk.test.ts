@@ -24,16 +24,17 @@ const contexts: BrowserContext[] = [];
 beforeAll(async () => {
   ensureConsoleBuilt();
   served = await startServe();
-  runCli(
-    ["accounts", "create", "lead", "--role", "admin", "--password-stdin"],
-    served.dataDir,
-    "lead-pass-1\n",
-  );
-  runCli(
-    ["accounts", "create", "ana", "--role", "agent", "--password-stdin"],
-    served.dataDir,
-    "ana-pass-1\n",
-  );
+  for (const [name, role] of [
+    ["lead", "admin"],
+    ["ana", "agent"],
+    ["bo", "agent"],
+  ]) {
+    runCli(
+      ["accounts", "create", name, "--role", role, "--password-stdin"],
+      served.dataDir,
+      `${name}-pass-1\n`,
+    );
+  }
   browser = await launchBrowser();
 });
 
@@ -150,12 +151,30 @@ describe("the service desk in a real browser", () => {
     await customer.getByText("I have refunded the shipping fee.").waitFor();
     expect(await agentTexts()).toEqual([reply, "Are you still there?", "I have refunded the shipping fee."]);
 
+    // Typing shows on the other side, both ways.
+    await customer.getByLabel("Type your question…").pressSequentially("thanks", { delay: 20 });
+    await transcript.getByText("The customer is typing…").waitFor();
+    await transcript.getByLabel("Reply").pressSequentially("One more", { delay: 20 });
+    await customer.getByText("The agent is typing…").waitFor();
+    await transcript.getByLabel("Reply").fill("");
+
+    // Ana hands the ticket to Bo; the customer is told who has them now; Bo closes it.
+    await transcript.getByLabel("Transfer to").selectOption("bo");
+    await transcript.getByRole("button", { name: "Transfer" }).click();
+    await customer.getByText("bo is helping you now.").waitFor();
+    const bo = await newPage();
+    await signIn(bo, "bo", "bo-pass-1", "/agent");
+    await bo.getByRole("region", { name: "Hand-off queue" }).locator("button.ticket").first().click();
+    const boTranscript = bo.getByRole("region", { name: "Conversation" });
+    await boTranscript.getByRole("heading", { name: /assigned \(bo\)/ }).waitFor();
+
     // Closing hands the conversation back to the bot.
-    await transcript.getByRole("button", { name: "Close" }).click();
-    await transcript
+    await boTranscript.getByRole("button", { name: "Close" }).click();
+    await boTranscript
       .getByText(/closed/)
       .first()
       .waitFor();
+    await customer.getByLabel("Type your question…").fill("");
     await ask(customer, "How long does shipping take?");
     await expect.poll(async () => (await botMessages(customer).count()) >= 2).toBe(true);
   });

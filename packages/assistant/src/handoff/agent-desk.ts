@@ -107,6 +107,7 @@ export class AgentDesk {
     this.bus.publish(ticket.conversationId, {
       type: "status",
       status: ticket.status === "queued" ? "waiting" : "agent",
+      ...(ticket.status === "assigned" && ticket.agentId ? { agentId: ticket.agentId } : {}),
     });
     await this.queue.broadcastPositions();
     return ticket;

@@ -121,4 +121,22 @@ describe("console server", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.param).toBe("password");
   });
+
+  it("lists the agents a ticket can go to, to agents only", async () => {
+    const admin = await login("lead", "lead-password");
+    const headers = { cookie: admin, "content-type": "application/json" };
+    await fetch(`${gw.url}/api/admin/users`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ username: "li", password: "li-password", role: "agent" }),
+    });
+    const li = await login("li", "li-password");
+    const res = await fetch(`${gw.url}/api/agents`, { headers: { cookie: li } });
+    expect(res.status).toBe(200);
+    const names = (await res.json()).data.map((a: { username: string }) => a.username);
+    expect(names).toEqual(expect.arrayContaining(["lead", "li"]));
+    expect(names).not.toContain("vera");
+    const viewer = await login("vera", "vera-password");
+    expect((await fetch(`${gw.url}/api/agents`, { headers: { cookie: viewer } })).status).toBe(403);
+  });
 });

@@ -187,6 +187,16 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         return c.json({ ok: true });
       });
 
+      // Who a ticket can be transferred to: active agents and admins, without anything private.
+      app.get("/api/agents", guards.agent, (c) =>
+        c.json({
+          data: accounts
+            .list()
+            .filter((a) => !a.disabled && (a.role === "agent" || a.role === "admin"))
+            .map((a) => ({ username: a.username, displayName: a.displayName, role: a.role })),
+        }),
+      );
+
       app.get("/api/admin/models", guards.viewer, (c) => {
         const load = new Map((ctx.engine.load?.() ?? []).map((l) => [l.model, l]));
         return c.json({

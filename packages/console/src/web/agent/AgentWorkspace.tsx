@@ -18,6 +18,9 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   const [draft, setDraft] = useState("");
   const [suggestions, setSuggestions] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [agents, setAgents] = useState<{ username: string; displayName: string }[]>([]);
+  const [transferTo, setTransferTo] = useState("");
+  const [customerTyping, setCustomerTyping] = useState<string | null>(null);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
 
@@ -46,10 +49,15 @@ export function AgentWorkspace({ t }: { t: Strings }) {
           await readSse(
             "/api/agent/events",
             (ev) => {
-              void loadQueue();
+              if (ev.event !== "customer_typing") void loadQueue();
               try {
                 const data = JSON.parse(ev.data) as { ticketId?: string; ticket?: { id: string } };
                 const id = data.ticketId ?? data.ticket?.id;
+                if (ev.event === "customer_typing") {
+                  if (id) setCustomerTyping(id);
+                  return;
+                }
+                if (ev.event === "customer_message" && id) setCustomerTyping((t) => (t === id ? null : t));
                 if (id && id === selectedRef.current) void loadDetail(id);
               } catch {
                 /* keep-alive or non-JSON event */
@@ -70,6 +78,20 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   useEffect(() => {
     if (selected) void loadDetail(selected);
   }, [selected, loadDetail]);
+
+  useEffect(() => {
+    api<{ data: { username: string; displayName: string }[] }>("/api/agents").then(
+      (res) => setAgents(res.data),
+      () => setAgents([]),
+    );
+  }, []);
+
+  // A typing notice fades if the customer stops without sending.
+  useEffect(() => {
+    if (!customerTyping) return;
+    const timer = setTimeout(() => setCustomerTyping(null), 4000);
+    return () => clearTimeout(timer);
+  }, [customerTyping]);
 
   const act = async (action: "accept" | "close" | "transfer", body?: unknown) => {
     if (!selected) return;
@@ -140,15 +162,30 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                     <button type="button" onClick={() => void act("close")}>
                       Close
                     </button>
-                    <button
-                      type="button"
-                      onClick={() => {
-                        const to = prompt("Transfer to agent (username):");
-                        if (to) void act("transfer", { to });
+                    <form
+                      className="transfer"
+                      onSubmit={(e) => {
+                        e.preventDefault();
+                        void act("transfer", transferTo ? { to: transferTo } : { to: null });
                       }}
                     >
-                      Transfer
-                    </button>
+                      <label htmlFor="transfer-to">Transfer to</label>
+                      <select
+                        id="transfer-to"
+                        value={transferTo}
+                        onChange={(e) => setTransferTo(e.target.value)}
+                      >
+                        <option value="">the queue (any agent)</option>
+                        {agents
+                          .filter((a) => a.username !== tk.assignedAgent)
+                          .map((a) => (
+                            <option key={a.username} value={a.username}>
+                              {a.displayName}
+                            </option>
+                          ))}
+                      </select>
+                      <button type="submit">Transfer</button>
+                    </form>
                   </>
                 )}
               </div>
@@ -164,6 +201,9 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                   );
                 })}
               </ol>
+              <p className="typing" role="status">
+                {customerTyping === tk.id ? "The customer is typing…" : ""}
+              </p>
               {tk.status === "assigned" && (
                 <form onSubmit={(e) => void reply(e)} className="composer">
                   <label htmlFor="agent-reply" className="visually-hidden">

@@ -76,7 +76,7 @@ function Icon({ d }: { d: string }) {
 
 /** The customer's side of a conversation; used by the console's chat page and by the embeddable widget. */
 export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
-  const { state, send, sendMedia, loadDocument } = chat;
+  const { state, send, sendMedia, loadDocument, notifyTyping } = chat;
   const [draft, setDraft] = useState("");
   const [source, setSource] = useState<SourceView | string | null>(null);
   const openSource = (c: Citation) => {
@@ -159,7 +159,10 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
         <input
           id="chat-input"
           value={draft}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            notifyTyping();
+          }}
           placeholder={t.placeholder}
           autoComplete="off"
         />

@@ -179,6 +179,20 @@ export function useChat(endpoint: ChatEndpoint) {
     [ensureConversation, baseUrl, apiKey],
   );
 
+  // Tell the agent the customer is typing, at most every 2 s, and only while a human is involved.
+  const lastTyping = useRef(0);
+  const notifyTyping = useCallback(() => {
+    const id = stateRef.current.conversationId;
+    const status = stateRef.current.handoff.status;
+    if (!id || (status !== "agent" && status !== "waiting")) return;
+    const now = Date.now();
+    if (now - lastTyping.current < 2000) return;
+    lastTyping.current = now;
+    void api(`/api/conversations/${id}/typing`, { baseUrl, apiKey, method: "POST", body: {} }).catch(
+      () => {},
+    );
+  }, [baseUrl, apiKey]);
+
   /** The cited document, so the customer can read a citation's source in place. */
   const loadDocument = useCallback(
     (docId: string) =>
@@ -189,7 +203,7 @@ export function useChat(endpoint: ChatEndpoint) {
     [baseUrl, apiKey],
   );
 
-  return { state, send, sendMedia, loadDocument };
+  return { state, send, sendMedia, loadDocument, notifyTyping };
 }
 
 async function blobToBase64(blob: Blob): Promise<string> {
