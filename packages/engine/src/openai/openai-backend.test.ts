@@ -65,6 +65,17 @@ describe("OpenAICompatibleBackend against a loopback server", () => {
     expect(sent).toMatchObject({ model: "upstream-name", stream: true, max_tokens: 5, stop: ["\n"] });
   });
 
+  it("reuses one kept-alive connection for consecutive streamed answers", async () => {
+    up.setBehaviour({ kind: "ok", text: ["a", "b"] });
+    const before = up.connections;
+    for (let i = 0; i < 3; i++) {
+      expect(textOf(await collect(backend.chat(req, new AbortController().signal)))).toBe("ab");
+      // The socket is released after [DONE] once the body's tail is read: let that happen.
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(up.connections - before).toBeLessThanOrEqual(1);
+  });
+
   it("passes reasoning_content through and splits inline <think> tags", async () => {
     up.setBehaviour({ kind: "ok", reasoning: ["plan "], text: ["<thi", "nk>more</think>", "answer"] });
     const events = await collect(backend.chat(req, new AbortController().signal));

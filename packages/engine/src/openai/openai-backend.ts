@@ -182,7 +182,9 @@ export class OpenAICompatibleBackend implements Backend {
       res.setEncoding("utf8");
       const sse = new SseParser();
       try {
-        for await (const text of res as AsyncIterable<string>) {
+        // Leaving the loop at [DONE] must not destroy the response: its socket goes back to the
+        // keep-alive pool once the rest of the body (usually nothing) has been read.
+        for await (const text of res.iterator({ destroyOnReturn: false }) as AsyncIterable<string>) {
           for (const data of sse.push(text)) {
             const events = state.handle(data);
             if (state.chunks > 0) clearFirst();

@@ -19,6 +19,8 @@ export interface LoopbackUpstream {
   hits: { path: string; body: unknown }[];
   /** Requests whose client went away before the answer ended. */
   clientAborts: number;
+  /** TCP connections accepted: a client that keeps connections alive opens one for many requests. */
+  connections: number;
   setBehaviour(b: UpstreamBehaviour): void;
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startLoopbackUpstream(
     url: "",
     hits: [],
     clientAborts: 0,
+    connections: 0,
     setBehaviour: (b) => {
       behaviour = b;
     },
@@ -52,6 +55,9 @@ export async function startLoopbackUpstream(
       if (!res.writableFinished) state.clientAborts++;
     });
     answer(behaviour, path, body, res);
+  });
+  server.on("connection", () => {
+    state.connections++;
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
