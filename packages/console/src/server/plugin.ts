@@ -9,6 +9,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { AccountStore, ROLES } from "./accounts.ts";
 import { registerAnalyticsRoutes } from "./analytics/routes.ts";
+import { emptyModelStats, type MetricJson, summariseModelMetrics } from "./models/model-stats.ts";
 import { requireRole } from "./roles.ts";
 import { serveFile } from "./static-files.ts";
 
@@ -197,8 +198,11 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         }),
       );
 
-      app.get("/api/admin/models", guards.viewer, (c) => {
+      app.get("/api/admin/models", guards.viewer, async (c) => {
         const load = new Map((ctx.engine.load?.() ?? []).map((l) => [l.model, l]));
+        const stats = summariseModelMetrics(
+          (await ctx.metrics.getMetricsAsJSON()) as unknown as MetricJson[],
+        );
         return c.json({
           data: ctx.engine.listModels().map((m) => ({
             id: m.id,
@@ -207,6 +211,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
             ready: ctx.engine.ready(),
             queueDepth: load.get(m.id)?.queued ?? 0,
             activeSequences: load.get(m.id)?.active ?? 0,
+            stats: stats.get(m.id) ?? emptyModelStats(),
           })),
         });
       });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect } from "react";
 import { api } from "../api.ts";
 import { useLoad } from "./use-load.ts";
 
@@ -9,27 +9,26 @@ interface ModelStatus {
   healthy?: boolean;
   queueDepth?: number;
   activeSequences?: number;
+  stats?: {
+    requests: number;
+    errors: number;
+    promptTokens: number;
+    generatedTokens: number;
+    ttftP50: number | null;
+    ttftP95: number | null;
+    tpotP50: number | null;
+  };
 }
+
+const ms = (s: number | null | undefined) =>
+  s === null || s === undefined ? "—" : `${Math.round(s * 1000)} ms`;
 
 export function Models() {
   const load = useCallback(() => api<{ data: ModelStatus[] }>("/api/admin/models"), []);
   const { data, error, reload } = useLoad(load);
-  const [metrics, setMetrics] = useState<string>("");
+  // Live: the table refreshes every 5 s while the page is open.
   useEffect(() => {
-    const tick = async () => {
-      const res = await fetch("/metrics");
-      const text = await res.text();
-      setMetrics(
-        text
-          .split("\n")
-          .filter((l) => l.startsWith("seekdesk_") && !l.includes("_bucket"))
-          .slice(0, 40)
-          .join("\n"),
-      );
-      await reload();
-    };
-    void tick();
-    const timer = setInterval(() => void tick(), 5000);
+    const timer = setInterval(() => void reload(), 5000);
     return () => clearInterval(timer);
   }, [reload]);
   return (
@@ -49,6 +48,11 @@ export function Models() {
             <th scope="col">Ready</th>
             <th scope="col">Queue</th>
             <th scope="col">Active</th>
+            <th scope="col">Requests</th>
+            <th scope="col">Errors</th>
+            <th scope="col">Tokens in / out</th>
+            <th scope="col">First token p50 / p95</th>
+            <th scope="col">Per token p50</th>
           </tr>
         </thead>
         <tbody>
@@ -59,17 +63,27 @@ export function Models() {
               <td>{m.ready ? "yes" : "no"}</td>
               <td>{m.queueDepth ?? "—"}</td>
               <td>{m.activeSequences ?? "—"}</td>
+              <td>{m.stats?.requests ?? 0}</td>
+              <td>{m.stats?.errors ?? 0}</td>
+              <td>
+                {m.stats?.promptTokens ?? 0} / {m.stats?.generatedTokens ?? 0}
+              </td>
+              <td>
+                {ms(m.stats?.ttftP50)} / {ms(m.stats?.ttftP95)}
+              </td>
+              <td>{ms(m.stats?.tpotP50)}</td>
             </tr>
           ))}
           {data?.data.length === 0 && (
             <tr>
-              <td colSpan={5}>No generative model configured: the desk answers from retrieval.</td>
+              <td colSpan={10}>No generative model configured: the desk answers from retrieval.</td>
             </tr>
           )}
         </tbody>
       </table>
-      <h3>Live metrics</h3>
-      <pre className="metrics">{metrics}</pre>
+      <p>
+        Figures since the server started; Prometheus scrapes the full set at <code>/metrics</code>.
+      </p>
     </section>
   );
 }
