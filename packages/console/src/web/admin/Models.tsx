@@ -1,4 +1,5 @@
 import { useCallback, useEffect } from "react";
+import type { ModelStats } from "../../server/models/model-stats.ts";
 import { api } from "../api.ts";
 import { useLoad } from "./use-load.ts";
 
@@ -9,15 +10,7 @@ interface ModelStatus {
   healthy?: boolean;
   queueDepth?: number;
   activeSequences?: number;
-  stats?: {
-    requests: number;
-    errors: number;
-    promptTokens: number;
-    generatedTokens: number;
-    ttftP50: number | null;
-    ttftP95: number | null;
-    tpotP50: number | null;
-  };
+  stats?: ModelStats;
 }
 
 const ms = (s: number | null | undefined) =>

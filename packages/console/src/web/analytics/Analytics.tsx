@@ -1,29 +1,8 @@
 import { useCallback, useState } from "react";
+import type { AnalyticsReport } from "../../server/analytics/compute.ts";
 import { useLoad } from "../admin/use-load.ts";
 import { api } from "../api.ts";
 import { LineChart } from "./Chart.tsx";
-
-export interface AnalyticsReport {
-  days: number;
-  totals: {
-    conversations: number;
-    messages: number;
-    handoffs: number;
-    resolutionRate: number;
-    handoffRate: number;
-    intentAccuracy: number | null;
-    satisfaction: number | null;
-  };
-  daily: {
-    date: string;
-    conversations: number;
-    handoffs: number;
-    resolutionRate: number;
-    p90LatencyMs: number | null;
-  }[];
-  latencyMs: { p50: number | null; p90: number | null; p99: number | null };
-  topIntents: { intent: string; count: number }[];
-}
 
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
 

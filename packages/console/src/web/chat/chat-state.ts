@@ -1,18 +1,12 @@
+import type { Citation } from "@seekdesk/core";
+
 /**
  * The chat thread as the browser sees it. Messages arrive from three places that overlap: the
  * reply to our own POST, the live event stream, and the catch-up fetch after a reconnect. The
  * server numbers every message of a conversation (`seq`), so merging by seq makes all three
  * idempotent: nothing is lost and nothing shows twice, whatever order they come in.
  */
-export interface Citation {
-  docId: string;
-  title: string;
-  source: string;
-  section?: string;
-  /** Character offsets of the cited chunk in the document text. */
-  start: number;
-  end: number;
-}
+export type { Citation };
 
 export interface ChatMessage {
   seq: number;
