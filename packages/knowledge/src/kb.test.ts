@@ -2,12 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openKnowledgeBase } from "./kb.ts";
+import { type KnowledgeBase, openKnowledgeBase } from "./kb.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+async function chunkIds(kb: KnowledgeBase): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const c of kb.chunks()) ids.push(c.chunkId);
+  return ids;
+}
 function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), "seekdesk-kb-"));
   dirs.push(d);
@@ -45,7 +50,7 @@ describe("knowledge base", () => {
       const [hit] = await kb.search("退货运费谁出", { mode, k: 3 });
       expect(hit?.citation.section, mode).toContain("退货政策 >");
       expect(hit?.citation.source).toBe(join(dir, "policy.md"));
-      const doc = kb.get(hit?.citation.docId ?? "");
+      const doc = await kb.get(hit?.citation.docId ?? "");
       expect(doc?.text.slice(hit?.citation.start, hit?.citation.end)).toBe(hit?.text);
     }
     const [en] = await kb.search("how long does shipping take", { k: 1 });
@@ -67,19 +72,19 @@ describe("knowledge base", () => {
     writeFileSync(path, policy);
     const kb = await openKnowledgeBase({ file: join(dir, "kb.sqlite") });
     await kb.ingestPaths([path]);
-    const ids1 = [...kb.chunks()].map((c) => c.chunkId);
+    const ids1 = await chunkIds(kb);
     expect((await kb.ingestPaths([path])).unchanged).toBe(1);
     writeFileSync(path, policy.replace("48 hours", "24 hours"));
     const r = await kb.ingestPaths([path]);
     expect(r.updated).toBe(1);
-    const ids2 = [...kb.chunks()].map((c) => c.chunkId);
+    const ids2 = await chunkIds(kb);
     // Only the edited section's chunk changes id.
     expect(ids2.filter((id) => ids1.includes(id)).length).toBe(ids1.length - 1);
     expect((await kb.search("24 hours", { mode: "bm25", k: 1 }))[0]?.text).toContain("24 hours");
     expect((await kb.search("48", { mode: "bm25", k: 5 })).some((h) => h.text.includes("48 hours"))).toBe(
       false,
     );
-    const [doc] = kb.list();
+    const [doc] = await kb.list();
     expect(await kb.remove(doc?.id ?? "")).toBe(true);
     expect(await kb.search("退货", { mode: "hybrid" })).toEqual([]);
     expect((await kb.stats()).chunks).toBe(0);

@@ -8,8 +8,8 @@ import {
   type SearchHit,
   type SearchOptions,
 } from "@seekdesk/core";
-import { migrateSqlite, openSqlite, type SqliteDatabase } from "@seekdesk/store";
-import { type Chunk, type ChunkOptions, chunkDocument, indexTextOf } from "./chunk.ts";
+import type { SqliteDatabase } from "@seekdesk/store";
+import { type ChunkOptions, chunkDocument, indexTextOf } from "./chunk.ts";
 import { type CrawlOptions, type CrawlSkip, crawl } from "./crawl/crawler.ts";
 import { HashedNgramEmbedder } from "./embed/hashed.ts";
 import type { Embedder } from "./embed/types.ts";
@@ -23,7 +23,8 @@ import {
   parserFor,
 } from "./parse/index.ts";
 import { reciprocalRankFusion } from "./rank.ts";
-import { knowledgeMigrations } from "./schema.ts";
+import { SqliteKnowledgeStore } from "./storage/sqlite.ts";
+import { dimensionMismatch, type KnowledgeStore, type PreparedDoc } from "./storage/types.ts";
 import { type AnalyzeOptions, analyze } from "./text/tokenize.ts";
 import {
   type DocumentInfo,
@@ -43,9 +44,14 @@ export interface KnowledgeBaseOptions {
   /** SQLite file (created if missing) or an already open database. Default `:memory:`. */
   file?: string;
   db?: SqliteDatabase;
+  /**
+   * Where documents, chunks and vectors live; overrides `file`/`db`. Default: SQLite. For Postgres
+   * with pgvector see `openPostgresKnowledgeStore` (or `openConfiguredKnowledgeBase`).
+   */
+  store?: KnowledgeStore;
   /** Default: hashed character n-grams, 256 dimensions, no weights needed. */
   embedder?: Embedder;
-  /** Default: in memory, loaded from SQLite; or `PgVectorStore` for Postgres. */
+  /** Default: the store's own (pgvector on Postgres), else in memory, loaded from the store. */
   vectorStore?: VectorStore;
   parsers?: readonly DocumentParser[];
   chunk?: ChunkOptions;
@@ -70,23 +76,6 @@ export interface TextInput {
   format?: "markdown" | "text";
 }
 
-interface PreparedDoc {
-  id: string;
-  title: string;
-  text: string;
-  chunks: {
-    id: string;
-    ordinal: number;
-    section: string;
-    kind: Chunk["kind"];
-    start: number;
-    end: number;
-    text: string;
-    terms: string[];
-    vec?: Float32Array;
-  }[];
-}
-
 // Bump when parsing or chunking changes in a way that should re-chunk unchanged files.
 const PIPELINE_VERSION = "1";
 const SKIP_DIRS = new Set(["node_modules", ".git", ".hg", ".svn", "__pycache__"]);
@@ -103,104 +92,80 @@ export function documentId(source: string, key?: string): string {
 
 export class KnowledgeBase implements Retriever {
   private bm25 = new Bm25Index();
-  private dataVersion = 0;
   private readonly parsers: readonly DocumentParser[];
-  private readonly hydrate: ReturnType<SqliteDatabase["prepare"]>;
 
   private constructor(
-    readonly db: SqliteDatabase,
-    private readonly ownsDb: boolean,
+    readonly store: KnowledgeStore,
     readonly embedder: Embedder,
     readonly vectors: VectorStore,
     private readonly opts: KnowledgeBaseOptions,
   ) {
     this.parsers = opts.parsers ?? defaultParsers;
-    this.hydrate = db.prepare(
-      `SELECT c.id, c.text, c.section, c.start, c."end" AS end_, c.doc_id, d.title, d.source
-       FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id WHERE c.rowid = ?`,
-    );
   }
 
   static async open(opts: KnowledgeBaseOptions = {}): Promise<KnowledgeBase> {
-    const ownsDb = !opts.db;
-    const db = opts.db ?? openSqlite(opts.file ?? ":memory:");
-    migrateSqlite(db, "knowledge", knowledgeMigrations);
+    const store: KnowledgeStore = opts.store ?? SqliteKnowledgeStore.open({ file: opts.file, db: opts.db });
     const embedder = opts.embedder ?? new HashedNgramEmbedder();
-    const vectors = opts.vectorStore ?? new MemoryVectorStore();
-    const kb = new KnowledgeBase(db, ownsDb, embedder, vectors, opts);
-    await kb.load();
+    const vectors = opts.vectorStore ?? store.vectorStore?.() ?? new MemoryVectorStore();
+    const kb = new KnowledgeBase(store, embedder, vectors, opts);
+    try {
+      await kb.load();
+    } catch (err) {
+      await kb.close();
+      throw err;
+    }
     return kb;
   }
 
-  /** Rebuilds the in-memory indexes from SQLite and embeds chunks that lack a vector. */
+  /** Rebuilds the in-memory indexes from the store and embeds chunks that lack a vector. */
   private async load(): Promise<void> {
-    this.dataVersion = Number(this.db.pragma("data_version", { simple: true }));
-    for (const row of this.db.prepare("SELECT rowid, terms FROM kb_chunks").iterate() as Iterable<{
-      rowid: number;
-      terms: string;
-    }>) {
-      this.bm25.add(row.rowid, row.terms ? row.terms.split(" ") : []);
-    }
+    await this.store.externalChanges();
+    for await (const row of this.store.chunkTerms()) this.bm25.add(row.key, row.terms);
     await this.vectors.init(this.embedder.dim, this.embedder.id);
     if (!this.vectors.persistent) {
       const batch: { key: number; vec: Float32Array }[] = [];
-      for (const row of this.db
-        .prepare("SELECT chunk_rowid, vec FROM kb_vectors WHERE embedder = ?")
-        .iterate(this.embedder.id) as Iterable<{ chunk_rowid: number; vec: Buffer }>) {
-        batch.push({
-          key: row.chunk_rowid,
-          vec: new Float32Array(
-            row.vec.buffer.slice(row.vec.byteOffset, row.vec.byteOffset + row.vec.byteLength),
-          ),
-        });
-      }
+      for await (const row of this.store.storedVectors(this.embedder.id)) batch.push(row);
       await this.vectors.add(batch);
     }
     await this.embedMissing();
   }
 
   /**
-   * Another connection (a second process, or a second KnowledgeBase on the same file) committed
-   * changes: SQLite bumps `data_version` for every other connection, so the in-memory indexes
-   * are rebuilt before answering. Our own commits do not bump it.
+   * Another connection (a second process, another server, or a second KnowledgeBase on the same
+   * file or database) committed changes, so the in-process indexes are rebuilt before answering.
    */
   private async syncExternalChanges(): Promise<void> {
-    const v = Number(this.db.pragma("data_version", { simple: true }));
-    if (v === this.dataVersion) return;
+    if (!(await this.store.externalChanges())) return;
     this.bm25 = new Bm25Index();
     if (!this.vectors.persistent) await this.vectors.close();
     await this.load();
   }
 
+  /** Embeds in batches of 256, checking every vector against the embedder's declared size. */
+  private async embedChecked(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += 256) {
+      const vecs = await this.embedder.embed(texts.slice(i, i + 256), signal);
+      for (const v of vecs)
+        if (v.length !== this.embedder.dim)
+          throw new Error(dimensionMismatch(this.embedder.id, v.length, this.embedder.dim));
+      out.push(...vecs);
+    }
+    return out;
+  }
+
   /** Chunks stored under another embedder (or none) get vectors now, in batches. */
   async embedMissing(signal?: AbortSignal): Promise<number> {
-    const missing = this.db
-      .prepare(
-        `SELECT c.rowid, c.section, c.kind, c.text, d.title FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id
-         WHERE NOT EXISTS (SELECT 1 FROM kb_vectors v WHERE v.chunk_rowid = c.rowid AND v.embedder = ?)`,
-      )
-      .all(this.embedder.id) as {
-      rowid: number;
-      section: string;
-      kind: string;
-      text: string;
-      title: string;
-    }[];
-    const insert = this.db.prepare(
-      "INSERT OR REPLACE INTO kb_vectors (chunk_rowid, embedder, vec) VALUES (?, ?, ?)",
-    );
+    const missing = await this.store.chunksWithoutVector(this.embedder.id);
     for (let i = 0; i < missing.length; i += 256) {
       const part = missing.slice(i, i + 256);
-      const vecs = await this.embedder.embed(
+      const vecs = await this.embedChecked(
         part.map((r) => indexTextOf(r.title, { section: r.section, kind: r.kind as "text", text: r.text })),
         signal,
       );
-      this.db.transaction(() => {
-        part.forEach((r, j) => {
-          insert.run(r.rowid, this.embedder.id, Buffer.from((vecs[j] as Float32Array).buffer));
-        });
-      })();
-      await this.vectors.add(part.map((r, j) => ({ key: r.rowid, vec: vecs[j] as Float32Array })));
+      const entries = part.map((r, j) => ({ key: r.key, vec: vecs[j] as Float32Array }));
+      await this.store.putVectors(this.embedder.id, entries);
+      if (!this.vectors.persistent) await this.vectors.add(entries);
     }
     return missing.length;
   }
@@ -224,21 +189,18 @@ export class KnowledgeBase implements Retriever {
       out.push(prepared);
     }
     const all = out.flatMap((d) => d.chunks.map((c) => ({ c, title: d.title })));
-    for (let i = 0; i < all.length; i += 256) {
-      const part = all.slice(i, i + 256);
-      const vecs = await this.embedder.embed(
-        part.map(({ c, title }) => indexTextOf(title, c)),
-        signal,
-      );
-      part.forEach(({ c }, j) => {
-        c.vec = vecs[j];
-      });
-    }
+    const vecs = await this.embedChecked(
+      all.map(({ c, title }) => indexTextOf(title, c)),
+      signal,
+    );
+    all.forEach(({ c }, j) => {
+      c.vec = vecs[j];
+    });
     return out;
   }
 
   /**
-   * Replaces everything ingested from `source` with `docs`, in one SQLite transaction: a crash
+   * Replaces everything ingested from `source` with `docs`, in one store transaction: a crash
    * or kill leaves either the old version or the new one, never half of each.
    */
   private async commit(
@@ -248,67 +210,27 @@ export class KnowledgeBase implements Retriever {
     bytes: number,
     docs: PreparedDoc[],
   ): Promise<{ removed: number[]; added: number }> {
-    const oldRows = this.db
-      .prepare("SELECT c.rowid FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id WHERE d.source = ?")
-      .all(source) as { rowid: number }[];
-    const insertDoc = this.db.prepare(
-      "INSERT INTO kb_documents (id, source, title, format, content_hash, bytes, text, chunk_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    const insertChunk = this.db.prepare(
-      `INSERT INTO kb_chunks (id, doc_id, ordinal, section, kind, start, "end", text, terms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertVec = this.db.prepare("INSERT INTO kb_vectors (chunk_rowid, embedder, vec) VALUES (?, ?, ?)");
-    const createdAt = this.db
-      .prepare("SELECT id, created_at FROM kb_documents WHERE source = ?")
-      .all(source) as { id: string; created_at: string }[];
-    const created = new Map(createdAt.map((r) => [r.id, r.created_at]));
-    const newEntries: { key: number; terms: string[]; vec?: Float32Array }[] = [];
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM kb_documents WHERE source = ?").run(source);
-      for (const d of docs) {
-        // A fixed id may already belong to another source: the newer ingest wins.
-        this.db.prepare("DELETE FROM kb_documents WHERE id = ?").run(d.id);
-        insertDoc.run(d.id, source, d.title, format, contentHash, bytes, d.text, d.chunks.length);
-        const was = created.get(d.id);
-        if (was) this.db.prepare("UPDATE kb_documents SET created_at = ? WHERE id = ?").run(was, d.id);
-        for (const c of d.chunks) {
-          const info = insertChunk.run(
-            c.id,
-            d.id,
-            c.ordinal,
-            c.section,
-            c.kind,
-            c.start,
-            c.end,
-            c.text,
-            c.terms.join(" "),
-          );
-          const key = Number(info.lastInsertRowid);
-          if (c.vec)
-            insertVec.run(
-              key,
-              this.embedder.id,
-              Buffer.from(c.vec.buffer, c.vec.byteOffset, c.vec.byteLength),
-            );
-          newEntries.push({ key, terms: c.terms, vec: c.vec });
-        }
-      }
-    })();
-    const removed = oldRows.map((r) => r.rowid);
+    const { removed, added } = await this.store.replaceSource({
+      source,
+      format,
+      contentHash,
+      bytes,
+      docs,
+      embedderId: this.embedder.id,
+    });
     for (const k of removed) this.bm25.remove(k);
-    await this.vectors.remove(removed);
-    for (const e of newEntries) this.bm25.add(e.key, e.terms);
-    await this.vectors.add(
-      newEntries.filter((e) => e.vec).map((e) => ({ key: e.key, vec: e.vec as Float32Array })),
-    );
-    return { removed, added: newEntries.length };
+    for (const e of added) this.bm25.add(e.key, e.terms);
+    if (!this.vectors.persistent) {
+      await this.vectors.remove(removed);
+      await this.vectors.add(
+        added.filter((e) => e.vec).map((e) => ({ key: e.key, vec: e.vec as Float32Array })),
+      );
+    }
+    return { removed, added: added.length };
   }
 
-  private previousHash(source: string): string | undefined {
-    const row = this.db
-      .prepare("SELECT content_hash FROM kb_documents WHERE source = ? LIMIT 1")
-      .get(source) as { content_hash: string } | undefined;
-    return row?.content_hash;
+  private previousHash(source: string): Promise<string | undefined> {
+    return this.store.contentHash(source);
   }
 
   /**
@@ -346,12 +268,10 @@ export class KnowledgeBase implements Retriever {
       JSON.stringify(this.opts.analyzer ?? {}),
       bytes,
     );
-    const before = this.previousHash(source);
+    const before = await this.previousHash(source);
     if (before === hash) {
-      const n = this.db
-        .prepare("SELECT count(*) AS n, coalesce(sum(chunk_count),0) AS c FROM kb_documents WHERE source = ?")
-        .get(source) as { n: number; c: number };
-      return { ...base, status: "unchanged", documents: n.n, chunks: n.c };
+      const n = await this.store.sourceTotals(source);
+      return { ...base, status: "unchanged", documents: n.documents, chunks: n.chunks };
     }
     try {
       const parsed = await parser.parse(bytes, { name });
@@ -507,7 +427,7 @@ export class KnowledgeBase implements Retriever {
     const source = input.source ?? `text:${id}`;
     const bytes = new TextEncoder().encode(`${input.title}\n\0${input.text}`);
     const hash = sha256(PIPELINE_VERSION, JSON.stringify(this.opts.chunk ?? {}), bytes);
-    const before = this.previousHash(source);
+    const before = await this.previousHash(source);
     if (before === hash) return { source, status: "unchanged", documents: 1, chunks: 0 };
     const { parseMarkdown } = await import("./parse/markdown.ts");
     const { paragraphs } = await import("./parse/text.ts");
@@ -540,7 +460,7 @@ export class KnowledgeBase implements Retriever {
         continue;
       }
       const hash = sha256(PIPELINE_VERSION, question, "\0", answer);
-      const before = this.previousHash(source);
+      const before = await this.previousHash(source);
       if (before === hash) {
         results.push({ source, status: "unchanged", documents: 1, chunks: 1 });
         continue;
@@ -563,53 +483,31 @@ export class KnowledgeBase implements Retriever {
   }
 
   async remove(docId: string): Promise<boolean> {
-    const rows = this.db.prepare("SELECT rowid FROM kb_chunks WHERE doc_id = ?").all(docId) as {
-      rowid: number;
-    }[];
-    const info = this.db.prepare("DELETE FROM kb_documents WHERE id = ?").run(docId);
-    for (const r of rows) this.bm25.remove(r.rowid);
-    await this.vectors.remove(rows.map((r) => r.rowid));
-    return info.changes > 0;
+    const { deleted, removed } = await this.store.removeDocument(docId);
+    for (const k of removed) this.bm25.remove(k);
+    if (!this.vectors.persistent) await this.vectors.remove(removed);
+    return deleted;
   }
 
   /** Documents, newest first. `query` filters by title or source substring. */
-  list(opts: { limit?: number; offset?: number; query?: string } = {}): DocumentInfo[] {
-    const like = `%${(opts.query ?? "").replace(/[%_]/g, (m) => `\\${m}`)}%`;
-    const rows = this.db
-      .prepare(
-        `SELECT id, source, title, format, content_hash, bytes, chunk_count, created_at, updated_at FROM kb_documents
-         WHERE title LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\' ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
-      )
-      .all(like, like, opts.limit ?? 1000, opts.offset ?? 0) as Record<string, string | number>[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      source: String(r.source),
-      title: String(r.title),
-      format: String(r.format),
-      contentHash: String(r.content_hash),
-      bytes: Number(r.bytes),
-      chunkCount: Number(r.chunk_count),
-      createdAt: String(r.created_at),
-      updatedAt: String(r.updated_at),
-    }));
+  list(opts: { limit?: number; offset?: number; query?: string } = {}): Promise<DocumentInfo[]> {
+    return this.store.listDocuments({
+      limit: opts.limit ?? 1000,
+      offset: opts.offset ?? 0,
+      query: opts.query,
+    });
   }
 
-  get(docId: string): (DocumentInfo & { text: string }) | undefined {
-    const info = this.list({ limit: 1e9 }).find((d) => d.id === docId);
-    if (!info) return undefined;
-    const row = this.db.prepare("SELECT text FROM kb_documents WHERE id = ?").get(docId) as { text: string };
-    return { ...info, text: row.text };
+  get(docId: string): Promise<(DocumentInfo & { text: string }) | undefined> {
+    return this.store.getDocument(docId);
   }
 
   async stats(): Promise<KnowledgeStats> {
-    const d = this.db
-      .prepare("SELECT count(*) AS n, coalesce(sum(bytes),0) AS b FROM kb_documents")
-      .get() as { n: number; b: number };
-    const c = this.db.prepare("SELECT count(*) AS n FROM kb_chunks").get() as { n: number };
+    const t = await this.store.totals();
     return {
-      documents: d.n,
-      chunks: c.n,
-      bytes: d.b,
+      documents: t.documents,
+      chunks: t.chunks,
+      bytes: t.bytes,
       terms: this.bm25.size,
       embedder: this.embedder.id,
       dim: this.embedder.dim,
@@ -634,7 +532,7 @@ export class KnowledgeBase implements Retriever {
     let ranked: { key: number; score: number }[];
     if (mode === "bm25") ranked = this.bm25.search(analyze(query, this.opts.analyzer), depth);
     else {
-      const [qv] = await this.embedder.embed([query], opts.signal);
+      const [qv] = await this.embedChecked([query], opts.signal);
       const vec = await this.vectors.search(qv as Float32Array, mode === "vector" ? depth : pool);
       ranked =
         mode === "vector"
@@ -644,31 +542,21 @@ export class KnowledgeBase implements Retriever {
               { hits: vec },
             ]).slice(0, depth);
     }
+    const rows = await this.store.chunkRows(ranked.map((r) => r.key));
     let hits = ranked.flatMap((r) => {
-      const row = this.hydrate.get(r.key) as
-        | {
-            id: string;
-            text: string;
-            section: string;
-            start: number;
-            end_: number;
-            doc_id: string;
-            title: string;
-            source: string;
-          }
-        | undefined;
+      const row = rows.get(r.key);
       if (!row) return [];
       const hit: SearchHit = {
         chunkId: row.id,
         text: row.text,
         score: r.score,
         citation: {
-          docId: row.doc_id,
+          docId: row.docId,
           title: row.title,
           source: row.source,
           section: row.section || undefined,
           start: row.start,
-          end: row.end_,
+          end: row.end,
         },
       };
       return [hit];
@@ -677,24 +565,20 @@ export class KnowledgeBase implements Retriever {
     return hits;
   }
 
-  /** The chunk texts and ids, for exports and evaluation. */
-  *chunks(): Iterable<{ chunkId: string; docId: string; text: string; section: string }> {
-    for (const r of this.db
-      .prepare("SELECT id, doc_id, text, section FROM kb_chunks ORDER BY rowid")
-      .iterate() as Iterable<{ id: string; doc_id: string; text: string; section: string }>) {
-      yield { chunkId: r.id, docId: r.doc_id, text: r.text, section: r.section };
-    }
+  /** The chunk texts and ids, in insertion order, for exports and evaluation. */
+  chunks(): AsyncIterable<{ chunkId: string; docId: string; text: string; section: string }> {
+    return this.store.chunks();
   }
 
-  requireDocument(docId: string): DocumentInfo & { text: string } {
-    const d = this.get(docId);
+  async requireDocument(docId: string): Promise<DocumentInfo & { text: string }> {
+    const d = await this.get(docId);
     if (!d) throw new NotFoundError(`No document with id ${docId}`, "document_not_found", "id");
     return d;
   }
 
   async close(): Promise<void> {
     await this.vectors.close();
-    if (this.ownsDb) this.db.close();
+    await this.store.close();
   }
 }
 

@@ -162,7 +162,7 @@ export function registerKb(program: Command): void {
     .action(async (flags: KbFlags & { query?: string; limit: number }) => {
       const base = await openKb(flags);
       try {
-        const docs = base.list({ query: flags.query, limit: flags.limit });
+        const docs = await base.list({ query: flags.query, limit: flags.limit });
         if (flags.json) process.stdout.write(`${JSON.stringify(docs, null, 2)}\n`);
         else
           for (const d of docs)

@@ -73,14 +73,16 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
       kb ??= await openKnowledgeBase({ file: join(ctx.dataDir, "knowledge.sqlite") });
       const auth = ctx.auth.requireAuth();
 
-      app.get("/api/kb/documents", auth, (c) => {
+      app.get("/api/kb/documents", auth, async (c) => {
         const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
         const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
-        const data = need().list({ limit, offset, query: c.req.query("query") });
+        const data = await need().list({ limit, offset, query: c.req.query("query") });
         return c.json({ object: "list", data });
       });
 
-      app.get("/api/kb/documents/:id", auth, (c) => c.json(need().requireDocument(c.req.param("id"))));
+      app.get("/api/kb/documents/:id", auth, async (c) =>
+        c.json(await need().requireDocument(c.req.param("id"))),
+      );
 
       app.delete("/api/kb/documents/:id", auth, async (c) => {
         const id = c.req.param("id");
