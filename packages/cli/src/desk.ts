@@ -1,10 +1,9 @@
-import { join } from "node:path";
 import { demoDomainDir, loadDomain } from "@seekdesk/assistant";
 import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts";
 import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
-import { type KnowledgeBase, openKnowledgeBase } from "@seekdesk/knowledge";
+import { type KnowledgeBase, openConfiguredKnowledgeBase } from "@seekdesk/knowledge";
 
 /**
  * The service desk `seekdesk serve` mounts: the demo domain (or `assistant.domainDir`), its
@@ -20,7 +19,7 @@ export function deskPlugin(): GatewayPlugin {
       const section = ctx.config.assistant as { domainDir?: unknown; model?: unknown };
       const domainDir = typeof section.domainDir === "string" ? section.domainDir : demoDomainDir;
       const domain = loadDomain(domainDir);
-      kb = await openKnowledgeBase({ file: join(ctx.dataDir, "knowledge.sqlite") });
+      kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
       let added = 0;
       for (const a of domain.articles) {
         const r = await kb.ingestText({

@@ -24,9 +24,16 @@ import {
 } from "./parse/index.ts";
 import { reciprocalRankFusion } from "./rank.ts";
 import { SqliteKnowledgeStore } from "./storage/sqlite.ts";
-import { dimensionMismatch, type KnowledgeStore, type PreparedDoc } from "./storage/types.ts";
-import { type AnalyzeOptions, analyze } from "./text/tokenize.ts";
 import {
+  dimensionMismatch,
+  type KnowledgeStore,
+  type PreparedDoc,
+  storedDimensionMismatch,
+} from "./storage/types.ts";
+import { type AnalyzeOptions, analyze } from "./text/tokenize.ts";
+import type { ChunkRow } from "./storage/types.ts";
+import {
+  type DocumentChunk,
   type DocumentInfo,
   type IngestOptions,
   type IngestReport,
@@ -124,7 +131,11 @@ export class KnowledgeBase implements Retriever {
     await this.vectors.init(this.embedder.dim, this.embedder.id);
     if (!this.vectors.persistent) {
       const batch: { key: number; vec: Float32Array }[] = [];
-      for await (const row of this.store.storedVectors(this.embedder.id)) batch.push(row);
+      for await (const row of this.store.storedVectors(this.embedder.id)) {
+        if (row.vec.length !== this.embedder.dim)
+          throw new Error(storedDimensionMismatch(this.embedder.id, row.vec.length, this.embedder.dim));
+        batch.push(row);
+      }
       await this.vectors.add(batch);
     }
     await this.embedMissing();
@@ -568,6 +579,30 @@ export class KnowledgeBase implements Retriever {
   /** The chunk texts and ids, in insertion order, for exports and evaluation. */
   chunks(): AsyncIterable<{ chunkId: string; docId: string; text: string; section: string }> {
     return this.store.chunks();
+  }
+
+  /** One document's chunks in order, with their ids, sections and offsets; 404 for no such document. */
+  async documentChunks(docId: string): Promise<DocumentChunk[]> {
+    await this.requireDocument(docId);
+    let rows: ChunkRow[];
+    if (this.store.documentChunks) rows = await this.store.documentChunks(docId);
+    else {
+      const keys: number[] = [];
+      for await (const { key } of this.store.chunkTerms()) keys.push(key);
+      rows = [...(await this.store.chunkRows(keys)).values()]
+        .filter((r) => r.docId === docId)
+        .sort((a, b) => a.start - b.start || a.key - b.key);
+    }
+    return rows.map((r, ordinal) => ({
+      id: r.id,
+      docId: r.docId,
+      ordinal,
+      section: r.section || null,
+      kind: r.kind,
+      start: r.start,
+      end: r.end,
+      text: r.text,
+    }));
   }
 
   async requireDocument(docId: string): Promise<DocumentInfo & { text: string }> {

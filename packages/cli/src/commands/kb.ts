@@ -1,7 +1,11 @@
-import { join } from "node:path";
 import { type SearchMode, UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
-import { type IngestReport, type KnowledgeBase, openKnowledgeBase } from "@seekdesk/knowledge";
+import {
+  type IngestReport,
+  type KnowledgeBase,
+  openConfiguredKnowledgeBase,
+  openKnowledgeBase,
+} from "@seekdesk/knowledge";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
@@ -14,21 +18,21 @@ interface KbFlags {
   json?: boolean;
 }
 
-/** The same file `seekdesk serve` uses: <data-dir>/knowledge.sqlite, unless --file says otherwise. */
+/**
+ * The knowledge base `seekdesk serve` uses (config `knowledge.store`: <data-dir>/knowledge.sqlite,
+ * or Postgres with pgvector), unless --file names a SQLite file.
+ */
 async function openKb(flags: KbFlags): Promise<KnowledgeBase> {
-  let file = flags.file;
-  if (!file) {
-    const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
-    file = join(resolveDataPaths(config).dataDir, "knowledge.sqlite");
-  }
-  return openKnowledgeBase({ file });
+  if (flags.file) return openKnowledgeBase({ file: flags.file });
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  return openConfiguredKnowledgeBase(config, resolveDataPaths(config).dataDir);
 }
 
 function kbFlags(cmd: Command): Command {
   return addConfigFlags(cmd)
     .option(
       "--file <sqlite>",
-      "knowledge base file (default: <data-dir>/knowledge.sqlite, the one serve uses)",
+      "a SQLite knowledge base file (default: the one serve uses, per knowledge.store in the config)",
     )
     .option("--json", "print JSON");
 }

@@ -1,12 +1,15 @@
-import { join } from "node:path";
 import { InvalidRequestError, NotFoundError, PayloadTooLargeError, type SearchMode } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
 import type { Hono } from "hono";
 import { z } from "zod";
-import { type KnowledgeBase, openKnowledgeBase } from "../kb.ts";
+import { openConfiguredKnowledgeBase } from "../config.ts";
+import type { KnowledgeBase } from "../kb.ts";
 
 export interface KnowledgePluginOptions {
-  /** An open knowledge base; default: `<dataDir>/knowledge.sqlite`, opened at start-up. */
+  /**
+   * An open knowledge base; default: the one `knowledge.store` in the config names (SQLite
+   * `<dataDir>/knowledge.sqlite`, or Postgres with pgvector), opened at start-up.
+   */
   kb?: KnowledgeBase;
   /** Upload limit per request. Default 64 MiB. */
   maxUploadBytes?: number;
@@ -70,7 +73,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
   return {
     name: "knowledge",
     async register(app: Hono, ctx: GatewayContext) {
-      kb ??= await openKnowledgeBase({ file: join(ctx.dataDir, "knowledge.sqlite") });
+      kb ??= await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
       const auth = ctx.auth.requireAuth();
 
       app.get("/api/kb/documents", auth, async (c) => {

@@ -91,11 +91,27 @@ export interface KnowledgeStore {
   /** Chunks in insertion order, for exports and evaluation. */
   chunks(): AsyncIterable<{ chunkId: string; docId: string; text: string; section: string }>;
   /**
+   * One document's chunks in order, for showing a document's chunks. Optional: without it the
+   * knowledge base picks them out of `chunkRows` over every chunk key.
+   */
+  documentChunks?(docId: string): Promise<ChunkRow[]>;
+  /**
    * A vector index inside the store itself (pgvector's HNSW), searching the vectors that
    * `replaceSource` and `putVectors` write. Absent: the knowledge base keeps one in memory.
    */
   vectorStore?(): VectorStore;
   close(): Promise<void>;
+}
+
+/**
+ * The message every backend gives when vectors stored under an embedder id have another size
+ * than the embedder with that id now declares (its model or settings changed, its id did not).
+ */
+export function storedDimensionMismatch(embedderId: string, stored: number, declared: number): string {
+  return (
+    `the knowledge base holds ${stored}-dimension vectors from embedder ${embedderId}, which now ` +
+    `declares ${declared} dimensions: give the embedder a new id, or delete its stored vectors`
+  );
 }
 
 /** The message every backend gives when an embedder's output does not match what it declares. */

@@ -1,2 +1,3 @@
 export * from "./conversation-store-contract.ts";
+export * from "./pgvector.ts";
 export * from "./postgres.ts";

@@ -1,0 +1,158 @@
+import { createServer } from "node:net";
+import { parseConfig, type SearchHit } from "@seekdesk/core";
+import { startTestPgvector, startTestPostgres, type TestPgvector } from "@seekdesk/store/testing/index.ts";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openConfiguredKnowledgeBase } from "../config.ts";
+import { openKnowledgeBase } from "../kb.ts";
+import {
+  contractQueries,
+  ingestContractCorpus,
+  knowledgeStoreContract,
+} from "../testing/knowledge-store-contract.ts";
+import { openPostgresKnowledgeStore } from "./postgres.ts";
+import { SqliteKnowledgeStore } from "./sqlite.ts";
+
+/** Hits grouped by score (to 5 decimals, as float32 and float64 sums differ below that), best first. */
+function rankGroups(hits: SearchHit[]): { score: string; ids: string[] }[] {
+  const groups: { score: string; ids: string[] }[] = [];
+  for (const h of hits) {
+    const score = h.score.toFixed(5);
+    const last = groups.at(-1);
+    if (last?.score === score) last.ids.push(h.chunkId);
+    else groups.push({ score, ids: [h.chunkId] });
+  }
+  for (const g of groups) g.ids.sort();
+  return groups;
+}
+
+let server: TestPgvector;
+beforeAll(async () => {
+  server = await startTestPgvector();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+let n = 0;
+knowledgeStoreContract("Postgres + pgvector", async () => {
+  const schema = `kb_contract_${n++}`;
+  return () => openPostgresKnowledgeStore({ url: server.url, schema });
+});
+
+describe("Postgres knowledge store", () => {
+  it("answers every query of the contract corpus with the same ranked chunks as SQLite", async () => {
+    const lite = await openKnowledgeBase({ store: SqliteKnowledgeStore.open() });
+    const pgkb = await openKnowledgeBase({
+      store: await openPostgresKnowledgeStore({ url: server.url, schema: "kb_same_as_sqlite" }),
+    });
+    try {
+      await ingestContractCorpus(lite);
+      await ingestContractCorpus(pgkb);
+      const queries = [...contractQueries.map((q) => q.query), "运费", "invoice email", "defect photo"];
+      for (const query of queries) {
+        for (const mode of ["bm25", "vector", "hybrid"] as const) {
+          const a = rankGroups(await lite.search(query, { mode, k: 5 }));
+          const b = rankGroups(await pgkb.search(query, { mode, k: 5 }));
+          // Equal scores may come in either order, and the k-th place may cut a tie differently.
+          expect(b.slice(0, -1), `${mode}: ${query}`).toEqual(a.slice(0, -1));
+          expect(b.at(-1)?.score).toBe(a.at(-1)?.score);
+          expect(b.at(-1)?.ids.length).toBe(a.at(-1)?.ids.length);
+        }
+      }
+      expect(await pgkb.stats()).toMatchObject({ vectorStore: "pgvector", ann: true, dim: 256 });
+    } finally {
+      await lite.close();
+      await pgkb.close();
+    }
+  });
+
+  it("keeps tables in its schema, vectors under an HNSW cosine index, and migrations in schema_migrations", async () => {
+    const kb = await openKnowledgeBase({
+      store: await openPostgresKnowledgeStore({ url: server.url, schema: "kb_layout" }),
+    });
+    await kb.ingestText({ title: "Hours", text: "We answer chats from 9 to 21 every day." });
+    await kb.close();
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      const tables = await client.query(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'kb_layout' ORDER BY tablename",
+      );
+      expect(tables.rows.map((r) => r.tablename)).toEqual([
+        "kb_chunks",
+        "kb_documents",
+        "kb_state",
+        "kb_vectors",
+      ]);
+      const idx = await client.query(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = 'kb_layout' AND indexdef LIKE '%hnsw%'",
+      );
+      expect(idx.rows.map((r) => r.indexdef)).toEqual([
+        expect.stringMatching(
+          /USING hnsw \(\(\(embedding\)::vector\(256\)\) vector_cosine_ops\) WHERE \(embedder = 'hashed-ngram-256'::text\)/,
+        ),
+      ]);
+      // The planner takes that index for the search query once a scan is not simply cheaper.
+      await client.query("BEGIN");
+      await client.query("SET LOCAL enable_seqscan = off");
+      const q = `[${Array.from({ length: 256 }, (_, i) => (i === 0 ? 1 : 0)).join(",")}]`;
+      const plan = await client.query(
+        `EXPLAIN SELECT chunk_key FROM kb_layout.kb_vectors WHERE embedder = 'hashed-ngram-256'
+         ORDER BY (embedding::vector(256)) <=> $1::vector(256) LIMIT 5`,
+        [q],
+      );
+      await client.query("COMMIT");
+      expect(plan.rows.map((r) => r["QUERY PLAN"]).join("\n")).toMatch(/Index Scan using kb_vectors_hnsw_/);
+      const migrations = await client.query(
+        "SELECT domain, version FROM schema_migrations WHERE domain = 'knowledge:kb_layout'",
+      );
+      expect(migrations.rows).toEqual([{ domain: "knowledge:kb_layout", version: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("is what the config selects with knowledge.store.driver postgres, on the main store's URL", async () => {
+    const config = parseConfig({
+      store: { driver: "postgres", url: server.url },
+      knowledge: { store: { driver: "postgres", schema: "kb_configured" } },
+    });
+    const kb = await openConfiguredKnowledgeBase(config, "/nonexistent-data-dir");
+    try {
+      await kb.ingestText({ title: "Hours", text: "We answer chats from 9 to 21 every day." });
+      expect(await kb.stats()).toMatchObject({ documents: 1, vectors: 1, vectorStore: "pgvector" });
+      expect(kb.store.kind).toBe("postgres");
+    } finally {
+      await kb.close();
+    }
+  });
+
+  it("says pgvector is missing on a real PostgreSQL server without it", async () => {
+    // Debian's PostgreSQL 15 (see .ci/run) has no pgvector package: exactly the production mistake.
+    const plain = await startTestPostgres();
+    try {
+      await expect(openPostgresKnowledgeStore({ url: plain.url })).rejects.toThrow(
+        /^pgvector is not installed on this server: extension "vector" is not available/,
+      );
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it("names the server it cannot reach, without the password", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    await expect(
+      openPostgresKnowledgeStore({ url: `postgres://kb:secret@127.0.0.1:${port}/kb` }),
+    ).rejects.toThrow(
+      new RegExp(
+        `^cannot reach the knowledge base's Postgres at postgres://kb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/kb: .*ECONNREFUSED`,
+      ),
+    );
+  });
+});
