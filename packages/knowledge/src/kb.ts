@@ -31,7 +31,6 @@ import {
   storedDimensionMismatch,
 } from "./storage/types.ts";
 import { type AnalyzeOptions, analyze } from "./text/tokenize.ts";
-import type { ChunkRow } from "./storage/types.ts";
 import {
   type DocumentChunk,
   type DocumentInfo,
@@ -584,15 +583,11 @@ export class KnowledgeBase implements Retriever {
   /** One document's chunks in order, with their ids, sections and offsets; 404 for no such document. */
   async documentChunks(docId: string): Promise<DocumentChunk[]> {
     await this.requireDocument(docId);
-    let rows: ChunkRow[];
-    if (this.store.documentChunks) rows = await this.store.documentChunks(docId);
-    else {
-      const keys: number[] = [];
-      for await (const { key } of this.store.chunkTerms()) keys.push(key);
-      rows = [...(await this.store.chunkRows(keys)).values()]
-        .filter((r) => r.docId === docId)
-        .sort((a, b) => a.start - b.start || a.key - b.key);
-    }
+    const rows = this.store.documentChunks
+      ? await this.store.documentChunks(docId)
+      : [...(await this.store.chunkRows(await this.chunkKeys())).values()]
+          .filter((r) => r.docId === docId)
+          .sort((a, b) => a.start - b.start || a.key - b.key);
     return rows.map((r, ordinal) => ({
       id: r.id,
       docId: r.docId,
@@ -603,6 +598,12 @@ export class KnowledgeBase implements Retriever {
       end: r.end,
       text: r.text,
     }));
+  }
+
+  private async chunkKeys(): Promise<number[]> {
+    const keys: number[] = [];
+    for await (const { key } of this.store.chunkTerms()) keys.push(key);
+    return keys;
   }
 
   async requireDocument(docId: string): Promise<DocumentInfo & { text: string }> {

@@ -10,6 +10,22 @@ export interface DocumentInfo {
   updatedAt: string;
 }
 
+/** One chunk of a document as the knowledge API lists it (GET /api/kb/documents/:id/chunks). */
+export interface DocumentChunk {
+  id: string;
+  docId: string;
+  /** Position in the document, from 0. */
+  ordinal: number;
+  /** The heading path the chunk sits under; null at the top of a document. */
+  section: string | null;
+  /** What the chunker cut: text, faq (a question with its answer) or table. */
+  kind: string;
+  /** Character offsets of the chunk in the document's text. */
+  start: number;
+  end: number;
+  text: string;
+}
+
 export type IngestStatus = "added" | "updated" | "unchanged" | "failed" | "skipped";
 
 /** One line of an ingest report: every input gets one, failures included. */

@@ -261,6 +261,16 @@ export class SqliteKnowledgeStore implements KnowledgeStore {
     for (const r of rows) yield { chunkId: r.id, docId: r.doc_id, text: r.text, section: r.section };
   }
 
+  async documentChunks(docId: string): Promise<ChunkRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${CHUNK_COLUMNS} FROM kb_chunks c JOIN kb_documents d ON d.id = c.doc_id
+         WHERE c.doc_id = ? ORDER BY c.ordinal, c.rowid`,
+      )
+      .all(docId) as RawChunkRow[];
+    return rows.map(toChunkRow);
+  }
+
   async close(): Promise<void> {
     if (this.ownsDb) this.db.close();
   }
