@@ -385,6 +385,16 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     for (const r of rows) yield { chunkId: r.id, docId: r.doc_id, text: r.text, section: r.section };
   }
 
+  /** One document's chunks in order (the SQLite store has the same method). */
+  async documentChunks(docId: string): Promise<ChunkRow[]> {
+    const { rows } = await this.pool.query<RawChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM ${this.s}.kb_chunks c JOIN ${this.s}.kb_documents d ON d.id = c.doc_id
+       WHERE c.doc_id = $1 ORDER BY c.ordinal, c.key`,
+      [docId],
+    );
+    return rows.map(toChunkRow);
+  }
+
   vectorStore(): VectorStore {
     return new PgVectorStore(this.pool, this.s);
   }
