@@ -53,6 +53,8 @@ export class PgVectorStore implements VectorStore {
 
   /** Checks stored vectors against `dim` and creates the embedder's HNSW index if missing. */
   async init(dim: number, embedderId: string): Promise<void> {
+    // The knowledge base re-inits on every reload after another server's write; once is enough.
+    if (this.dim === dim && this.embedder === embedderId) return;
     this.dim = dim;
     this.embedder = embedderId;
     const s = this.schema;
@@ -85,6 +87,8 @@ export class PgVectorStore implements VectorStore {
       await client.query("COMMIT");
     } catch (err) {
       await client.query("ROLLBACK").catch(() => undefined);
+      this.dim = 0;
+      this.embedder = "";
       throw err;
     } finally {
       client.release();
