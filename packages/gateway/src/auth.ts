@@ -1,13 +1,31 @@
-import { AuthenticationError } from "@seekdesk/core";
+import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from "@seekdesk/core";
 import type { Context, MiddlewareHandler } from "hono";
-import type { ApiKeyRecord, ApiKeyStore } from "./keys/key-store.ts";
+import { type ApiKeyRecord, type ApiKeyStore, toOrigin } from "./keys/key-store.ts";
 import type { KeyLimiter } from "./keys/limiter.ts";
 
-/** Who is calling. `anonymous` only happens while no key was ever created (loopback-only server). */
+/**
+ * Who is calling. `anonymous` only happens while no key was ever created (loopback-only server).
+ * `widget` is a visitor of a web page holding a widget-scoped key: an untrusted customer whose id
+ * is the visitor id the widget sends (see VISITOR_HEADER).
+ */
 export type Principal =
   | { kind: "key"; id: string; key: ApiKeyRecord }
+  | { kind: "widget"; id: string; key: ApiKeyRecord }
   | { kind: "session"; id: string; roles: readonly string[] }
   | { kind: "anonymous"; id: "anonymous" };
+
+/**
+ * The widget's visitor id, required with a widget key. The widget makes it up (a random UUID kept
+ * in localStorage) and it is a bearer capability: whoever knows it is that visitor, hence the
+ * minimum length.
+ */
+export const VISITOR_HEADER = "x-seekdesk-visitor";
+const VISITOR_ID = /^[A-Za-z0-9_:.-]{16,200}$/;
+
+export interface AuthOptions {
+  /** Admit widget-scoped keys (as `widget` principals). Only the customer conversation routes do. */
+  widget?: boolean;
+}
 
 /**
  * A plugin-provided way to recognise a caller, e.g. the console's session cookie. It returns
@@ -37,6 +55,7 @@ export function bearerToken(header: string | undefined | null, apiKeyHeader?: st
  */
 export class GatewayAuth {
   private readonly verifiers: PrincipalVerifier[] = [];
+  private signInRequired: () => boolean = () => false;
 
   constructor(
     readonly keys: ApiKeyStore,
@@ -47,43 +66,121 @@ export class GatewayAuth {
     this.verifiers.push(v);
   }
 
-  /** Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad. */
-  principalForKey(token: string | null): Principal {
-    // With no keys, any token is accepted: SDKs always send one (often a placeholder), and the
-    // server only listens on loopback (or was started with --insecure).
-    if (!this.keys.enforced()) return { kind: "anonymous", id: "anonymous" };
-    if (!token) throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
-    const key = this.keys.verify(token);
-    if (key) return { kind: "key", id: key.id, key };
-    throw new AuthenticationError("Invalid or revoked API key");
+  /**
+   * Who decides whether an anonymous caller (no keys exist yet) may pass `requireRoles`: the
+   * console registers "once an account exists, everyone signs in". Without one, the install is open.
+   */
+  setSignInRequired(predicate: () => boolean): void {
+    this.signInRequired = predicate;
   }
 
-  /** Resolves the caller of an HTTP request: plugin verifiers first, then the API key. */
-  async authenticate(c: Context): Promise<Principal> {
+  /**
+   * Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad.
+   * A widget-scoped key is refused (403): callers without an HTTP request (gRPC) never admit one.
+   */
+  principalForKey(token: string | null): Principal {
+    const key = this.keyFor(token);
+    if (!key) return { kind: "anonymous", id: "anonymous" };
+    if (key.scope === "widget") throw widgetScopeError();
+    return { kind: "key", id: key.id, key };
+  }
+
+  /**
+   * Resolves the caller of an HTTP request: plugin verifiers first, then the API key. A widget key
+   * yields a `widget` principal when `opts.widget` allows it, else 403. A key with allowed origins
+   * is refused (403) from a browser page on any other origin.
+   */
+  async authenticate(c: Context, opts: AuthOptions = {}): Promise<Principal> {
     for (const v of this.verifiers) {
       const p = await v(c);
       if (p) return p;
     }
-    return this.principalForKey(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")));
+    const key = this.keyFor(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")));
+    if (!key) return { kind: "anonymous", id: "anonymous" };
+    if (key.scope === "widget" && !opts.widget) throw widgetScopeError();
+    const origin = c.req.header("origin");
+    if (key.origins && origin !== undefined && !key.origins.includes(toOrigin(origin) ?? origin))
+      throw new PermissionDeniedError(
+        `This key may not be used from the origin ${origin}; allowed: ${key.origins.join(", ")}`,
+        "origin_not_allowed",
+      );
+    if (key.scope === "api") return { kind: "key", id: key.id, key };
+    const visitor = c.req.header(VISITOR_HEADER);
+    if (!visitor)
+      throw new AuthenticationError(
+        `A widget key needs the ${VISITOR_HEADER} header: the visitor id the widget keeps for this browser`,
+        "visitor_required",
+      );
+    if (!VISITOR_ID.test(visitor))
+      throw new InvalidRequestError(
+        `Invalid ${VISITOR_HEADER}: expected 16 to 200 characters of letters, digits and _ : . -`,
+        VISITOR_HEADER,
+        "invalid_visitor_id",
+      );
+    return { kind: "widget", id: visitor, key };
+  }
+
+  /** The active key for `token`; null while keys are not enforced; 401 when missing or bad. */
+  private keyFor(token: string | null): ApiKeyRecord | null {
+    // With no keys, any token is accepted: SDKs always send one (often a placeholder), and the
+    // server only listens on loopback (or was started with --insecure).
+    if (!this.keys.enforced()) return null;
+    if (!token) throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
+    const key = this.keys.verify(token);
+    if (key) return key;
+    throw new AuthenticationError("Invalid or revoked API key");
+  }
+
+  /**
+   * Throws unless `p` may use a route meant for `roles`: a session must hold one of them; an API
+   * key (scope api) is a server-to-server integration and passes; the anonymous caller passes only
+   * while sign-in is not required (setSignInRequired); a widget visitor only with `opts.widget`.
+   */
+  checkRoles(p: Principal, roles: readonly string[], opts: AuthOptions = {}): void {
+    if (p.kind === "session") {
+      if (!p.roles.some((r) => roles.includes(r)))
+        throw new PermissionDeniedError(`This action needs the role ${roles.join(" or ")}`);
+    } else if (p.kind === "anonymous") {
+      if (this.signInRequired())
+        throw new AuthenticationError("Sign in to the console first", "not_signed_in");
+    } else if (p.kind === "widget" && !opts.widget) {
+      throw widgetScopeError();
+    }
   }
 
   /** Applies the per-key request limit; sessions and anonymous callers have none here. */
   admit(p: Principal): void {
-    if (p.kind === "key") this.limiter.admit(p.key);
+    if (p.kind === "key" || p.kind === "widget") this.limiter.admit(p.key);
   }
 
   charge(p: Principal, tokens: number): void {
-    if (p.kind === "key") this.limiter.charge(p.key, tokens);
+    if (p.kind === "key" || p.kind === "widget") this.limiter.charge(p.key, tokens);
   }
 
-  /** Middleware: authenticates, applies per-key limits, and sets `c.get("principal")`. */
-  requireAuth(): MiddlewareHandler {
+  /**
+   * Middleware: authenticates, applies per-key limits, and sets `c.get("principal")`. Widget keys
+   * are refused (403) unless `{ widget: true }`: only the customer conversation routes say so.
+   */
+  requireAuth(opts: AuthOptions = {}): MiddlewareHandler {
+    return this.guard(opts, null);
+  }
+
+  /**
+   * Middleware: `requireAuth` plus a role check (see `checkRoles`), e.g. `requireRoles(["admin"])`
+   * on a route that changes settings, `requireRoles(["admin", "agent", "viewer"])` on one that reads.
+   */
+  requireRoles(roles: readonly string[], opts: AuthOptions = {}): MiddlewareHandler {
+    return this.guard(opts, roles);
+  }
+
+  private guard(opts: AuthOptions, roles: readonly string[] | null): MiddlewareHandler {
     return async (c, next) => {
-      const p = await this.authenticate(c);
+      const p = await this.authenticate(c, opts);
+      if (roles) this.checkRoles(p, roles, opts);
       this.admit(p);
       c.set("principal", p);
       await next();
-      if (p.kind === "key" && (p.key.rpm !== null || p.key.tpm !== null)) {
+      if ((p.kind === "key" || p.kind === "widget") && (p.key.rpm !== null || p.key.tpm !== null)) {
         const left = this.limiter.remaining(p.key);
         const h = c.res.headers;
         if (p.key.rpm !== null && left.requests !== null) {
@@ -97,4 +194,11 @@ export class GatewayAuth {
       }
     };
   }
+}
+
+function widgetScopeError(): PermissionDeniedError {
+  return new PermissionDeniedError(
+    "This key is scoped to the chat widget: it opens only the customer conversation routes",
+    "permission_denied",
+  );
 }

@@ -9,3 +9,4 @@ export * from "./metrics.ts";
 export * from "./no-models.ts";
 export * from "./plugin.ts";
 export * from "./server.ts";
+export * from "./widget-cors.ts";

@@ -18,8 +18,11 @@
  *
  * Auth: put `ctx.auth.requireAuth()` in front of routes that need an API key (or, once the
  * console adds a verifier with `ctx.auth.addVerifier`, a session); the caller is then
- * `c.get("principal")`. Every request already has `c.get("requestId")` and an X-Request-Id
- * response header.
+ * `c.get("principal")`. Use `ctx.auth.requireRoles(["admin"])` (or `["admin", "agent", "viewer"]`
+ * for reading) where a console role is needed: sessions need the role, API keys pass. Widget keys
+ * (public, in web pages) are refused unless a route opts in with `{ widget: true }`, as only the
+ * customer conversation routes do (with `widgetCors()` for the embedding page). Every request
+ * already has `c.get("requestId")` and an X-Request-Id response header.
  *
  * Example:
  * ```ts

@@ -7,7 +7,8 @@ import type { Context } from "hono";
  * integrations (a shop backend, the chat widget's proxy) and may act for any customer or agent;
  * so may the anonymous caller of a loopback server without keys. A console session acts as
  * itself: an `agent` or `admin` works tickets, anyone else is a customer limited to their own
- * conversations and data.
+ * conversations and data. A widget visitor (a widget-scoped key, which is public) is such a
+ * customer too, identified by its visitor id.
  */
 export interface Caller {
   id: string;
@@ -25,6 +26,8 @@ export function callerOf(c: Context): Caller {
   const p: Principal = c.get("principal");
   if (p.kind === "key" || p.kind === "anonymous")
     return { id: p.id, trusted: true, canViewTickets: true, isAgent: true, integration: true };
+  if (p.kind === "widget")
+    return { id: p.id, trusted: false, canViewTickets: false, isAgent: false, integration: false };
   const roles = p.roles;
   const isAgent = roles.includes("agent") || roles.includes("admin");
   return {

@@ -1,6 +1,7 @@
 import { InvalidRequestError, NotFoundError, PayloadTooLargeError } from "@seekdesk/core";
 import type { GatewayContext } from "@seekdesk/gateway";
 import { validate } from "@seekdesk/gateway/body.ts";
+import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AgentDesk } from "../handoff/agent-desk.ts";
@@ -71,22 +72,28 @@ export interface ConversationRoutesDeps {
 export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDeps): void {
   const { service, desk, ctx } = deps;
   const auth = ctx.auth.requireAuth();
+  // The customer side, which the chat widget calls from other origins with its public key.
+  const customer = ctx.auth.requireAuth({ widget: true });
   const bodyLimit = ctx.config.server.bodyLimit;
 
-  app.post("/api/conversations", auth, async (c) => {
+  // Also covers routes other plugins add under /api/conversations/:id (the rating).
+  app.use("/api/conversations", widgetCors());
+  app.use("/api/conversations/*", widgetCors());
+
+  app.post("/api/conversations", customer, async (c) => {
     const caller = callerOf(c);
     const body = await readOptionalJson(c, ctx, StartBody);
     const conversation = await service.startConversation(customerId(caller, body.userId), body.channel);
     return c.json(conversation, 201);
   });
 
-  app.get("/api/conversations/:id", auth, async (c) => {
+  app.get("/api/conversations/:id", customer, async (c) => {
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
     const queue = await service.queueInfo(conversation.id);
     return c.json({ ...conversation, handoff: handoffStatus(conversation, queue) });
   });
 
-  app.post("/api/conversations/:id/messages", auth, async (c) => {
+  app.post("/api/conversations/:id/messages", customer, async (c) => {
     const caller = callerOf(c);
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(caller));
     const { input, idempotencyKey, userId } = await readMessage(c, ctx, bodyLimit);
@@ -102,7 +109,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
     return c.json(postResponse(result), result.duplicate ? 200 : 201);
   });
 
-  app.get("/api/conversations/:id/messages", auth, async (c) => {
+  app.get("/api/conversations/:id/messages", customer, async (c) => {
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
     const after = nonNegativeInt(c.req.query("after"), "after") ?? 0;
     const limit = Math.max(1, Math.min(nonNegativeInt(c.req.query("limit"), "limit") ?? 500, 1000));
@@ -110,7 +117,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
     return c.json({ object: "list", data: messages.map(apiMessage), hasMore: messages.length === limit });
   });
 
-  app.get("/api/conversations/:id/events", auth, async (c) => {
+  app.get("/api/conversations/:id/events", customer, async (c) => {
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(callerOf(c)));
     const after =
       nonNegativeInt(c.req.header("last-event-id"), "Last-Event-ID") ??
@@ -119,12 +126,12 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
     return conversationEventStream(c, service, conversation, after);
   });
 
-  app.post("/api/conversations/:id/typing", auth, async (c) => {
+  app.post("/api/conversations/:id/typing", customer, async (c) => {
     await service.customerTyping(c.req.param("id"), conversationScope(callerOf(c)));
     return c.body(null, 204);
   });
 
-  app.post("/api/conversations/:id/close", auth, async (c) => {
+  app.post("/api/conversations/:id/close", customer, async (c) => {
     const conversation = await service.closeConversation(c.req.param("id"), conversationScope(callerOf(c)));
     return c.json(conversation);
   });

@@ -1,5 +1,5 @@
 import { UserInputError } from "@seekdesk/core";
-import { ApiKeyStore, resolveDataPaths } from "@seekdesk/gateway";
+import { ApiKeyStore, KEY_SCOPES, type KeyScope, resolveDataPaths, toOrigin } from "@seekdesk/gateway";
 import { openSqlite } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
@@ -24,35 +24,102 @@ function limit(name: string) {
   };
 }
 
+function scope(v: string): KeyScope {
+  const s = KEY_SCOPES.find((k) => k === v);
+  if (!s) throw new UserInputError(`--scope: expected ${KEY_SCOPES.join(" or ")}, got ${v}`);
+  return s;
+}
+
+/** `--origin` repeats and takes comma-separated lists; each must be scheme://host[:port]. */
+function origins(v: string, previous: string[] = []): string[] {
+  const parsed = v
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "")
+    .map((o) => {
+      const origin = toOrigin(o);
+      if (!origin)
+        throw new UserInputError(
+          `--origin: '${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
+        );
+      return origin;
+    });
+  return [...previous, ...parsed];
+}
+
 export function registerKeys(program: Command): void {
   const keys = program
     .command("keys")
     .description("Manage API keys (stored hashed in the data directory's SQLite file)");
 
-  addConfigFlags(keys.command("create").description("Create an API key and print it once"))
+  addConfigFlags(
+    keys
+      .command("create")
+      .description("Create an API key and print it once")
+      .addHelpText(
+        "after",
+        `
+Scopes:
+  api     every route: the OpenAI API, gRPC, the conversation, agent and knowledge APIs (default)
+  widget  only the customer conversation routes, for the chat widget in a web page (the key is
+          public there); requests must send the visitor id header x-seekdesk-visitor
+
+Example:
+  seekdesk keys create --name shop-widget --scope widget --origin https://shop.example.com --rpm 60
+`,
+      ),
+  )
     .option("--name <name>", "a label to tell keys apart", "default")
+    .option(
+      "--scope <scope>",
+      "api (every route) or widget (customer conversation routes only)",
+      scope,
+      "api",
+    )
+    .option(
+      "--origin <origin>",
+      "a browser origin the key may be used from, scheme://host[:port]; repeat or comma-separate (default: any)",
+      origins,
+    )
     .option("--rpm <n>", "requests per minute allowed (default: unlimited)", limit("rpm"))
     .option("--tpm <n>", "tokens per minute allowed, prompt + generated (default: unlimited)", limit("tpm"))
     .option("--json", "print JSON")
-    .action((flags: KeyFlags & { name: string; rpm?: number; tpm?: number; json?: boolean }) => {
-      const { keys: store, close } = openKeys(flags);
-      try {
-        const { key, record } = store.create({
-          name: flags.name,
-          rpm: flags.rpm ?? null,
-          tpm: flags.tpm ?? null,
-        });
-        if (flags.json) process.stdout.write(`${JSON.stringify({ key, ...record })}\n`);
-        else {
-          process.stdout.write(`${key}\n`);
-          process.stderr.write(
-            `created ${record.id} (${record.name}); the key is shown only once: store it now\n`,
-          );
+    .action(
+      (
+        flags: KeyFlags & {
+          name: string;
+          scope: KeyScope;
+          origin?: string[];
+          rpm?: number;
+          tpm?: number;
+          json?: boolean;
+        },
+      ) => {
+        const { keys: store, close } = openKeys(flags);
+        try {
+          const { key, record } = store.create({
+            name: flags.name,
+            scope: flags.scope,
+            origins: flags.origin ?? null,
+            rpm: flags.rpm ?? null,
+            tpm: flags.tpm ?? null,
+          });
+          if (flags.json) process.stdout.write(`${JSON.stringify({ key, ...record })}\n`);
+          else {
+            process.stdout.write(`${key}\n`);
+            process.stderr.write(
+              `created ${record.id} (${record.name}, scope ${record.scope}${record.origins ? `, origins ${record.origins.join(",")}` : ""}); the key is shown only once: store it now\n`,
+            );
+            if (record.scope === "widget" && !record.origins)
+              process.stderr.write(
+                "note: without --origin this widget key works from any web page; list your site's origins to refuse others\n",
+              );
+          }
+        } finally {
+          close();
         }
-      } finally {
-        close();
-      }
-    });
+      },
+    );
 
   addConfigFlags(keys.command("list").description("List API keys (ids and prefixes, never the keys)"))
     .option("--json", "print JSON lines")
@@ -64,12 +131,14 @@ export function registerKeys(program: Command): void {
           for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
           return;
         }
-        const lines = [["ID", "NAME", "PREFIX", "RPM", "TPM", "CREATED", "STATUS"]];
+        const lines = [["ID", "NAME", "PREFIX", "SCOPE", "ORIGINS", "RPM", "TPM", "CREATED", "STATUS"]];
         for (const r of rows) {
           lines.push([
             r.id,
             r.name,
             `${r.prefix}…`,
+            r.scope,
+            r.origins ? r.origins.join(",") : "*",
             String(r.rpm ?? "-"),
             String(r.tpm ?? "-"),
             r.createdAt,

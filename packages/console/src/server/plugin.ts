@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFoundError, RateLimitError } from "@seekdesk/core";
-import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import { type GatewayContext, type GatewayPlugin, KEY_SCOPES, toOrigin } from "@seekdesk/gateway";
 import type { ConversationStore } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -33,7 +33,16 @@ const AccountPatch = z.object({
 });
 const NewKey = z.object({
   name: z.string().min(1).max(100),
-  scope: z.enum(["api", "widget"]).default("api"),
+  scope: z.enum(KEY_SCOPES).default("api"),
+  /** Browser origins a key may be used from, e.g. ["https://shop.example.com"]; omitted: any. */
+  origins: z
+    .array(
+      z.string().refine((o) => toOrigin(o) !== null, {
+        message: "expected an origin: scheme://host[:port] without a path, e.g. https://shop.example.com",
+      }),
+    )
+    .max(100)
+    .optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
 });
@@ -180,8 +189,10 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
           name: body.name,
           rpm: body.rpm ?? null,
           tpm: body.tpm ?? null,
+          scope: body.scope,
+          origins: body.origins ?? null,
         });
-        return c.json({ ...created, scope: body.scope }, 201);
+        return c.json({ ...created, scope: created.record.scope, origins: created.record.origins }, 201);
       });
       app.delete("/api/admin/keys/:id", guards.admin, (c) => {
         if (!ctx.auth.keys.revoke(c.req.param("id"))) throw new NotFoundError("No such key", "key_not_found");
@@ -219,7 +230,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
       registerAnalyticsRoutes(
         app,
         ctx,
-        { viewer: guards.viewer, agent: guards.agent, customer: ctx.auth.requireAuth() },
+        { viewer: guards.viewer, agent: guards.agent, customer: ctx.auth.requireAuth({ widget: true }) },
         opts.conversations ?? (() => null),
       );
       await opts.extend?.(app, ctx, guards);

@@ -15,18 +15,27 @@ export interface ApiOptions {
   /** Base URL for the widget on another origin; empty for the console on its own origin. */
   baseUrl?: string;
   apiKey?: string;
+  /** The widget's visitor id, sent as x-seekdesk-visitor alongside a (widget-scoped) key. */
+  visitorId?: string;
   signal?: AbortSignal;
 }
 
+/** Headers identifying the widget's caller: its key and, with a key, its visitor id. */
+function keyHeaders(apiKey: string | undefined, visitorId: string | undefined): Record<string, string> {
+  if (!apiKey) return {};
+  const headers: Record<string, string> = { authorization: `Bearer ${apiKey}` };
+  if (visitorId) headers["x-seekdesk-visitor"] = visitorId;
+  return headers;
+}
+
 export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = keyHeaders(opts.apiKey, opts.visitorId);
   let body: BodyInit | undefined;
   if (opts.body instanceof FormData) body = opts.body;
   else if (opts.body !== undefined) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(opts.body);
   }
-  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
   const res = await fetch(`${opts.baseUrl ?? ""}${path}`, {
     method: opts.method ?? (body ? "POST" : "GET"),
     headers,
@@ -64,10 +73,18 @@ export interface SseEvent {
 export async function readSse(
   url: string,
   onEvent: (e: SseEvent) => void,
-  opts: { apiKey?: string; signal?: AbortSignal; lastEventId?: string; credentials?: RequestCredentials },
+  opts: {
+    apiKey?: string;
+    visitorId?: string;
+    signal?: AbortSignal;
+    lastEventId?: string;
+    credentials?: RequestCredentials;
+  },
 ): Promise<void> {
-  const headers: Record<string, string> = { accept: "text/event-stream" };
-  if (opts.apiKey) headers.authorization = `Bearer ${opts.apiKey}`;
+  const headers: Record<string, string> = {
+    accept: "text/event-stream",
+    ...keyHeaders(opts.apiKey, opts.visitorId),
+  };
   if (opts.lastEventId) headers["last-event-id"] = opts.lastEventId;
   const res = await fetch(url, {
     headers,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { newId } from "@seekdesk/core";
+import { InvalidRequestError, newId } from "@seekdesk/core";
 import { type Migration, migrateSqlite, type SqliteDatabase } from "@seekdesk/store";
 
 const MIGRATIONS: readonly Migration[] = [
@@ -19,7 +19,36 @@ const MIGRATIONS: readonly Migration[] = [
       revoked_at TEXT
     )`,
   },
+  {
+    version: 2,
+    name: "key scope and allowed origins",
+    // Existing keys keep full API access; `origins` is a JSON array, null meaning any origin.
+    up: `ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'api' CHECK (scope IN ('api', 'widget'));
+      ALTER TABLE api_keys ADD COLUMN origins TEXT;`,
+  },
 ];
+
+/**
+ * What a key opens. `api`: every route (OpenAI API, gRPC, integrations). `widget`: only the
+ * customer conversation routes, because a widget key is public (it sits in a web page).
+ */
+export const KEY_SCOPES = ["api", "widget"] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
+/**
+ * The origin a browser would send for `value` (`https://shop.example.com`, `http://localhost:8080`),
+ * or null when `value` is not one: only http(s), a host, an optional port, no path, query or user.
+ */
+export function toOrigin(value: string): string | null {
+  const v = value.trim();
+  if (!/^https?:\/\/[^/\\?#@\s]+\/?$/i.test(v)) return null;
+  try {
+    const url = new URL(v);
+    return url.hostname ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A stored key as listings show it; the secret itself is never stored. */
 export interface ApiKeyRecord {
@@ -32,6 +61,9 @@ export interface ApiKeyRecord {
   tpm: number | null;
   createdAt: string;
   revokedAt: string | null;
+  scope: KeyScope;
+  /** Browser origins the key may be used from (checked when a request carries `Origin`); null: any. */
+  origins: string[] | null;
 }
 
 interface Row {
@@ -43,6 +75,8 @@ interface Row {
   tpm: number | null;
   created_at: string;
   revoked_at: string | null;
+  scope: KeyScope;
+  origins: string | null;
 }
 
 const KEY_PREFIX = "sk-sd-";
@@ -60,6 +94,8 @@ function toRecord(r: Row): ApiKeyRecord {
     tpm: r.tpm,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
+    scope: r.scope,
+    origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
   };
 }
 
@@ -78,11 +114,33 @@ export class ApiKeyStore {
     this.anyKey = db.prepare<[], { n: number }>("SELECT EXISTS (SELECT 1 FROM api_keys) AS n");
   }
 
-  /** Creates a key; the returned `key` is shown once and cannot be recovered. */
-  create(opts: { name?: string; rpm?: number | null; tpm?: number | null } = {}): {
+  /**
+   * Creates a key; the returned `key` is shown once and cannot be recovered. `origins` must be
+   * origins (see `toOrigin`); they are stored normalised, and an empty list means any origin.
+   */
+  create(
+    opts: {
+      name?: string;
+      rpm?: number | null;
+      tpm?: number | null;
+      scope?: KeyScope;
+      origins?: readonly string[] | null;
+    } = {},
+  ): {
     key: string;
     record: ApiKeyRecord;
   } {
+    const scope = opts.scope ?? "api";
+    if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
+    const origins = (opts.origins ?? []).map((o) => {
+      const origin = toOrigin(o);
+      if (!origin)
+        throw new InvalidRequestError(
+          `'${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
+          "origins",
+        );
+      return origin;
+    });
     const key = KEY_PREFIX + randomBytes(32).toString("base64url");
     const row: Row = {
       id: newId("key_", 6),
@@ -93,11 +151,13 @@ export class ApiKeyStore {
       tpm: opts.tpm ?? null,
       created_at: new Date().toISOString(),
       revoked_at: null,
+      scope,
+      origins: origins.length > 0 ? JSON.stringify([...new Set(origins)]) : null,
     };
     this.sawKey = true;
     this.db
       .prepare(
-        "INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at) VALUES (@id, @name, @hash, @prefix, @rpm, @tpm, @created_at, @revoked_at)",
+        "INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins) VALUES (@id, @name, @hash, @prefix, @rpm, @tpm, @created_at, @revoked_at, @scope, @origins)",
       )
       .run(row);
     return { key, record: toRecord(row) };

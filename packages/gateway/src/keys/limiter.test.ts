@@ -11,6 +11,8 @@ const key = (rpm: number | null, tpm: number | null): ApiKeyRecord => ({
   tpm,
   createdAt: "",
   revokedAt: null,
+  scope: "api",
+  origins: null,
 });
 
 function refused(fn: () => void): RateLimitError {

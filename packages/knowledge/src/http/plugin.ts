@@ -1,5 +1,6 @@
 import { InvalidRequestError, NotFoundError, PayloadTooLargeError, type SearchMode } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { openConfiguredKnowledgeBase } from "../config.ts";
@@ -60,7 +61,8 @@ function parseK(v: string | undefined): number {
 /**
  * The knowledge-base HTTP API, mounted by `seekdesk serve`:
  * GET/POST /api/kb/documents, GET/DELETE /api/kb/documents/:id, GET/POST /api/kb/search,
- * GET /api/kb/stats, POST /api/kb/crawl. All routes need an API key or a console session.
+ * GET /api/kb/stats, POST /api/kb/crawl. Reading needs the viewer, agent or admin role (or an API
+ * key), changing needs admin (or an API key); a widget key may only GET one document.
  */
 export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugin {
   let kb: KnowledgeBase | undefined = opts.kb;
@@ -74,27 +76,32 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
     name: "knowledge",
     async register(app: Hono, ctx: GatewayContext) {
       kb ??= await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
-      const auth = ctx.auth.requireAuth();
+      // Reading is for every desk role and API keys; changing the knowledge base is for admins.
+      // A widget visitor may open one document: the source of a citation in an answer.
+      const read = ctx.auth.requireRoles(["admin", "agent", "viewer"]);
+      const write = ctx.auth.requireRoles(["admin"]);
+      const citation = ctx.auth.requireRoles(["admin", "agent", "viewer"], { widget: true });
+      app.use("/api/kb/documents/:id", widgetCors(["GET"]));
 
-      app.get("/api/kb/documents", auth, async (c) => {
+      app.get("/api/kb/documents", read, async (c) => {
         const limit = Math.min(1000, Math.max(1, Number(c.req.query("limit") ?? 100) || 100));
         const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
         const data = await need().list({ limit, offset, query: c.req.query("query") });
         return c.json({ object: "list", data });
       });
 
-      app.get("/api/kb/documents/:id", auth, async (c) =>
+      app.get("/api/kb/documents/:id", citation, async (c) =>
         c.json(await need().requireDocument(c.req.param("id"))),
       );
 
-      app.delete("/api/kb/documents/:id", auth, async (c) => {
+      app.delete("/api/kb/documents/:id", write, async (c) => {
         const id = c.req.param("id");
         if (!(await need().remove(id)))
           throw new NotFoundError(`No document with id ${id}`, "document_not_found", "id");
         return c.json({ id, object: "document", deleted: true });
       });
 
-      app.post("/api/kb/documents", auth, async (c) => {
+      app.post("/api/kb/documents", write, async (c) => {
         const type = c.req.header("content-type") ?? "";
         if (type.startsWith("multipart/form-data")) {
           const length = Number(c.req.header("content-length") ?? 0);
@@ -131,7 +138,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         return c.json({ object: "ingest_report", results: [r] }, r.status === "failed" ? 422 : 200);
       });
 
-      app.get("/api/kb/search", auth, async (c) => {
+      app.get("/api/kb/search", read, async (c) => {
         const query = c.req.query("q") ?? c.req.query("query");
         if (!query) throw new InvalidRequestError("q is required", "q");
         const data = await need().search(query, {
@@ -142,7 +149,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         return c.json({ object: "list", data });
       });
 
-      app.post("/api/kb/search", auth, async (c) => {
+      app.post("/api/kb/search", read, async (c) => {
         const body = await ctx.readJson(c, SearchBody);
         const data = await need().search(body.query, {
           k: body.k,
@@ -152,9 +159,9 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         return c.json({ object: "list", data });
       });
 
-      app.get("/api/kb/stats", auth, async (c) => c.json(await need().stats()));
+      app.get("/api/kb/stats", read, async (c) => c.json(await need().stats()));
 
-      app.post("/api/kb/crawl", auth, async (c) => {
+      app.post("/api/kb/crawl", write, async (c) => {
         const body = await ctx.readJson(c, CrawlBody);
         const report = await need().crawlSite(body.url, { ...body, signal: c.req.raw.signal });
         return c.json({ object: "crawl_report", ...report });

@@ -50,7 +50,13 @@ export function registerAnalyticsRoutes(
   app.post("/api/conversations/:id/rating", guards.customer, async (c) => {
     const id = c.req.param("id");
     const body = await ctx.readJson(c, Rating);
-    if (!(await store().getConversation(id)))
+    const conversation = await store().getConversation(id);
+    // A customer (widget visitor, or a session without a desk role) rates only their own
+    // conversation; someone else's reads as missing, as on the conversation API.
+    const p = c.get("principal");
+    const customer =
+      p.kind === "widget" || (p.kind === "session" && !p.roles.some((r) => r === "agent" || r === "admin"));
+    if (!conversation || (customer && conversation.userId !== p.id))
       throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
     feedback.rate(id, body.rating, body.comment);
     return c.json({ ok: true });

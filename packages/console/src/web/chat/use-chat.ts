@@ -9,6 +9,7 @@ export interface ChatEndpoint {
   baseUrl: string;
   /** A widget-scoped key when embedded on another origin. */
   apiKey?: string;
+  /** The customer; with a widget key, the visitor id sent on every request (x-seekdesk-visitor). */
   userId: string;
   language: "en" | "zh";
 }
@@ -42,6 +43,7 @@ export function useChat(endpoint: ChatEndpoint) {
     const created = await api<{ id: string }>("/api/conversations", {
       baseUrl,
       apiKey,
+      visitorId: userId,
       body: { userId: userId, language: language, channel: "web" },
     });
     localStorage.setItem(storageKey(userId), created.id);
@@ -81,7 +83,7 @@ export function useChat(endpoint: ChatEndpoint) {
           const after = lastSeq(stateRef.current);
           const missed = await api<{ data: Raw[] }>(
             `/api/conversations/${conversationId}/messages?after=${after}`,
-            { baseUrl, apiKey, signal },
+            { baseUrl, apiKey, visitorId: userId, signal },
           );
           dispatch({ type: "messages", messages: missed.data.map(toChatMessage) });
           await readSse(
@@ -93,6 +95,7 @@ export function useChat(endpoint: ChatEndpoint) {
             },
             {
               apiKey: apiKey,
+              visitorId: userId,
               signal,
               lastEventId: String(lastSeq(stateRef.current)),
               credentials: baseUrl ? "omit" : "same-origin",
@@ -149,6 +152,7 @@ export function useChat(endpoint: ChatEndpoint) {
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
           baseUrl,
           apiKey,
+          visitorId: userId,
           body: { text: trimmed, idempotencyKey: clientKey },
         });
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
@@ -156,7 +160,7 @@ export function useChat(endpoint: ChatEndpoint) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
       }
     },
-    [ensureConversation, baseUrl, apiKey],
+    [ensureConversation, baseUrl, apiKey, userId],
   );
 
   const sendMedia = useCallback(
@@ -169,6 +173,7 @@ export function useChat(endpoint: ChatEndpoint) {
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
           baseUrl,
           apiKey,
+          visitorId: userId,
           body: { [kind]: { data: base64, mimeType: blob.type || undefined }, idempotencyKey: clientKey },
         });
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
@@ -176,7 +181,7 @@ export function useChat(endpoint: ChatEndpoint) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
       }
     },
-    [ensureConversation, baseUrl, apiKey],
+    [ensureConversation, baseUrl, apiKey, userId],
   );
 
   // Tell the agent the customer is typing, at most every 2 s, and only while a human is involved.
@@ -188,10 +193,14 @@ export function useChat(endpoint: ChatEndpoint) {
     const now = Date.now();
     if (now - lastTyping.current < 2000) return;
     lastTyping.current = now;
-    void api(`/api/conversations/${id}/typing`, { baseUrl, apiKey, method: "POST", body: {} }).catch(
-      () => {},
-    );
-  }, [baseUrl, apiKey]);
+    void api(`/api/conversations/${id}/typing`, {
+      baseUrl,
+      apiKey,
+      visitorId: userId,
+      method: "POST",
+      body: {},
+    }).catch(() => {});
+  }, [baseUrl, apiKey, userId]);
 
   /** The cited document, so the customer can read a citation's source in place. */
   const loadDocument = useCallback(
@@ -199,8 +208,9 @@ export function useChat(endpoint: ChatEndpoint) {
       api<{ title: string; text: string }>(`/api/kb/documents/${encodeURIComponent(docId)}`, {
         baseUrl,
         apiKey,
+        visitorId: userId,
       }),
-    [baseUrl, apiKey],
+    [baseUrl, apiKey, userId],
   );
 
   return { state, send, sendMedia, loadDocument, notifyTyping };

@@ -8,7 +8,8 @@ import css from "../styles.css?inline";
 /**
  * The embeddable widget: `<script src="https://desk.example.com/widget.js" data-key="sk-widget-…"></script>`.
  * It renders inside a shadow root so the host page's CSS cannot break it (nor it the page's), and talks
- * to seekdesk across origins with a widget-scoped key that opens only the conversation routes.
+ * to seekdesk across origins with a widget-scoped key that opens only the conversation routes
+ * (created with `seekdesk keys create --scope widget --origin https://shop.example.com`).
  */
 interface WidgetOptions {
   baseUrl: string;
@@ -48,6 +49,11 @@ function Widget({ opts }: { opts: WidgetOptions }) {
   );
 }
 
+/**
+ * This browser's visitor id. With a widget key it is sent on every request (x-seekdesk-visitor)
+ * and is what the server knows the customer by, so it must stay unguessable: a random UUID.
+ * A host page that sets `data-user` instead must use 16–200 characters of [A-Za-z0-9_:.-].
+ */
 function visitorId(): string {
   const key = "seekdesk.widget.visitor";
   let id = localStorage.getItem(key);
