@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-keys-cli-"));
+const dataDir = join(dir, "data");
+const running: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of running) if (c.exitCode === null) c.kill("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], {
+      cwd: dir,
+      env: { ...process.env, SEEKDESK_CONFIG: "" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `seekdesk serve` on the same data directory, on a free port; resolves with its URL. */
+async function serve(): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [BIN, "serve", "--data-dir", dataDir, "--port", "0", "--grpc-port", "off"],
+    {
+      cwd: dir,
+      env: { ...process.env, SEEKDESK_LOG_LEVEL: "warn", SEEKDESK_CONFIG: "" },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  running.push(child);
+  let err = "";
+  return new Promise<string>((ok, fail) => {
+    child.stderr?.on("data", (b: Buffer) => {
+      err += b.toString();
+      const m = /listening on (http:\/\/[^\s;]+)/.exec(err);
+      if (m) ok(m[1]);
+    });
+    child.on("exit", (code) => fail(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+describe("seekdesk keys", () => {
+  it("explains scopes and origins in --help", async () => {
+    const help = await run(["keys", "create", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--scope <scope>/);
+    expect(help.stdout).toMatch(/--origin <origin>/);
+    expect(help.stdout).toContain("x-seekdesk-visitor");
+  });
+
+  it("refuses an unknown scope and anything that is not an origin", async () => {
+    const scope = await run(["keys", "create", "--scope", "admin"]);
+    expect(scope.code).toBe(1);
+    expect(scope.stderr).toContain("--scope: expected api or widget, got admin");
+    for (const bad of ["https://shop.example.com/cart", "shop.example.com"]) {
+      const res = await run(["keys", "create", "--scope", "widget", "--origin", bad]);
+      expect(res.code, bad).toBe(1);
+      expect(res.stderr, bad).toContain(`'${bad}' is not an origin`);
+    }
+    const list = await run(["keys", "list", "--json"]);
+    expect(list.stdout).toBe("");
+  });
+
+  it("creates a widget key for given origins that the server opens only to the widget, from those pages", async () => {
+    const created = await run([
+      "keys",
+      "create",
+      "--name",
+      "shop",
+      "--scope",
+      "widget",
+      "--origin",
+      "https://Shop.Example.com",
+      "--origin",
+      "http://localhost:8080,https://m.shop.example.com:8443",
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    const widget = JSON.parse(created.stdout);
+    expect(widget).toMatchObject({
+      name: "shop",
+      scope: "widget",
+      origins: ["https://shop.example.com", "http://localhost:8080", "https://m.shop.example.com:8443"],
+    });
+    const backend = await run(["keys", "create", "--name", "crm"]);
+    expect(backend.code).toBe(0);
+    expect(backend.stderr).toContain("scope api");
+
+    const table = (await run(["keys", "list"])).stdout.trim().split("\n");
+    expect(table[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+SCOPE\s+ORIGINS\s+RPM/);
+    expect(table[1]).toMatch(/\sshop\s.*\swidget\s+https:\/\/shop\.example\.com,http:\/\/localhost:8080,/);
+    expect(table[2]).toMatch(/\scrm\s.*\sapi\s+\*\s/);
+
+    const url = await serve();
+    const headers = {
+      authorization: `Bearer ${widget.key}`,
+      "x-seekdesk-visitor": "widget-5c3e1a9b-7d2f-4e8a-b6c0-1f2e3d4c5b6a",
+      "content-type": "application/json",
+    };
+    const start = (origin: string) =>
+      fetch(`${url}/api/conversations`, {
+        method: "POST",
+        headers: { ...headers, origin },
+        body: JSON.stringify({ userId: headers["x-seekdesk-visitor"], channel: "web" }),
+      });
+    const ok = await start("http://localhost:8080");
+    expect(ok.status).toBe(201);
+    expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:8080");
+    const elsewhere = await start("https://elsewhere.example");
+    expect(elsewhere.status).toBe(403);
+    expect((await elsewhere.json()).error.code).toBe("origin_not_allowed");
+    const models = await fetch(`${url}/v1/models`, { headers });
+    expect(models.status).toBe(403);
+    expect((await models.json()).error.message).toMatch(/scoped to the chat widget/);
+    const crm = await fetch(`${url}/v1/models`, {
+      headers: { authorization: `Bearer ${backend.stdout.trim()}` },
+    });
+    expect(crm.status).toBe(200);
+  }, 60_000);
+});
