@@ -146,7 +146,8 @@ describe("a widget-scoped key", () => {
     });
     expect(started.status).toBe(201);
     expect(started.headers.get("access-control-allow-origin")).toBe(SHOP);
-    expect(started.json.userId).toBe(ALICE);
+    // Visitors live in a namespace of their own: a public key cannot claim an integration's user id.
+    expect(started.json.userId).toBe(`visitor:${ALICE}`);
     const id = started.json.id;
 
     const posted = await call("POST", `/api/conversations/${id}/messages`, {
@@ -205,6 +206,23 @@ describe("a widget-scoped key", () => {
       body: {},
     });
     expect(closed.json.status).toBe("closed");
+  });
+
+  it("cannot claim a customer id that an integration uses, even with that id as its visitor id", async () => {
+    const crm = await call("POST", "/api/admin/keys", { headers: { cookie: admin }, body: { name: "crm" } });
+    const integration = { authorization: `Bearer ${crm.json.key}` };
+    const customer = "shop-customer-000000042";
+    const theirs = await call("POST", "/api/conversations", { headers: integration, body: { userId: customer } });
+    expect(theirs.json.userId).toBe(customer);
+    await call("POST", `/api/conversations/${theirs.json.id}/messages`, {
+      headers: integration,
+      body: { text: "my address is 1 Long Road" },
+    });
+    const posing = fromWidget(customer);
+    const read = await call("GET", `/api/conversations/${theirs.json.id}/messages`, { headers: posing });
+    expect(read.status).toBe(404);
+    const mine = await call("POST", "/api/conversations", { headers: posing, body: { userId: customer } });
+    expect(mine.json.userId).toBe(`visitor:${customer}`);
   });
 
   it("opens nothing beyond the customer side: no model API, agent desk, knowledge search, admin or user data", async () => {

@@ -10,7 +10,14 @@ import type { KeyLimiter } from "./keys/limiter.ts";
  */
 export type Principal =
   | { kind: "key"; id: string; key: ApiKeyRecord }
-  | { kind: "widget"; id: string; key: ApiKeyRecord }
+  | {
+      kind: "widget";
+      /** `visitor:<visitor id>`: a namespace of its own, so a public widget key can never claim an id that an integration gave a real customer. */
+      id: string;
+      /** The id as the widget sent it. */
+      visitor: string;
+      key: ApiKeyRecord;
+    }
   | { kind: "session"; id: string; roles: readonly string[] }
   | { kind: "anonymous"; id: "anonymous" };
 
@@ -19,6 +26,9 @@ export type Principal =
  * in localStorage) and it is a bearer capability: whoever knows it is that visitor, hence the
  * minimum length.
  */
+/** Prefix of widget visitors' user ids. */
+export const VISITOR_PREFIX = "visitor:";
+
 export const VISITOR_HEADER = "x-seekdesk-visitor";
 const VISITOR_ID = /^[A-Za-z0-9_:.-]{16,200}$/;
 
@@ -117,7 +127,7 @@ export class GatewayAuth {
         VISITOR_HEADER,
         "invalid_visitor_id",
       );
-    return { kind: "widget", id: visitor, key };
+    return { kind: "widget", id: `${VISITOR_PREFIX}${visitor}`, visitor, key };
   }
 
   /** The active key for `token`; null while keys are not enforced; 401 when missing or bad. */

@@ -152,7 +152,7 @@ describe("roles and widget keys over HTTP", () => {
 
     const ok = await get("/api/conversations/probe", bearer(widget, { "x-seekdesk-visitor": VISITOR }));
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ kind: "widget", id: VISITOR });
+    expect(await ok.json()).toMatchObject({ kind: "widget", id: `visitor:${VISITOR}`, visitor: VISITOR });
 
     for (const path of ["/api/agent/probe", "/api/admin/probe", "/v1/models"]) {
       const refused = await error(await get(path, bearer(widget, { "x-seekdesk-visitor": VISITOR })));

@@ -20,14 +20,26 @@ export interface Caller {
   isAgent: boolean;
   /** An API key or the keyless loopback caller, acting for others; a console session acts as itself. */
   integration: boolean;
+  /** Other spellings of `id` the caller may use for itself: a widget visitor's id as the widget sent it. */
+  aliases?: readonly string[];
 }
+
+const isSelf = (caller: Caller, userId: string) =>
+  userId === caller.id || (caller.aliases?.includes(userId) ?? false);
 
 export function callerOf(c: Context): Caller {
   const p: Principal = c.get("principal");
   if (p.kind === "key" || p.kind === "anonymous")
     return { id: p.id, trusted: true, canViewTickets: true, isAgent: true, integration: true };
   if (p.kind === "widget")
-    return { id: p.id, trusted: false, canViewTickets: false, isAgent: false, integration: false };
+    return {
+      id: p.id,
+      aliases: [p.visitor],
+      trusted: false,
+      canViewTickets: false,
+      isAgent: false,
+      integration: false,
+    };
   const roles = p.roles;
   const isAgent = roles.includes("agent") || roles.includes("admin");
   return {
@@ -42,7 +54,7 @@ export function callerOf(c: Context): Caller {
 /** The customer a request acts for: a trusted caller may name one, others are themselves. */
 export function customerId(caller: Caller, requested: string | undefined): string {
   if (caller.trusted) return requested ?? caller.id;
-  if (requested !== undefined && requested !== caller.id)
+  if (requested !== undefined && !isSelf(caller, requested))
     throw new PermissionDeniedError("You can only act as yourself", "not_your_user");
   return caller.id;
 }
