@@ -107,4 +107,27 @@ describe("console access in a real browser", () => {
     expect(cookies.find((c) => c.name === "sd_session")).toBeUndefined();
     await context.close();
   });
+
+  it("an admin creates a widget key for a site and gets the snippet to embed", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await signIn(page, "lead", "lead-password", "/admin/keys");
+    const keys = page.getByRole("region", { name: "API keys" });
+    await keys.getByLabel("Name").fill("shop widget");
+    await keys.getByLabel("Scope").selectOption("widget");
+    await keys.getByLabel(/Allowed origins/).fill("https://shop.example.com");
+    await keys.getByRole("button", { name: "Create key" }).click();
+    const snippet = keys.locator("pre.snippet");
+    await snippet.waitFor();
+    expect(await snippet.textContent()).toMatch(
+      /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-key="sk-/,
+    );
+    const row = keys.getByRole("row", { name: /shop widget/ });
+    await row.getByRole("cell", { name: "https://shop.example.com" }).waitFor();
+    expect(runCli(["keys", "list"], served.dataDir)).toMatch(
+      /shop widget.*widget.*https:\/\/shop\.example\.com/,
+    );
+    await page.screenshot({ path: screenshotPath("admin-widget-key") });
+    await context.close();
+  });
 });

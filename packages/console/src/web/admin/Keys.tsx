@@ -6,6 +6,7 @@ interface KeyInfo {
   id: string;
   name: string;
   scope?: string;
+  origins?: string[] | null;
   rpm?: number | null;
   tpm?: number | null;
   createdAt: string;
@@ -15,19 +16,24 @@ interface KeyInfo {
 export function Keys() {
   const load = useCallback(() => api<{ data: KeyInfo[] }>("/api/admin/keys"), []);
   const { data, error, setError, reload } = useLoad(load);
-  const [created, setCreated] = useState<string | null>(null);
+  const [created, setCreated] = useState<{ key: string; scope: string } | null>(null);
   const create = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     try {
+      const origins = String(f.get("origins") ?? "")
+        .split(/[\s,]+/)
+        .filter((o) => o !== "");
+      const scope = String(f.get("scope"));
       const res = await api<{ key: string }>("/api/admin/keys", {
         body: {
           name: f.get("name"),
-          scope: f.get("scope"),
+          scope,
+          ...(origins.length > 0 ? { origins } : {}),
           rpm: f.get("rpm") ? Number(f.get("rpm")) : undefined,
         },
       });
-      setCreated(res.key);
+      setCreated({ key: res.key, scope });
       await reload();
     } catch (err) {
       setError((err as Error).message);
@@ -58,15 +64,29 @@ export function Keys() {
           </select>
         </label>
         <label>
+          Allowed origins (widget keys; space or comma separated, empty = any site)
+          <input name="origins" placeholder="https://shop.example.com" />
+        </label>
+        <label>
           Requests per minute
           <input name="rpm" type="number" min={1} />
         </label>
         <button type="submit">Create key</button>
       </form>
       {created && (
-        <p role="status" className="card">
-          New key (shown once): <code>{created}</code>
-        </p>
+        <div role="status" className="card">
+          <p>
+            New key (shown once): <code>{created.key}</code>
+          </p>
+          {created.scope === "widget" && (
+            <>
+              <p>Paste this into your site's pages:</p>
+              <pre className="snippet">
+                {`<script src="${window.location.origin}/widget.js" data-key="${created.key}" data-server="${window.location.origin}"></script>`}
+              </pre>
+            </>
+          )}
+        </div>
       )}
       <table>
         <caption>Keys</caption>
@@ -74,6 +94,7 @@ export function Keys() {
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Scope</th>
+            <th scope="col">Origins</th>
             <th scope="col">Limits</th>
             <th scope="col">Created</th>
             <th scope="col">Status</th>
@@ -84,6 +105,7 @@ export function Keys() {
             <tr key={k.id}>
               <td>{k.name}</td>
               <td>{k.scope ?? "api"}</td>
+              <td>{k.origins?.join(", ") ?? "any"}</td>
               <td>{k.rpm ? `${k.rpm} rpm` : "—"}</td>
               <td>{k.createdAt}</td>
               <td>

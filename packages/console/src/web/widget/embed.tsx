@@ -42,7 +42,15 @@ function Widget({ opts }: { opts: WidgetOptions }) {
       )}
       {!open && (
         <button type="button" className="sd-launcher" onClick={() => setOpen(true)} aria-label={t.openWidget}>
-          💬
+          <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" focusable="false">
+            <path
+              d="M4 5h16v11H9l-5 4z"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2"
+              strokeLinejoin="round"
+            />
+          </svg>
         </button>
       )}
     </div>
