@@ -212,7 +212,10 @@ describe("a widget-scoped key", () => {
     const crm = await call("POST", "/api/admin/keys", { headers: { cookie: admin }, body: { name: "crm" } });
     const integration = { authorization: `Bearer ${crm.json.key}` };
     const customer = "shop-customer-000000042";
-    const theirs = await call("POST", "/api/conversations", { headers: integration, body: { userId: customer } });
+    const theirs = await call("POST", "/api/conversations", {
+      headers: integration,
+      body: { userId: customer },
+    });
     expect(theirs.json.userId).toBe(customer);
     await call("POST", `/api/conversations/${theirs.json.id}/messages`, {
       headers: integration,

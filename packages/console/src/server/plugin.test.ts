@@ -45,8 +45,8 @@ describe("console server", () => {
     const asset = await fetch(`${gw.url}/assets/index-abcdef12.js`);
     expect(asset.headers.get("cache-control")).toMatch(/immutable/);
     expect((await fetch(`${gw.url}/some/deep/link`)).status).toBe(200);
-    const escape = await fetch(`${gw.url}/assets/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd`);
-    expect(await escape.text()).not.toContain("root:");
+    const traversal = await fetch(`${gw.url}/assets/..%2f..%2f..%2f..%2f..%2fetc%2fpasswd`);
+    expect(await traversal.text()).not.toContain("root:");
     const widget = await fetch(`${gw.url}/widget.js`);
     expect(widget.headers.get("access-control-allow-origin")).toBe("*");
   });
