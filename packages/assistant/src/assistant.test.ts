@@ -435,3 +435,49 @@ describe("with an LLM (a scripted OpenAI-compatible upstream on loopback)", () =
     }
   });
 });
+
+describe("live settings and classifier", () => {
+  it("applies new settings to the next turn while the turn in flight keeps the old ones", async () => {
+    const live = createAssistant({ domain, classifier, retriever: kb, config: { utcOffsetMinutes: 480 } });
+    const c = new ScriptedConversation(live, now);
+    // A plain question the classifier is fairly (not fully) sure of: modify_order at ~0.7.
+    const question = "I got the wrong size";
+    const inFlight = c.say(question);
+    live.configure({ handoffThreshold: 0.99, maxLowConfidenceTurns: 1 });
+    const before = await inFlight;
+    expect(before.intent.name).toBe("modify_order");
+    expect(before.handoff).toBeUndefined();
+
+    const after = await new ScriptedConversation(live, now).say(question);
+    expect(after.handoff?.reason).toBe("low_confidence");
+    expect(live.config).toMatchObject({ handoffThreshold: 0.99, maxLowConfidenceTurns: 1, windowTurns: 8 });
+  });
+
+  it("hands off on an admin's own phrase", async () => {
+    const live = createAssistant({ domain, classifier, retriever: kb, config: { utcOffsetMinutes: 480 } });
+    const text = "I need the duty manager";
+    expect((await new ScriptedConversation(live, now).say(text)).handoff).toBeUndefined();
+    live.configure({ handoffPhrases: ["Duty Manager"] });
+    const r = await new ScriptedConversation(live, now).say(text);
+    expect(r.handoff?.reason).toBe("user_request");
+  });
+
+  it("answers with a swapped-in classifier from the next turn on", async () => {
+    const live = createAssistant({ domain, classifier, retriever: kb, config: { utcOffsetMinutes: 480 } });
+    const text = "my zorblax stopped working";
+    expect((await new ScriptedConversation(live, now).say(text)).intent.name).not.toBe("warranty");
+    const taught = trainIntentClassifier(
+      [
+        ...domainExamples(domain),
+        ...["zorblax", "is my zorblax covered", "zorblax broke", "zorblax repair", "zorblax stopped"].map(
+          (t) => ({ text: t, intent: "warranty" }),
+        ),
+      ],
+      { seed: 7 },
+    );
+    live.setClassifier(taught);
+    const r = await new ScriptedConversation(live, now).say(text);
+    expect(r.intent.name).toBe("warranty");
+    expect(r.reply.citations.length).toBeGreaterThan(0);
+  });
+});

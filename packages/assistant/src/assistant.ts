@@ -22,17 +22,18 @@ import { type FormOutcome, runForm } from "./slots/form.ts";
 import { extractSlotsWithLlm, mergeExtractions } from "./slots/llm-extract.ts";
 import { isCancel, isNo, isYes } from "./slots/replies-words.ts";
 import type {
-  Assistant,
   AssistantConfig,
   CreateAssistantOptions,
   DialogueState,
   HandoffReason,
   Language,
+  LiveAssistant,
   ProfileUpdates,
   ReplyKind,
   ReplyTone,
   SentimentSnapshot,
   SlotValue,
+  TurnClassifier,
   TurnContext,
   TurnInput,
   TurnResult,
@@ -51,6 +52,7 @@ export const DEFAULT_ASSISTANT_CONFIG: AssistantConfig = {
   negativeSentimentThreshold: -0.6,
   empathyThreshold: -0.25,
   sensitiveIntents: [],
+  handoffPhrases: [],
   retrievalK: 5,
   summaryBatchTurns: 4,
   clarifyThreshold: 0.3,
@@ -83,23 +85,36 @@ const REASK = {
  * is helped by JSON-schema extraction, knowledge answers are generated from the retrieved
  * chunks, and old turns are summarised.
  */
-export function createAssistant(opts: CreateAssistantOptions): Assistant {
-  const { domain, classifier, retriever, llm } = opts;
-  const config: AssistantConfig = { ...DEFAULT_ASSISTANT_CONFIG, ...opts.config };
+export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
+  const { domain, retriever, llm } = opts;
   const analyze = opts.sentiment ?? analyzeSentiment;
   const actions = opts.actions ?? {};
   const intents = new Map(domain.intents.map((i) => [i.name, i]));
-  const sensitive = new Set([
-    ...config.sensitiveIntents,
-    ...domain.intents.filter((i) => i.sensitive).map((i) => i.name),
-  ]);
-  const userTurnsInWindow = Math.max(2, Math.ceil(config.windowTurns / 2));
+
+  /** What a turn reads once at its start; replaced whole, never mutated, so a swap is atomic. */
+  interface Live {
+    config: AssistantConfig;
+    classifier: TurnClassifier;
+    sensitive: Set<string>;
+    userTurnsInWindow: number;
+  }
+  const settle = (config: AssistantConfig, classifier: TurnClassifier): Live => ({
+    config,
+    classifier,
+    sensitive: new Set([
+      ...config.sensitiveIntents,
+      ...domain.intents.filter((i) => i.sensitive).map((i) => i.name),
+    ]),
+    userTurnsInWindow: Math.max(2, Math.ceil(config.windowTurns / 2)),
+  });
+  let live = settle({ ...DEFAULT_ASSISTANT_CONFIG, ...opts.config }, opts.classifier);
 
   function slotDefs(intent: IntentDefinition): Record<string, SlotDefinition> {
     return Object.fromEntries(intent.slots.map((s) => [s.name, domain.slots[s.name]]));
   }
 
   async function turn(input: TurnInput, ctx: TurnContext): Promise<TurnResult> {
+    const { config, classifier, sensitive, userTurnsInWindow } = live;
     const now = ctx.now ?? new Date();
     const utcOffsetMinutes = config.utcOffsetMinutes ?? -now.getTimezoneOffset();
     const text = input.text.trim();
@@ -373,7 +388,7 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
       (prev.formStatus === "filling" || prev.formStatus === "confirming") && prev.activeIntent !== null;
     const activeIntent = formOpen ? intents.get(prev.activeIntent ?? "") : undefined;
 
-    if (asksForHuman(text)) {
+    if (asksForHuman(text, config.handoffPhrases)) {
       turnIntent = intents.has("human_agent") ? "human_agent" : turnIntent;
       outcome = handoff("user_request");
     } else if (tooAngry()) {
@@ -508,5 +523,19 @@ export function createAssistant(opts: CreateAssistantOptions): Assistant {
     return (own ?? domain.slots[slot].prompt)[language];
   }
 
-  return { domain, turn };
+  return {
+    domain,
+    turn,
+    get config() {
+      return live.config;
+    },
+    configure(patch) {
+      const given = Object.entries(patch).filter(([, v]) => v !== undefined);
+      live = settle({ ...live.config, ...Object.fromEntries(given) }, live.classifier);
+      return live.config;
+    },
+    setClassifier(classifier) {
+      live = settle(live.config, classifier);
+    },
+  };
 }

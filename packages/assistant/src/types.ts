@@ -178,6 +178,20 @@ export interface Assistant {
   turn(input: TurnInput, ctx: TurnContext): Promise<TurnResult>;
 }
 
+/**
+ * An assistant whose settings and intent classifier can change while it serves (the console's
+ * settings and "train" pages). Each turn reads both once, when it starts: a turn in flight
+ * finishes with what it began with, the next one uses the new ones.
+ */
+export interface LiveAssistant extends Assistant {
+  /** The settings turns starting now use. */
+  readonly config: Readonly<AssistantConfig>;
+  /** Replaces the given settings for turns that start from now on; returns the full settings. */
+  configure(patch: Partial<AssistantConfig>): AssistantConfig;
+  /** Replaces the intent classifier for turns that start from now on. */
+  setClassifier(classifier: TurnClassifier): void;
+}
+
 /** What the assistant needs of an intent classifier (the intents package provides one). */
 export interface ClassifierPrediction {
   intent: string | null;
@@ -211,6 +225,11 @@ export interface AssistantConfig {
   empathyThreshold: number;
   /** Intents that always go to a human (in addition to those marked sensitive in the domain). */
   sensitiveIntents: string[];
+  /**
+   * Phrases that count as asking for a person, on top of the built-in ones ("转人工", "talk to a
+   * human"): matched case-insensitively anywhere in the message.
+   */
+  handoffPhrases: string[];
   /** Hits passed to the extractive or generative answer. */
   retrievalK: number;
   /** The customers' offset from UTC in minutes, for "明天" and "3pm". Default: this host's. */

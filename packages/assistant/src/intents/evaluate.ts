@@ -104,3 +104,28 @@ export function evaluateIntents(
     p99_us: percentile(latencies, 0.99),
   };
 }
+
+/**
+ * The full confusion matrix over `test`: rows are the gold intents, columns the predicted ones, in
+ * `labels` order (the classifier's in-scope intents, then `oosLabel` for rejected utterances and
+ * out-of-scope gold labels, present only when one occurs).
+ */
+export function confusionMatrix(
+  classifier: IntentClassifier,
+  test: readonly IntentExample[],
+  oosLabel = classifier.oosLabel,
+): { labels: string[]; confusion: number[][] } {
+  const pairs = test.map((e) => {
+    const p = classifier.classify(e.text);
+    return { gold: e.intent, predicted: p.oos || p.intent === null ? oosLabel : p.intent };
+  });
+  const seen = new Set(pairs.flatMap((p) => [p.gold, p.predicted]));
+  const labels = [...new Set([...classifier.intents, ...seen])]
+    .filter((l) => l !== oosLabel)
+    .sort((a, b) => a.localeCompare(b));
+  if (seen.has(oosLabel)) labels.push(oosLabel);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const confusion = labels.map(() => labels.map(() => 0));
+  for (const p of pairs) confusion[index.get(p.gold) as number][index.get(p.predicted) as number]++;
+  return { labels, confusion };
+}

@@ -13,8 +13,12 @@ import type {
 const HUMAN_REQUEST =
   /转人工|人工客服|人工服务|找人工|要人工|接人工|真人客服|转接客服|talk to (a |an )?(human|person|agent|someone|real person)|speak (to|with) (a |an )?(human|person|agent|someone|representative)|(human|live|real) agent|agent,? please|real (person|human)|customer service representative|\boperator\b/i;
 
-export function asksForHuman(text: string): boolean {
-  return HUMAN_REQUEST.test(text);
+/** True when `text` asks for a person: a built-in request, or one of `extraPhrases` (any case). */
+export function asksForHuman(text: string, extraPhrases: readonly string[] = []): boolean {
+  if (HUMAN_REQUEST.test(text)) return true;
+  if (extraPhrases.length === 0) return false;
+  const lower = text.toLowerCase();
+  return extraPhrases.some((p) => p.trim() !== "" && lower.includes(p.trim().toLowerCase()));
 }
 
 const REASON_TEXT: Record<HandoffReason, Record<Language, string>> = {

@@ -1,8 +1,8 @@
 import type { Backend, Retriever } from "@seekdesk/core";
 import { createAssistant } from "../assistant.ts";
 import { demoDomainDir, domainExamples, loadDomain } from "../domain/load.ts";
-import { trainIntentClassifier } from "../intents/classifier.ts";
-import type { Assistant, AssistantConfig, Domain } from "../types.ts";
+import { type IntentExample, trainIntentClassifier } from "../intents/classifier.ts";
+import type { AssistantConfig, Domain, LiveAssistant } from "../types.ts";
 
 export interface EmbeddedAssistantOptions {
   /** A domain folder (domain.json, intents/, articles/, data/); default the demo online shop. */
@@ -10,6 +10,8 @@ export interface EmbeddedAssistantOptions {
   retriever?: Retriever | null;
   llm?: { backend: Backend; model: string };
   config?: Partial<AssistantConfig>;
+  /** The intent training examples; default the domain's own (the console adds and removes some). */
+  examples?: IntentExample[];
 }
 
 /**
@@ -17,13 +19,13 @@ export interface EmbeddedAssistantOptions {
  * no downloaded weights), rule-based slots and extractive answers from the knowledge base.
  */
 export function createEmbeddedAssistant(opts: EmbeddedAssistantOptions = {}): {
-  assistant: Assistant;
+  assistant: LiveAssistant;
   domain: Domain;
   trainMs: number;
 } {
   const domain = loadDomain(opts.domainDir ?? demoDomainDir);
   const started = performance.now();
-  const classifier = trainIntentClassifier(domainExamples(domain));
+  const classifier = trainIntentClassifier(opts.examples ?? domainExamples(domain));
   const trainMs = Math.round(performance.now() - started);
   const assistant = createAssistant({
     domain,
