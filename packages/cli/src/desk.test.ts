@@ -155,3 +155,40 @@ describe("seekdesk serve: the desk survives kill -9", () => {
     await kill9(s.child);
   });
 });
+
+describe("seekdesk serve: one knowledge base for the bot and the knowledge API", () => {
+  it("answers from a document uploaded through /api/kb/documents without a restart", async () => {
+    const s = await serve(join(root, "kb-data"));
+    const ask = async (userId: string, text: string) => {
+      const conv = (await call(s.url, "POST", "/api/conversations", { userId })).json.id as string;
+      const r = await call(s.url, "POST", `/api/conversations/${conv}/messages`, { text });
+      expect(r.status).toBe(201);
+      return r.json.replies[0] as { text: string; citations: { source: string; title: string }[] };
+    };
+    const question = "How long is the warranty on the SeekWatch X2?";
+    expect((await ask("kb1", question)).citations.map((c) => c.source)).not.toContain("upload:seekwatch.md");
+
+    const form = new FormData();
+    form.append(
+      "file",
+      new Blob(
+        [
+          "# SeekWatch X2 warranty\n\nThe SeekWatch X2 smart watch comes with a 36-month warranty " +
+            "covering the battery and the strap.\n",
+        ],
+        { type: "text/markdown" },
+      ),
+      "seekwatch.md",
+    );
+    const up = await fetch(`${s.url}/api/kb/documents`, { method: "POST", body: form });
+    expect(up.status).toBe(200);
+
+    const reply = await ask("kb2", question);
+    expect(reply.citations[0]).toMatchObject({
+      source: "upload:seekwatch.md",
+      title: "SeekWatch X2 warranty",
+    });
+    expect(reply.text).toContain("36-month");
+    await kill9(s.child);
+  });
+});

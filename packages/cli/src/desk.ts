@@ -1,20 +1,46 @@
 import { demoDomainDir, loadDomain } from "@seekdesk/assistant";
+import { DeskAdminStore } from "@seekdesk/assistant/admin/admin-store.ts";
+import { DeskAdmin } from "@seekdesk/assistant/admin/desk-admin.ts";
+import { registerDeskAdminRoutes } from "@seekdesk/assistant/admin/routes.ts";
 import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts";
 import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
 import { type KnowledgeBase, openConfiguredKnowledgeBase } from "@seekdesk/knowledge";
+import type { ConversationStore } from "@seekdesk/store";
+import type { Hono, MiddlewareHandler } from "hono";
+
+/** The desk plus what the knowledge API and the console borrow from it once it is registered. */
+export interface DeskPlugin extends GatewayPlugin {
+  /** The one knowledge base the bot retrieves from; the knowledge API serves the same instance. */
+  knowledge(): KnowledgeBase;
+  /** The conversation store, for the console's analytics; null until registered. */
+  conversations(): ConversationStore | null;
+  /** Mounts the admin intents and settings API behind the console's role guards. */
+  registerAdmin(
+    app: Hono,
+    ctx: Pick<GatewayContext, "readJson">,
+    guards: { admin: MiddlewareHandler; viewer: MiddlewareHandler },
+  ): void;
+}
 
 /**
  * The service desk `seekdesk serve` mounts: the demo domain (or `assistant.domainDir`), its
  * intents trained at start (seconds, CPU), its articles ingested into a knowledge base in the
  * data dir (unchanged articles are skipped by hash), and, when models are configured, the first
- * one (or `assistant.model`) for generative answers. Wiring lives here because only the CLI may
+ * one (or `assistant.model`) for generative answers. Intent examples and settings changed from the
+ * console (kept in the server's database) apply at start: the classifier trains on the examples as
+ * edited, the assistant starts with the saved settings. Wiring lives here because only the CLI may
  * depend on both the assistant and the knowledge packages.
  */
-export function deskPlugin(): GatewayPlugin {
+export function deskPlugin(): DeskPlugin {
   let kb: KnowledgeBase | null = null;
+  let admin: DeskAdmin | null = null;
+  let store: ConversationStore | null = null;
   const inner = conversationPlugin({
+    onReady: (service) => {
+      store = service.store;
+    },
     assistant: async (ctx) => {
       const section = ctx.config.assistant as { domainDir?: unknown; model?: unknown };
       const domainDir = typeof section.domainDir === "string" ? section.domainDir : demoDomainDir;
@@ -31,11 +57,21 @@ export function deskPlugin(): GatewayPlugin {
         if (r.status !== "unchanged") added++;
       }
       const llm = pickModel(ctx, typeof section.model === "string" ? section.model : undefined);
+      admin = new DeskAdmin(domain, new DeskAdminStore(ctx.db));
+      const saved = admin.storedSettings();
+      if (saved.dropped.length > 0)
+        ctx.logger.warn(
+          { settings: saved.dropped },
+          "saved desk settings no longer valid; using the defaults",
+        );
       const { assistant, trainMs } = createEmbeddedAssistant({
         domainDir,
         retriever: kb,
         ...(llm ? { llm } : {}),
+        examples: admin.trainingExamples(),
+        config: saved.settings,
       });
+      admin.attach(assistant);
       ctx.logger.info(
         {
           domain: domain.name,
@@ -52,6 +88,15 @@ export function deskPlugin(): GatewayPlugin {
   });
   return {
     ...inner,
+    knowledge() {
+      if (!kb) throw new Error("the desk's knowledge base is not open: register the desk plugin first");
+      return kb;
+    },
+    conversations: () => store,
+    registerAdmin(app, ctx, guards) {
+      if (!admin) throw new Error("the desk is not registered: register the desk plugin first");
+      registerDeskAdminRoutes(app, ctx, admin, guards);
+    },
     async close() {
       await inner.close?.();
       await kb?.close();

@@ -13,9 +13,16 @@ import { deskPlugin } from "./desk.ts";
 export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlugin[]> {
   const plugins: GatewayPlugin[] = [];
   void config;
-  plugins.push(deskPlugin());
-  plugins.push(knowledgePlugin());
+  const desk = deskPlugin();
+  plugins.push(desk);
+  // One knowledge base for the bot and the API: an upload is in the bot's answers at once.
+  plugins.push(knowledgePlugin({ kb: () => desk.knowledge() }));
   // Last: its catch-all serves the web app and must not shadow an API route.
-  plugins.push(consolePlugin());
+  plugins.push(
+    consolePlugin({
+      conversations: () => desk.conversations(),
+      extend: (app, ctx, guards) => desk.registerAdmin(app, ctx, guards),
+    }),
+  );
   return plugins;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openKnowledgeBase } from "../kb.ts";
@@ -81,11 +84,60 @@ describe("knowledge HTTP API over real HTTP", () => {
     expect((up.body.results as { code: string }[])[0]?.code).toBe("empty");
   });
 
+  it("lists a document's chunks in order, with ids, sections and offsets into its text", async () => {
+    const up = await postJson("/api/kb/documents", {
+      id: "chunky",
+      title: "Delivery",
+      text: "# Delivery\n\n## Times\n\nOrders ship within 24 hours.\n\n## Fees\n\nShipping is free over 99 yuan.\n",
+    });
+    expect(up.status).toBe(200);
+    const doc = await json("/api/kb/documents/chunky");
+    const chunks = await json("/api/kb/documents/chunky/chunks");
+    expect(chunks.status).toBe(200);
+    expect(chunks.body.data.length).toBe(doc.body.chunkCount);
+    expect(chunks.body.data.map((c) => c.ordinal)).toEqual(chunks.body.data.map((_, i) => i));
+    expect(chunks.body.data.map((c) => c.section)).toEqual(["Delivery > Times", "Delivery > Fees"]);
+    for (const c of chunks.body.data) {
+      expect(c).toMatchObject({ docId: "chunky", kind: "text" });
+      expect(String(doc.body.text).slice(Number(c.start), Number(c.end))).toContain(
+        String(c.text).split("\n").at(-1),
+      );
+    }
+    const hit = await json(`/api/kb/search?q=${encodeURIComponent("free over 99 yuan")}&k=1&mode=bm25`);
+    expect(hit.body.data[0]?.chunkId).toBe(chunks.body.data[1]?.id);
+    const missing = await json("/api/kb/documents/nope/chunks");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: "document_not_found" });
+  });
+
   it("sees documents another connection adds to the same file", async () => {
     const other = await openKnowledgeBase({ file: `${gw.dataDir}/knowledge.sqlite` });
     await other.ingestText({ title: "会员积分", text: "积分可以在下单时抵扣现金。" });
     await other.close();
     const hits = await json(`/api/kb/search?q=${encodeURIComponent("积分抵扣")}&k=1`);
     expect((hits.body.data[0]?.citation as { title: string } | undefined)?.title).toBe("会员积分");
+  });
+});
+
+describe("knowledge HTTP API over a knowledge base another plugin opened", () => {
+  it("serves the shared instance, whose own searches see uploads at once, and leaves it open", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "seekdesk-kb-shared-"));
+    const shared = await openKnowledgeBase({ file: join(dir, "kb.sqlite") });
+    const gateway = await startTempGateway({ plugins: [knowledgePlugin({ kb: () => shared })] });
+    try {
+      const res = await fetch(`${gateway.url}/api/kb/documents`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ title: "Gift wrap", text: "Gift wrapping costs 5 yuan per parcel." }),
+      });
+      expect(res.status).toBe(200);
+      const hits = await shared.search("gift wrapping", { k: 1, mode: "bm25" });
+      expect(hits[0]?.citation.title).toBe("Gift wrap");
+    } finally {
+      await gateway.stop();
+    }
+    expect((await shared.stats()).documents).toBe(1);
+    await shared.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

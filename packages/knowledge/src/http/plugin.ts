@@ -8,10 +8,12 @@ import type { KnowledgeBase } from "../kb.ts";
 
 export interface KnowledgePluginOptions {
   /**
-   * An open knowledge base; default: the one `knowledge.store` in the config names (SQLite
+   * An open knowledge base, or a getter for one that another plugin registered earlier opens
+   * (`seekdesk serve` shares the desk's, so the bot's retriever sees uploads at once); the caller
+   * closes it. Default: the one `knowledge.store` in the config names (SQLite
    * `<dataDir>/knowledge.sqlite`, or Postgres with pgvector), opened at start-up.
    */
-  kb?: KnowledgeBase;
+  kb?: KnowledgeBase | (() => KnowledgeBase);
   /** Upload limit per request. Default 64 MiB. */
   maxUploadBytes?: number;
 }
@@ -65,7 +67,7 @@ function parseK(v: string | undefined): number {
  * key), changing needs admin (or an API key); a widget key may only GET one document.
  */
 export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugin {
-  let kb: KnowledgeBase | undefined = opts.kb;
+  let kb: KnowledgeBase | undefined = typeof opts.kb === "function" ? undefined : opts.kb;
   const owned = !opts.kb;
   const maxUpload = opts.maxUploadBytes ?? 64 * 1024 * 1024;
   const need = () => {
@@ -75,7 +77,10 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
   return {
     name: "knowledge",
     async register(app: Hono, ctx: GatewayContext) {
-      kb ??= await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
+      kb ??=
+        typeof opts.kb === "function"
+          ? opts.kb()
+          : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
       // Reading is for every desk role and API keys; changing the knowledge base is for admins.
       // A widget visitor may open one document: the source of a citation in an answer.
       const read = ctx.auth.requireRoles(["admin", "agent", "viewer"]);
@@ -166,6 +171,11 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         const report = await need().crawlSite(body.url, { ...body, signal: c.req.raw.signal });
         return c.json({ object: "crawl_report", ...report });
       });
+
+      // A document's chunks as the index holds them, for the console's knowledge page.
+      app.get("/api/kb/documents/:id/chunks", read, async (c) =>
+        c.json({ object: "list", data: await need().documentChunks(c.req.param("id")) }),
+      );
     },
     async close() {
       if (owned) await kb?.close();

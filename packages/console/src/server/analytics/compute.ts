@@ -5,7 +5,9 @@
  * - hand-off rate: conversations with a ticket / conversations with a user message;
  * - reply latency: time from a user message to the bot message that answers it (`replyTo`);
  * - intent accuracy: agents' verdicts on the bot's intent for user turns they reviewed;
- * - satisfaction: mean of the customers' 1–5 ratings.
+ * - satisfaction: mean of the customers' 1–5 ratings;
+ * - top intents: the intent on each bot reply (the desk stores what it recognised in the user
+ *   message on the reply that answers it), so one count per answered user message.
  */
 export interface AnalyticsInput {
   conversations: { id: string; createdAt: string }[];
@@ -80,9 +82,8 @@ export function computeAnalytics(input: AnalyticsInput): AnalyticsReport {
       const asked = userAt.get(`${m.conversationId}#${m.metadata.replyTo}`);
       if (asked !== undefined)
         latencies.push({ day: dayOf(m.createdAt), ms: Math.max(0, Date.parse(m.createdAt) - asked) });
-    }
-    if (m.role === "user" && typeof m.metadata.intent === "string") {
-      intents.set(m.metadata.intent, (intents.get(m.metadata.intent) ?? 0) + 1);
+      if (typeof m.metadata.intent === "string")
+        intents.set(m.metadata.intent, (intents.get(m.metadata.intent) ?? 0) + 1);
     }
   }
   const sortedAll = latencies.map((l) => l.ms).sort((a, b) => a - b);

@@ -8,6 +8,7 @@ interface DeskSettings {
   maxLowConfidenceTurns: number;
   negativeSentimentThreshold: number;
   sensitiveIntents: string[];
+  handoffPhrases: string[];
 }
 
 export function Settings() {
@@ -27,6 +28,10 @@ export function Settings() {
           negativeSentimentThreshold: Number(f.get("negativeSentimentThreshold")),
           sensitiveIntents: String(f.get("sensitiveIntents") ?? "")
             .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+          handoffPhrases: String(f.get("handoffPhrases") ?? "")
+            .split("\n")
             .map((s) => s.trim())
             .filter(Boolean),
         },
@@ -59,7 +64,7 @@ export function Settings() {
       </label>
       <label>
         Context window (turns)
-        <input name="windowTurns" type="number" min="1" max="64" defaultValue={data.windowTurns} />
+        <input name="windowTurns" type="number" min="1" max="40" defaultValue={data.windowTurns} />
       </label>
       <label>
         Low-confidence turns before hand-off
@@ -85,6 +90,10 @@ export function Settings() {
       <label>
         Sensitive intents (comma separated)
         <input name="sensitiveIntents" defaultValue={data.sensitiveIntents.join(", ")} />
+      </label>
+      <label>
+        Extra phrases that ask for a person (one per line)
+        <textarea name="handoffPhrases" rows={3} defaultValue={data.handoffPhrases.join("\n")} />
       </label>
       <button type="submit">Save</button>
       {saved && <p role="status">Saved.</p>}
