@@ -583,11 +583,7 @@ export class KnowledgeBase implements Retriever {
   /** One document's chunks in order, with their ids, sections and offsets; 404 for no such document. */
   async documentChunks(docId: string): Promise<DocumentChunk[]> {
     await this.requireDocument(docId);
-    const rows = this.store.documentChunks
-      ? await this.store.documentChunks(docId)
-      : [...(await this.store.chunkRows(await this.chunkKeys())).values()]
-          .filter((r) => r.docId === docId)
-          .sort((a, b) => a.start - b.start || a.key - b.key);
+    const rows = await this.store.documentChunks(docId);
     return rows.map((r, ordinal) => ({
       id: r.id,
       docId: r.docId,
@@ -598,12 +594,6 @@ export class KnowledgeBase implements Retriever {
       end: r.end,
       text: r.text,
     }));
-  }
-
-  private async chunkKeys(): Promise<number[]> {
-    const keys: number[] = [];
-    for await (const { key } of this.store.chunkTerms()) keys.push(key);
-    return keys;
   }
 
   async requireDocument(docId: string): Promise<DocumentInfo & { text: string }> {

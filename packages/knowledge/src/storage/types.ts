@@ -90,11 +90,8 @@ export interface KnowledgeStore {
   putVectors(embedderId: string, entries: readonly { key: number; vec: Float32Array }[]): Promise<void>;
   /** Chunks in insertion order, for exports and evaluation. */
   chunks(): AsyncIterable<{ chunkId: string; docId: string; text: string; section: string }>;
-  /**
-   * One document's chunks in order, for showing a document's chunks. Optional: without it the
-   * knowledge base picks them out of `chunkRows` over every chunk key.
-   */
-  documentChunks?(docId: string): Promise<ChunkRow[]>;
+  /** One document's chunks in order (by ordinal), for showing what the index holds of it. */
+  documentChunks(docId: string): Promise<ChunkRow[]>;
   /**
    * A vector index inside the store itself (pgvector's HNSW), searching the vectors that
    * `replaceSource` and `putVectors` write. Absent: the knowledge base keeps one in memory.

@@ -128,6 +128,24 @@ export function knowledgeStoreContract(name: string, fresh: () => Promise<OpenSt
       expect((await kb.list({ query: "WARRANTY" })).map((d) => d.source)).toEqual(["docs/warranty.md"]);
     });
 
+    it("lists one document's chunks in order, each cut from the document's text", async () => {
+      const [policy] = await kb.list({ query: "docs/policy.md" });
+      const doc = await kb.requireDocument(String(policy?.id));
+      const chunks = await kb.documentChunks(doc.id);
+      expect(chunks).toHaveLength(doc.chunkCount);
+      expect(chunks.map((c) => c.ordinal)).toEqual(chunks.map((_, i) => i));
+      const inOrder: string[] = [];
+      for await (const c of kb.chunks()) if (c.docId === doc.id) inOrder.push(c.chunkId);
+      expect(chunks.map((c) => c.id)).toEqual(inOrder);
+      for (const c of chunks) {
+        expect(c.docId).toBe(doc.id);
+        expect(c.end).toBeGreaterThan(c.start);
+        expect(doc.text.length).toBeGreaterThanOrEqual(c.end);
+      }
+      expect(chunks.map((c) => c.section)).toContain("退货政策 > Shipping");
+      await expect(kb.documentChunks("no-such-document")).rejects.toMatchObject({ status: 404 });
+    });
+
     it("skips unchanged input by hash, replaces only edited chunks, and removes documents from every mode", async () => {
       const k2 = await openKnowledgeBase({ store: await (await fresh())() });
       try {
