@@ -207,5 +207,27 @@ describe("the service desk in a real browser", () => {
     expect(await results.locator("li").first().textContent()).toMatch(/Gift wrapping service/);
     expect(await results.locator("li").first().textContent()).toMatch(/8 yuan/);
     await admin.screenshot({ path: screenshotPath("admin-knowledge-search") });
+
+    // The bot answers from the new document straight away, with it as the citation.
+    await ask(customer, "How much does gift wrapping cost?");
+    const answer = botMessages(customer).last();
+    await answer.getByText(/Gift wrapping service/).waitFor();
+    expect(await answer.locator(".msg-text").textContent()).toMatch(/8 yuan/);
+  });
+
+  it("an admin adds an intent example, trains, and reads the evaluation with its confusion matrix", async () => {
+    const admin = await newPage();
+    await signIn(admin, "lead", "lead-pass-1", "/admin/intents");
+    const intents = admin.getByRole("region", { name: "Intents" });
+    const toggle = intents.getByRole("button", { name: /^delivery_time \(\d+\)$/ });
+    const before = Number(/\((\d+)\)/.exec((await toggle.textContent()) ?? "")?.[1]);
+    await toggle.click();
+    await intents.getByLabel("New example").fill("when will my kettle get here");
+    await intents.getByRole("button", { name: "Add", exact: true }).click();
+    await intents.getByRole("button", { name: `delivery_time (${before + 1})` }).waitFor();
+    await intents.getByRole("button", { name: "Train and evaluate" }).click();
+    await intents.getByText(/Accuracy \d+(\.\d)?% · macro-F1/).waitFor({ timeout: 60_000 });
+    await intents.getByRole("table").first().waitFor();
+    await admin.screenshot({ path: screenshotPath("admin-intents-evaluation"), fullPage: true });
   });
 });

@@ -82,10 +82,11 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
           ? opts.kb()
           : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
       // Reading is for every desk role and API keys; changing the knowledge base is for admins.
-      // A widget visitor may open one document: the source of a citation in an answer.
       const read = ctx.auth.requireRoles(["admin", "agent", "viewer"]);
       const write = ctx.auth.requireRoles(["admin"]);
-      const citation = ctx.auth.requireRoles(["admin", "agent", "viewer"], { widget: true });
+      // Any caller the conversation API admits (a customer included) may open one document: what
+      // the bot cites to customers is theirs to read. Listing and searching stay with the staff.
+      const citation = ctx.auth.requireAuth({ widget: true });
       app.use("/api/kb/documents/:id", widgetCors(["GET"]));
 
       app.get("/api/kb/documents", read, async (c) => {
