@@ -481,3 +481,46 @@ describe("live settings and classifier", () => {
     expect(r.reply.citations.length).toBeGreaterThan(0);
   });
 });
+
+describe("suggested replies for the agent", () => {
+  const transcript = [
+    { role: "user" as const, text: "my order is late" },
+    { role: "bot" as const, text: "I am passing you to a human agent now." },
+    { role: "user" as const, text: "how long do refunds take" },
+  ];
+
+  it("answers the customer's last question from the knowledge base, with sources", async () => {
+    const plain = createAssistant({ domain, classifier, retriever: kb, config: { utcOffsetMinutes: 480 } });
+    const s = (await plain.suggestReplies?.(transcript)) ?? [];
+    expect(s.length).toBeGreaterThan(0);
+    expect(s.every((x) => x.source === "kb")).toBe(true);
+    expect(s[0].citations.some((c) => c.title === "Refund times")).toBe(true);
+    expect(
+      await createAssistant({ domain, classifier, retriever: null }).suggestReplies?.(transcript),
+    ).toEqual([]);
+  });
+
+  it("adds a model's draft from the same sources, without reasoning, and survives a failing model", async () => {
+    const upstream = await startLoopbackUpstream({
+      kind: "ok",
+      reasoning: ["thinking about refunds"],
+      text: ["<think>internal</think>", "Refunds arrive within 1 working day [1]."],
+    });
+    try {
+      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
+      const withLlm = createAssistant({ domain, classifier, retriever: kb, llm: { backend, model: "m" } });
+      const s = (await withLlm.suggestReplies?.(transcript)) ?? [];
+      const draft = s.find((x) => x.source === "llm");
+      expect(draft?.text).toBe("Refunds arrive within 1 working day [1].");
+      const prompt = JSON.stringify(upstream.hits.at(-1)?.body);
+      expect(prompt).toContain("human agent, who will review it");
+      expect(prompt).toContain("my order is late");
+      upstream.setBehaviour({ kind: "status", status: 500 });
+      const fallback = (await withLlm.suggestReplies?.(transcript)) ?? [];
+      expect(fallback.length).toBeGreaterThan(0);
+      expect(fallback.every((x) => x.source === "kb")).toBe(true);
+    } finally {
+      await upstream.close();
+    }
+  });
+});

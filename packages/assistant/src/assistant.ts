@@ -14,6 +14,7 @@ import { runAction } from "./replies/actions.ts";
 import { asksForHuman, handoffSummary } from "./replies/handoff.ts";
 import { extractiveAnswer } from "./replies/kb-extractive.ts";
 import { groundedPrompt, streamGroundedAnswer } from "./replies/kb-generative.ts";
+import { suggestReplies } from "./replies/suggest.ts";
 import { renderTemplate } from "./replies/template.ts";
 import { chooseTone, tonePrefix } from "./replies/tone.ts";
 import { analyzeSentiment, sentimentTrend } from "./sentiment/index.ts";
@@ -526,6 +527,16 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
   return {
     domain,
     turn,
+    suggestReplies: (transcript, signal) =>
+      suggestReplies({
+        shopName: domain.name,
+        retriever,
+        ...(llm ? { llm } : {}),
+        transcript,
+        k: live.config.retrievalK,
+        window: live.config.windowTurns,
+        ...(signal ? { signal } : {}),
+      }),
     get config() {
       return live.config;
     },

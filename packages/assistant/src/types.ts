@@ -63,6 +63,10 @@ export interface DialogueState {
   summarizedTurns: number;
 }
 
+export type { ReplySuggestion } from "./replies/suggest.ts";
+
+import type { ReplySuggestion } from "./replies/suggest.ts";
+
 export interface Turn {
   role: "user" | "bot" | "agent";
   text: string;
@@ -176,6 +180,11 @@ export interface TurnResult {
 export interface Assistant {
   readonly domain: Domain;
   turn(input: TurnInput, ctx: TurnContext): Promise<TurnResult>;
+  /** Replies an agent could send next, from the knowledge base and, with a model, a draft. */
+  suggestReplies?(
+    transcript: readonly Pick<Turn, "role" | "text">[],
+    signal?: AbortSignal,
+  ): Promise<ReplySuggestion[]>;
 }
 
 /**

@@ -114,6 +114,9 @@ describe("the service desk in a real browser", () => {
       .getByText(/shipping|delivery/i)
       .first()
       .waitFor();
+    // Suggested replies come from the knowledge base for the customer's last question.
+    const context = agent.getByRole("complementary", { name: "Customer context" });
+    await context.locator(".badge-kb").first().waitFor();
     await transcript.getByRole("button", { name: "Accept" }).click();
     await transcript.getByRole("button", { name: "Close" }).waitFor();
     await customer.getByText(/is helping you now/).waitFor();

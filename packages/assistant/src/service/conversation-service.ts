@@ -10,7 +10,7 @@ import {
 import { initialDialogueState } from "../dialogue/state.ts";
 import { HandoffQueue } from "../handoff/queue.ts";
 import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
-import type { Assistant, DialogueState, TurnInput, TurnResult } from "../types.ts";
+import type { Assistant, DialogueState, ReplySuggestion, TurnInput, TurnResult } from "../types.ts";
 import { ConversationEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { DeskObserver } from "./metrics.ts";
@@ -115,6 +115,11 @@ export class ConversationService {
       );
     const recognized = await this.recognize(req.input, req.signal);
     return this.lock.run(conversation.id, () => this.handle(conversation.id, req, recognized));
+  }
+
+  /** Replies the agent could send next, for a transcript (empty when the assistant offers none). */
+  async suggestReplies(transcript: readonly StoredMessage[], signal?: AbortSignal): Promise<ReplySuggestion[]> {
+    return (await this.assistant.suggestReplies?.(toTurns(transcript), signal)) ?? [];
   }
 
   /** Typing indicator from the customer; forwarded to the agent when one has the conversation. */

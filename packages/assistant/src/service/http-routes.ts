@@ -10,6 +10,7 @@ import {
   callerOf,
   conversationScope,
   customerId,
+  requireAgent,
   requireSelfOrTrusted,
   requireTicketViewer,
 } from "./access.ts";
@@ -164,6 +165,12 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
       summary: d.ticket.summary,
       profile: d.profile,
     });
+  });
+
+  app.get("/api/agent/tickets/:id/suggestions", auth, async (c) => {
+    requireAgent(callerOf(c));
+    const d = await desk.detail(c.req.param("id"));
+    return c.json({ object: "list", data: await service.suggestReplies(d.transcript, c.req.raw.signal) });
   });
 
   app.post("/api/agent/tickets/:id/accept", auth, async (c) => {

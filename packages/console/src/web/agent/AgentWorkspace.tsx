@@ -10,13 +10,22 @@ const CANNED = [
   "I've escalated this; you'll hear from us within 24 hours.",
 ];
 
+interface Suggestion {
+  text: string;
+  source: "kb" | "llm" | "canned";
+  citations: { title: string }[];
+}
+
+const SOURCE_LABEL: Record<Suggestion["source"], string> = { kb: "KB", llm: "AI draft", canned: "Canned" };
+
 /** The hand-off queue live from the server, the selected ticket's transcript with the bot's view, and the reply box. */
 export function AgentWorkspace({ t }: { t: Strings }) {
   const [queue, setQueue] = useState<Ticket[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<TicketDetail | null>(null);
   const [draft, setDraft] = useState("");
-  const [suggestions, setSuggestions] = useState<string[]>([]);
+  const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
+  const suggestedFor = useRef("");
   const [error, setError] = useState<string | null>(null);
   const [agents, setAgents] = useState<{ username: string; displayName: string }[]>([]);
   const [transferTo, setTransferTo] = useState("");
@@ -31,13 +40,18 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   const loadDetail = useCallback(async (id: string) => {
     const d = await api<TicketDetail>(`/api/agent/tickets/${id}`);
     setDetail(d);
+    // Suggestions can take a model's generation: show the transcript first, fill them in after,
+    // and only when the customer has said something new.
     const lastUser = [...d.messages].reverse().find((m) => m.role === "user");
-    if (lastUser) {
-      const hits = await api<{ data: { text: string }[] }>(
-        `/api/kb/search?q=${encodeURIComponent(lastUser.text)}&k=3`,
-      ).catch(() => ({ data: [] }));
-      setSuggestions(hits.data.map((h) => h.text.slice(0, 280)));
-    }
+    const key = `${id}:${lastUser?.seq ?? 0}`;
+    if (suggestedFor.current === key) return;
+    suggestedFor.current = key;
+    api<{ data: Suggestion[] }>(`/api/agent/tickets/${id}/suggestions`).then(
+      (res) => {
+        if (selectedRef.current === id) setSuggestions(res.data);
+      },
+      () => setSuggestions([]),
+    );
   }, []);
 
   useEffect(() => {
@@ -264,10 +278,15 @@ export function AgentWorkspace({ t }: { t: Strings }) {
           <section>
             <h3>Suggested replies</h3>
             <ul className="suggestions">
-              {[...new Set([...suggestions, ...CANNED])].map((s) => (
-                <li key={s}>
-                  <button type="button" onClick={() => setDraft(s)}>
-                    {s.slice(0, 120)}
+              {[
+                ...suggestions,
+                ...CANNED.map((text) => ({ text, source: "canned" as const, citations: [] })),
+              ].map((s) => (
+                <li key={`${s.source}:${s.text}`}>
+                  <button type="button" onClick={() => setDraft(s.text)}>
+                    <small className={`badge badge-${s.source}`}>{SOURCE_LABEL[s.source]}</small>{" "}
+                    {s.text.slice(0, 160)}
+                    {s.citations[0] ? <small className="muted"> — {s.citations[0].title}</small> : null}
                   </button>
                 </li>
               ))}
