@@ -3,6 +3,7 @@ import type { Strings } from "../i18n.ts";
 import type { ChatMessage, Citation } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
 import type { useChat } from "./use-chat.ts";
+import { WavRecorder } from "./wav.ts";
 
 type Chat = ReturnType<typeof useChat>;
 
@@ -58,6 +59,14 @@ function SourceDialog({ view, t, onClose }: { view: SourceView | string; t: Stri
   );
 }
 
+function canRecord(): boolean {
+  return (
+    typeof navigator !== "undefined" &&
+    typeof navigator.mediaDevices?.getUserMedia === "function" &&
+    typeof AudioContext !== "undefined"
+  );
+}
+
 /** Line icons drawn inline: emoji glyphs depend on the visitor's fonts and often render as boxes. */
 function Icon({ d }: { d: string }) {
   return (
@@ -85,7 +94,7 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
       (err: Error) => setSource(err.message),
     );
   };
-  const [recorder, setRecorder] = useState<MediaRecorder | null>(null);
+  const [recorder, setRecorder] = useState<WavRecorder | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
 
@@ -102,21 +111,25 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
 
   const toggleRecording = async () => {
     if (recorder) {
-      recorder.stop();
       setRecorder(null);
+      void sendMedia("audio", await recorder.stop());
       return;
     }
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const rec = new MediaRecorder(stream);
-    const parts: Blob[] = [];
-    rec.ondataavailable = (ev) => parts.push(ev.data);
-    rec.onstop = () => {
-      for (const track of stream.getTracks()) track.stop();
-      void sendMedia("audio", new Blob(parts, { type: rec.mimeType }));
-    };
-    rec.start();
-    setRecorder(rec);
+    try {
+      setRecorder(await WavRecorder.start());
+    } catch {
+      // No microphone, or permission refused: the button simply does nothing.
+    }
   };
+
+  // The elapsed time while recording, so the customer sees the microphone is live.
+  const [elapsed, setElapsed] = useState(0);
+  useEffect(() => {
+    if (!recorder) return;
+    setElapsed(0);
+    const timer = setInterval(() => setElapsed(Math.floor(recorder.seconds)), 250);
+    return () => clearInterval(timer);
+  }, [recorder]);
 
   const h = state.handoff;
   return (
@@ -192,7 +205,7 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
             e.target.value = "";
           }}
         />
-        {typeof MediaRecorder !== "undefined" && (
+        {canRecord() && (
           <button
             type="button"
             onClick={() => void toggleRecording()}
@@ -206,6 +219,7 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
                   : "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3"
               }
             />
+            {recorder && <span className="elapsed">{elapsed}s</span>}
           </button>
         )}
       </form>
