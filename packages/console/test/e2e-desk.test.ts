@@ -117,6 +117,9 @@ describe("the service desk in a real browser", () => {
     // Suggested replies come from the knowledge base for the customer's last question.
     const context = agent.getByRole("complementary", { name: "Customer context" });
     await context.locator(".badge-kb").first().waitFor();
+    // The agent confirms the bot read the first question right (intent accuracy in analytics).
+    await transcript.getByRole("button", { name: "The bot understood turn 1 right" }).click();
+    await transcript.getByText("marked right").waitFor();
     await transcript.getByRole("button", { name: "Accept" }).click();
     await transcript.getByRole("button", { name: "Close" }).waitFor();
     await customer.getByText(/is helping you now/).waitFor();
@@ -180,6 +183,8 @@ describe("the service desk in a real browser", () => {
     await customer.getByLabel("Type your question…").fill("");
     await ask(customer, "How long does shipping take?");
     await expect.poll(async () => (await botMessages(customer).count()) >= 2).toBe(true);
+    await customer.getByRole("button", { name: "Rate 4 out of 5" }).click();
+    await customer.getByText("Thanks for your feedback").waitFor();
   });
 
   it("an admin uploads a document and the search finds it; the customer is then answered from it", async () => {
@@ -232,5 +237,17 @@ describe("the service desk in a real browser", () => {
     await intents.getByText(/Accuracy \d+(\.\d)?% · macro-F1/).waitFor({ timeout: 60_000 });
     await intents.getByRole("table").first().waitFor();
     await admin.screenshot({ path: screenshotPath("admin-intents-evaluation"), fullPage: true });
+  });
+
+  it("analytics show the live desk: conversations, hand-offs, satisfaction and intent accuracy", async () => {
+    const admin = await newPage();
+    await signIn(admin, "lead", "lead-pass-1", "/analytics");
+    await admin.getByRole("heading", { name: "Analytics" }).waitFor();
+    const kpi = (name: string) => admin.locator("dl.kpis div", { hasText: name }).locator("dd");
+    await expect.poll(async () => Number(await kpi("Conversations").textContent())).toBeGreaterThanOrEqual(1);
+    expect(await kpi("Satisfaction").textContent()).toBe("4.00 / 5");
+    expect(await kpi("Intent accuracy").textContent()).toBe("100.0%");
+    expect(await kpi("Hand-off rate").textContent()).not.toBe("0.0%");
+    await admin.screenshot({ path: screenshotPath("analytics"), fullPage: true });
   });
 });

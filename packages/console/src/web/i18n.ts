@@ -33,6 +33,9 @@ const en = {
   openWidget: "Open chat",
   closeWidget: "Close chat",
   sourceTitle: "Source",
+  rateConversation: "How did we do?",
+  thanksForRating: "Thanks for your feedback",
+  rateStars: (n: number) => `Rate ${n} out of 5`,
   close: "Close",
 };
 
@@ -68,6 +71,9 @@ const zh: typeof en = {
   openWidget: "打开客服",
   closeWidget: "关闭客服",
   sourceTitle: "来源原文",
+  rateConversation: "对本次服务满意吗？",
+  thanksForRating: "感谢您的评价",
+  rateStars: (n: number) => `评 ${n} 分（满分 5 分）`,
   close: "关闭",
 };
 

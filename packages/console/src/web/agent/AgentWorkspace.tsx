@@ -118,6 +118,19 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     }
   };
 
+  // The agent's verdict on the bot's reading of a turn: intent accuracy in analytics.
+  const [verdicts, setVerdicts] = useState<Record<string, boolean>>({});
+  const judge = async (seq: number, correct: boolean) => {
+    const conversationId = detail?.ticket.conversationId;
+    if (!conversationId) return;
+    try {
+      await api("/api/agent/feedback/intent", { body: { conversationId, seq, correct } });
+      setVerdicts((v) => ({ ...v, [`${conversationId}:${seq}`]: correct }));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+
   const reply = async (e: FormEvent) => {
     e.preventDefault();
     if (!selected || !draft.trim()) return;
@@ -210,7 +223,34 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                     <li key={m.seq} className={`msg msg-${m.role}`} data-role={m.role}>
                       <span className="msg-who">{m.role}</span>
                       <p className="msg-text">{m.text}</p>
-                      {view && <small className="bot-view">{describeTurn(view)}</small>}
+                      {view && (
+                        <small className="bot-view">
+                          {describeTurn(view)}
+                          {verdicts[`${tk.conversationId}:${m.seq}`] === undefined ? (
+                            <>
+                              <button
+                                type="button"
+                                aria-label={`The bot understood turn ${m.seq} right`}
+                                onClick={() => void judge(m.seq, true)}
+                              >
+                                ✓
+                              </button>
+                              <button
+                                type="button"
+                                aria-label={`The bot misunderstood turn ${m.seq}`}
+                                onClick={() => void judge(m.seq, false)}
+                              >
+                                ✗
+                              </button>
+                            </>
+                          ) : (
+                            <span>
+                              {" "}
+                              · {verdicts[`${tk.conversationId}:${m.seq}`] ? "marked right" : "marked wrong"}
+                            </span>
+                          )}
+                        </small>
+                      )}
                     </li>
                   );
                 })}

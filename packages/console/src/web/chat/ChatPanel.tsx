@@ -85,7 +85,9 @@ function Icon({ d }: { d: string }) {
 
 /** The customer's side of a conversation; used by the console's chat page and by the embeddable widget. */
 export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
-  const { state, send, sendMedia, loadDocument, notifyTyping } = chat;
+  const { state, send, sendMedia, loadDocument, notifyTyping, rate } = chat;
+  const [rated, setRated] = useState<number | null>(null);
+  const answered = state.messages.some((m) => m.role === "bot" || m.role === "agent");
   const [draft, setDraft] = useState("");
   const [source, setSource] = useState<SourceView | string | null>(null);
   const openSource = (c: Citation) => {
@@ -165,6 +167,28 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
         {state.connection === "reconnecting" && <p className="reconnecting">{t.reconnecting}</p>}
       </div>
       {source !== null && <SourceDialog view={source} t={t} onClose={() => setSource(null)} />}
+      {answered && (
+        <fieldset className="rating">
+          <legend>{rated === null ? t.rateConversation : t.thanksForRating}</legend>
+          {[1, 2, 3, 4, 5].map((n) => (
+            <button
+              key={n}
+              type="button"
+              className={rated !== null && n <= rated ? "star on" : "star"}
+              aria-label={t.rateStars(n)}
+              aria-pressed={rated === n}
+              onClick={() => {
+                rate(n).then(
+                  () => setRated(n),
+                  () => setRated(null),
+                );
+              }}
+            >
+              ★
+            </button>
+          ))}
+        </fieldset>
+      )}
       <form className="composer" onSubmit={submit}>
         <label htmlFor="chat-input" className="visually-hidden">
           {t.placeholder}

@@ -202,6 +202,16 @@ export function useChat(endpoint: ChatEndpoint) {
     }).catch(() => {});
   }, [baseUrl, apiKey, userId]);
 
+  /** The customer's 1–5 rating of the conversation (satisfaction in analytics). */
+  const rate = useCallback(
+    async (rating: number) => {
+      const id = stateRef.current.conversationId;
+      if (!id) return;
+      await api(`/api/conversations/${id}/rating`, { baseUrl, apiKey, visitorId: userId, body: { rating } });
+    },
+    [baseUrl, apiKey, userId],
+  );
+
   /** The cited document, so the customer can read a citation's source in place. */
   const loadDocument = useCallback(
     (docId: string) =>
@@ -213,7 +223,7 @@ export function useChat(endpoint: ChatEndpoint) {
     [baseUrl, apiKey, userId],
   );
 
-  return { state, send, sendMedia, loadDocument, notifyTyping };
+  return { state, send, sendMedia, loadDocument, notifyTyping, rate };
 }
 
 async function blobToBase64(blob: Blob): Promise<string> {
