@@ -25,7 +25,17 @@ beforeAll(async () => {
   served = await startServe();
   photo = join(served.dataDir, "question.png");
   execFileSync("convert", [
-    ...["-size", "900x160", "xc:white", "-font", "DejaVu-Sans", "-pointsize", "44", "-fill", "black"],
+    ...[
+      "-size",
+      "900x160",
+      "xc:white",
+      "-font",
+      "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+      "-pointsize",
+      "44",
+      "-fill",
+      "black",
+    ],
     ...["-annotate", "+20+95", "How long does shipping take?", photo],
   ]);
   const speech = join(served.dataDir, "speech.wav");
