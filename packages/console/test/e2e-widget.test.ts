@@ -23,16 +23,17 @@ interface HostSite {
 }
 
 /** A plain "shop" page on its own port: a different origin from seekdesk's. */
-async function startHostSite(widgetTag: () => string): Promise<HostSite> {
+async function startHostSite(widgetTag: (lang: string) => string): Promise<HostSite> {
   const server = http.createServer((req, res) => {
-    if (req.url !== "/") {
+    const url = new URL(req.url ?? "/", "http://host");
+    if (url.pathname !== "/") {
       res.writeHead(404).end();
       return;
     }
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(`<!doctype html><html lang="en"><head><title>Acme shop</title>
 <style>body { font-family: serif; } button { color: red; }</style></head>
-<body><h1>Acme shop</h1><p>Spring sale on every kettle.</p>${widgetTag()}</body></html>`);
+<body><h1>Acme shop</h1><p>Spring sale on every kettle.</p>${widgetTag(url.searchParams.get("lang") ?? "en")}</body></html>`);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
@@ -55,8 +56,8 @@ let widgetKey = "";
 beforeAll(async () => {
   ensureConsoleBuilt();
   served = await startServe();
-  const tag = () =>
-    `<script src="${served.url}/widget.js" data-key="${widgetKey}" data-server="${served.url}" data-lang="en"></script>`;
+  const tag = (lang: string) =>
+    `<script src="${served.url}/widget.js" data-key="${widgetKey}" data-server="${served.url}" data-lang="${lang}"></script>`;
   shop = await startHostSite(tag);
   stranger = await startHostSite(tag);
   widgetKey = runCli(
@@ -103,6 +104,22 @@ describe("the chat widget on another origin", () => {
     expect(sendColor).not.toBe("rgb(255, 0, 0)");
     await page.screenshot({ path: screenshotPath("widget-on-host-page") });
     expect(failed.filter((u) => u.startsWith(served.url))).toEqual([]);
+    await context.close();
+  });
+
+  it("speaks Chinese on a Chinese page, and answers from the Chinese articles", async () => {
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const page = await context.newPage();
+    await page.goto(`${shop.origin}/?lang=zh`);
+    await page.getByRole("button", { name: "打开客服" }).click();
+    const panel = page.getByRole("dialog", { name: "在线客服" });
+    await panel.getByLabel("请输入您的问题…").fill("发货后多久能收到");
+    await panel.getByRole("button", { name: "发送", exact: true }).click();
+    const answer = panel.locator('li.msg[data-role="bot"]').last();
+    await answer.locator(".citation").first().waitFor();
+    expect(await answer.locator(".msg-text").textContent()).toMatch(/[\u4e00-\u9fff]/);
+    expect(await panel.getByRole("navigation", { name: "来源" }).count()).toBe(1);
+    await page.screenshot({ path: screenshotPath("widget-zh") });
     await context.close();
   });
 
