@@ -22,6 +22,8 @@ describe("five-stage cleaning", () => {
     expect(r.stages.map((s) => s.stage)).toEqual(["normalize", "heuristics", "pii", "quality", "domain"]);
     const byId = new Map(r.kept.map((k) => [k.id, k.text]));
     expect(byId.get("wide")).toContain("ABC会员 积分");
+    // Letters and digits fold to half width; Chinese punctuation stays as Chinese is written.
+    expect(byId.get("wide")).toContain("抵扣现金，100积分抵扣1元。");
     expect(byId.get("trad")).toContain("这个商品签收后七天内可以申请退货");
     expect(byId.get("pii")).toContain("**** **** **** 1111");
     expect(byId.get("pii")).not.toContain("13812345678");

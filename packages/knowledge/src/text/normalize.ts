@@ -9,13 +9,16 @@ let t2s: ((s: string) => string) | undefined;
 
 /**
  * Stage 1 of cleaning and the first step of every ingest: one canonical form for the same text.
- * NFKC folds full-width letters, digits and punctuation to half width (ＡＢＣ１２３ → ABC123) and
+ * NFKC folds full-width letters and digits to half width (ＡＢＣ１２３ → ABC123) and
  * compatibility ideographs to their unified form; control characters and zero-width marks go;
  * runs of blanks collapse, but paragraph breaks survive because the chunker needs them.
  */
 export function normalizeText(input: string, opts: NormalizeOptions = {}): string {
-  let s = input.replace(/^\uFEFF/, "").normalize("NFKC");
-  // NFKC maps the ideographic full stop and comma to themselves; keep them (they are CJK style).
+  // Full-width punctuation (，！？：；（）) is how Chinese is written and how answers quote it back
+  // to customers, so NFKC folds everything but it; the indexers fold it again for matching.
+  let s = input
+    .replace(/^\uFEFF/, "")
+    .replace(/[^\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65]+/g, (run) => run.normalize("NFKC"));
   s = s.replace(/\r\n?/g, "\n");
   s = s.replace(/[\u200B-\u200D\u2060\uFEFF]/g, "");
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
