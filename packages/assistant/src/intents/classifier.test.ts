@@ -79,6 +79,28 @@ describe("trainIntentClassifier", () => {
     expect(() => IntentClassifier.fromJSON({ format: "other" })).toThrow(/intent classifier/);
   });
 
+  it("is less sure of utterances made mostly of words it never saw, without changing the ranking", () => {
+    const plain = trainIntentClassifier(shopExamples(), { seed: 7, coveragePower: 0 });
+    expect(clf.coveragePower).toBe(1);
+    // "order" is known; the rest is vocabulary no shop intent was trained on.
+    const text = "order quantum chromodynamics lattice gauge";
+    const damped = clf.classify(text);
+    const undamped = plain.classify(text);
+    expect(damped.ranked.map((r) => r.intent)).toEqual(undamped.ranked.map((r) => r.intent));
+    expect(damped.confidence).toBeLessThan(undamped.confidence);
+    // A fully known utterance keeps its confidence.
+    expect(clf.classify("where is my order").intent).toBe("track_order");
+    expect(clf.classify("where is my order").confidence).toBeGreaterThan(0.5);
+  });
+
+  it("reads files saved before coverage damping as undamped", () => {
+    const { coveragePower: _dropped, ...older } = JSON.parse(JSON.stringify(clf));
+    const legacy = IntentClassifier.fromJSON(older);
+    expect(legacy.coveragePower).toBe(0);
+    const text = "order quantum chromodynamics";
+    expect(legacy.classify(text).confidence).toBeGreaterThan(clf.classify(text).confidence);
+  });
+
   it("refuses training data with fewer than two intents", () => {
     expect(() => trainIntentClassifier([{ text: "hi", intent: "greeting" }])).toThrow(/two/);
   });

@@ -5,9 +5,21 @@ export interface SparseVector {
   val: Float32Array;
 }
 
+/** A TF-IDF row, and how much of the utterance the vocabulary covers. */
+export interface TfidfVector extends SparseVector {
+  /**
+   * Share of the utterance's TF-IDF mass (squared L2 norm) carried by features seen in training,
+   * in [0, 1]: 1 when every feature is known, 0 for an empty or entirely unknown utterance.
+   * Unseen features are weighted with the idf of a feature in no training document.
+   */
+  coverage: number;
+}
+
 export interface VectorizerJSON {
   terms: string[];
   idf: number[];
+  /** idf of a feature seen in no training document (absent in older files: the largest idf). */
+  unseenIdf?: number;
 }
 
 /**
@@ -21,6 +33,7 @@ export class TfidfVectorizer {
     private readonly index: Map<string, number>,
     readonly terms: string[],
     readonly idf: Float32Array,
+    readonly unseenIdf: number,
   ) {}
 
   get size(): number {
@@ -43,24 +56,33 @@ export class TfidfVectorizer {
       index.set(t, i);
       idf[i] = Math.log((1 + n) / (1 + (df.get(t) ?? 0))) + 1;
     });
-    return new TfidfVectorizer(index, terms, idf);
+    // The smoothed idf above at df = 0: what an unseen feature would weigh had it been counted.
+    return new TfidfVectorizer(index, terms, idf, Math.log(1 + n) + 1);
   }
 
   static fromJSON(json: VectorizerJSON): TfidfVectorizer {
     const index = new Map<string, number>();
     for (const [i, t] of json.terms.entries()) index.set(t, i);
-    return new TfidfVectorizer(index, json.terms, Float32Array.from(json.idf));
+    const idf = Float32Array.from(json.idf);
+    return new TfidfVectorizer(
+      index,
+      json.terms,
+      idf,
+      json.unseenIdf ?? idf.reduce((a, b) => Math.max(a, b), 1),
+    );
   }
 
   toJSON(): VectorizerJSON {
-    return { terms: this.terms, idf: Array.from(this.idf) };
+    return { terms: this.terms, idf: Array.from(this.idf), unseenIdf: this.unseenIdf };
   }
 
-  transformFeatures(feats: string[]): SparseVector {
+  transformFeatures(feats: string[]): TfidfVector {
     const counts = new Map<number, number>();
+    const unseen = new Map<string, number>();
     for (const f of feats) {
       const i = this.index.get(f);
       if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+      else unseen.set(f, (unseen.get(f) ?? 0) + 1);
     }
     const idx = Int32Array.from([...counts.keys()].sort((a, b) => a - b));
     const val = new Float32Array(idx.length);
@@ -70,14 +92,17 @@ export class TfidfVectorizer {
       val[k] = v;
       norm += v * v;
     }
+    let unseenNorm = 0;
+    for (const n of unseen.values()) unseenNorm += ((1 + Math.log(n)) * this.unseenIdf) ** 2;
+    const coverage = norm > 0 ? norm / (norm + unseenNorm) : 0;
     if (norm > 0) {
       const inv = 1 / Math.sqrt(norm);
       for (let k = 0; k < val.length; k++) val[k] *= inv;
     }
-    return { idx, val };
+    return { idx, val, coverage };
   }
 
-  transform(text: string): SparseVector {
+  transform(text: string): TfidfVector {
     return this.transformFeatures(extractFeatures(text));
   }
 }
