@@ -21,6 +21,7 @@ export * from "./index/vector-store.ts";
 export * from "./kb.ts";
 export * from "./parse/index.ts";
 export * from "./rank.ts";
+export * from "./rerank/llm.ts";
 export * from "./storage/pgvector.ts";
 export * from "./storage/postgres.ts";
 export * from "./storage/postgres-schema.ts";
