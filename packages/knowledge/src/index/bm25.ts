@@ -18,6 +18,11 @@ export class Bm25Index {
   private totalLen = 0;
   private deletedInPostings = 0;
   private scores = new Float64Array(1024);
+  /** Keys with a non-zero score in the current search; reused so a search allocates ~nothing. */
+  private touched = new Int32Array(1024);
+  /** k1·(1 − b + b·len/avg) per key, the length part of BM25's denominator; stale after a change. */
+  private lengthNorm = new Float64Array(0);
+  private lengthNormStale = true;
 
   constructor(
     private readonly k1 = 1.2,
@@ -50,6 +55,7 @@ export class Bm25Index {
     }
     this.docLen[key] = terms.length;
     this.totalLen += terms.length;
+    this.lengthNormStale = true;
     this.docTerms.set(key, [...tf.keys()]);
   }
 
@@ -59,6 +65,7 @@ export class Bm25Index {
     this.docTerms.delete(key);
     this.totalLen -= this.docLen[key] ?? 0;
     this.docLen[key] = 0;
+    this.lengthNormStale = true;
     this.deletedInPostings += terms.length;
     // Posting entries of removed keys are skipped at query time and swept out in bulk once they
     // are a sizeable share, so a removal costs O(terms) instead of O(postings).
@@ -91,13 +98,29 @@ export class Bm25Index {
     return n;
   }
 
+  /** Recomputed once after any change instead of per posting: common terms touch most keys. */
+  private lengthNorms(): Float64Array {
+    if (this.lengthNormStale) {
+      const avg = this.totalLen / this.size || 1;
+      if (this.lengthNorm.length !== this.docLen.length)
+        this.lengthNorm = new Float64Array(this.docLen.length);
+      for (let key = 0; key < this.docLen.length; key++)
+        this.lengthNorm[key] = this.k1 * (1 - this.b + (this.b * (this.docLen[key] as number)) / avg);
+      this.lengthNormStale = false;
+    }
+    return this.lengthNorm;
+  }
+
   search(queryTerms: readonly string[], k: number): Scored[] {
     const n = this.size;
     if (n === 0 || k <= 0) return [];
-    const avg = this.totalLen / n || 1;
-    if (this.scores.length < this.docLen.length) this.scores = new Float64Array(this.docLen.length);
-    const scores = this.scores;
-    const touched: number[] = [];
+    const norm = this.lengthNorms();
+    if (this.scores.length < this.docLen.length) {
+      this.scores = new Float64Array(this.docLen.length);
+      this.touched = new Int32Array(this.docLen.length);
+    }
+    const { scores, touched } = this;
+    let nTouched = 0;
     const qtf = new Map<string, number>();
     for (const t of queryTerms) qtf.set(t, (qtf.get(t) ?? 0) + 1);
     const live = this.deletedInPostings > 0 ? this.docTerms : undefined;
@@ -107,20 +130,20 @@ export class Bm25Index {
       const df = this.df(term);
       if (df === 0) continue;
       // Lucene's BM25 idf: always positive, so very common terms still count a little.
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * qn;
+      const w = Math.log(1 + (n - df + 0.5) / (df + 0.5)) * qn * (this.k1 + 1);
       const { keys, tfs } = p;
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as number;
         if (live && !live.has(key)) continue;
         const tf = tfs[i] as number;
-        const len = this.docLen[key] as number;
-        const s = (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * len) / avg));
-        if (scores[key] === 0) touched.push(key);
+        const s = (w * tf) / (tf + (norm[key] as number));
+        if (scores[key] === 0) touched[nTouched++] = key;
         scores[key] = (scores[key] as number) + s;
       }
     }
     const top = new TopK(k);
-    for (const key of touched) {
+    for (let i = 0; i < nTouched; i++) {
+      const key = touched[i] as number;
       top.push(key, scores[key] as number);
       scores[key] = 0;
     }
