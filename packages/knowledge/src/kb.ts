@@ -22,7 +22,7 @@ import {
   ParseError,
   parserFor,
 } from "./parse/index.ts";
-import { reciprocalRankFusion } from "./rank.ts";
+import { convexFusion } from "./rank.ts";
 import { SqliteKnowledgeStore } from "./storage/sqlite.ts";
 import {
   dimensionMismatch,
@@ -547,10 +547,7 @@ export class KnowledgeBase implements Retriever {
       ranked =
         mode === "vector"
           ? vec
-          : reciprocalRankFusion([
-              { hits: this.bm25.search(analyze(query, this.opts.analyzer), pool) },
-              { hits: vec },
-            ]).slice(0, depth);
+          : convexFusion(this.bm25.search(analyze(query, this.opts.analyzer), pool), vec).slice(0, depth);
     }
     const rows = await this.store.chunkRows(ranked.map((r) => r.key));
     let hits = ranked.flatMap((r) => {

@@ -16,12 +16,25 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 0xc0 && c < 0x2000);
 }
 
+/** Weights of CJK character unigrams, bigrams and trigrams; 0 leaves that order out. */
+export interface CjkGramWeights {
+  unigram: number;
+  bigram: number;
+  trigram: number;
+}
+
+const SURFACE_CJK: CjkGramWeights = { unigram: 0.5, bigram: 1, trigram: 0.7 };
+
 /**
  * Surface features of a text for hashing: CJK character unigrams, bigrams and trigrams, and
  * Latin words plus their character trigrams (so "refund" and "refunds" share most features).
  * Lower-cased NFKC first, so full-width and half-width forms agree.
  */
-export function surfaceFeatures(text: string, emit: (feature: string, weight: number) => void): void {
+export function surfaceFeatures(
+  text: string,
+  emit: (feature: string, weight: number) => void,
+  cjk: CjkGramWeights = SURFACE_CJK,
+): void {
   const s = text.normalize("NFKC").toLowerCase();
   let i = 0;
   while (i < s.length) {
@@ -30,9 +43,9 @@ export function surfaceFeatures(text: string, emit: (feature: string, weight: nu
       let j = i;
       while (j < s.length && isCjk(s.charCodeAt(j))) j++;
       for (let p = i; p < j; p++) {
-        emit(s[p] as string, 0.5);
-        if (p + 1 < j) emit(s.slice(p, p + 2), 1);
-        if (p + 2 < j) emit(s.slice(p, p + 3), 0.7);
+        if (cjk.unigram) emit(s[p] as string, cjk.unigram);
+        if (cjk.bigram && p + 1 < j) emit(s.slice(p, p + 2), cjk.bigram);
+        if (cjk.trigram && p + 2 < j) emit(s.slice(p, p + 3), cjk.trigram);
       }
       i = j;
     } else if (isWordChar(c)) {

@@ -6,7 +6,7 @@ import { HashedNgramEmbedder } from "../embed/hashed.ts";
 import type { Embedder } from "../embed/types.ts";
 import { Bm25Index } from "../index/bm25.ts";
 import { VectorIndex } from "../index/vector-index.ts";
-import { reciprocalRankFusion } from "../rank.ts";
+import { convexFusion, reciprocalRankFusion } from "../rank.ts";
 import { analyze } from "../text/tokenize.ts";
 import { type RetrievalMetrics, scoreRankings } from "./metrics.ts";
 
@@ -55,13 +55,15 @@ export interface EvaluateRetrievalOptions {
   modes?: SearchMode[];
   /** "hashed" (the knowledge base default) or "corpus" (PPMI-SVD vectors fitted on the corpus). */
   embedder?: "hashed" | "corpus" | Embedder;
+  /** How hybrid merges the lists: "convex" (the knowledge base's) or "rrf" (k = 60), for comparison. */
+  fusion?: "convex" | "rrf";
   onProgress?: (stage: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
 
 /**
  * Retrieval quality of the same components the knowledge base uses (analyzer, BM25, embedder,
- * vector index, RRF), built directly over a `{id,text}` corpus so 75 000 records index in
+ * vector index, fusion), built directly over a `{id,text}` corpus so 75 000 records index in
  * seconds rather than through per-document transactions.
  */
 export async function evaluateRetrieval(
@@ -109,7 +111,9 @@ export async function evaluateRetrieval(
     if (modes.includes("vector")) ranked.vector?.push({ ranked: ids(v), relevant: q.relevant });
     if (modes.includes("hybrid"))
       ranked.hybrid?.push({
-        ranked: ids(reciprocalRankFusion([{ hits: b }, { hits: v }])),
+        ranked: ids(
+          opts.fusion === "rrf" ? reciprocalRankFusion([{ hits: b }, { hits: v }]) : convexFusion(b, v),
+        ),
         relevant: q.relevant,
       });
     if (qi % 100 === 99) opts.onProgress?.("search", qi + 1, queries.length);

@@ -57,7 +57,7 @@ describe("knowledge HTTP API over real HTTP", () => {
     expect((post.body.data[0]?.citation as { title: string } | undefined)?.title).toBe("Returns");
 
     const stats = await json("/api/kb/stats");
-    expect(stats.body).toMatchObject({ documents: 3, embedder: "hashed-ngram-256" });
+    expect(stats.body).toMatchObject({ documents: 3, embedder: "hashed-ngram-v2-256" });
 
     const id = String(list.body.data.find((d) => d.title === "Returns")?.id);
     expect((await json(`/api/kb/documents/${id}`)).body.text).toContain("7 days");

@@ -90,7 +90,7 @@ describe("Postgres knowledge store", () => {
       );
       expect(idx.rows.map((r) => r.indexdef)).toEqual([
         expect.stringMatching(
-          /USING hnsw \(\(\(embedding\)::vector\(256\)\) vector_cosine_ops\) WHERE \(embedder = 'hashed-ngram-256'::text\)/,
+          /USING hnsw \(\(\(embedding\)::vector\(256\)\) vector_cosine_ops\) WHERE \(embedder = 'hashed-ngram-v2-256'::text\)/,
         ),
       ]);
       // The planner takes that index for the search query once a scan is not simply cheaper.
@@ -98,7 +98,7 @@ describe("Postgres knowledge store", () => {
       await client.query("SET LOCAL enable_seqscan = off");
       const q = `[${Array.from({ length: 256 }, (_, i) => (i === 0 ? 1 : 0)).join(",")}]`;
       const plan = await client.query(
-        `EXPLAIN SELECT chunk_key FROM kb_layout.kb_vectors WHERE embedder = 'hashed-ngram-256'
+        `EXPLAIN SELECT chunk_key FROM kb_layout.kb_vectors WHERE embedder = 'hashed-ngram-v2-256'
          ORDER BY (embedding::vector(256)) <=> $1::vector(256) LIMIT 5`,
         [q],
       );
