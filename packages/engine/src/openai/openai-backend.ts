@@ -203,8 +203,17 @@ export class OpenAICompatibleBackend implements Backend {
     } finally {
       // A finished answer leaves its socket to the keep-alive pool; anything else (consumer
       // stopped early, error, abort) must tear the upstream request down.
-      if (completed) res?.resume();
-      else ex.fail(new DOMException("stream closed", "AbortError"));
+      if (completed) {
+        // Drain the (normally empty) tail so the socket returns to the pool; a reset there is moot.
+        res?.on("error", () => {});
+        res?.resume();
+      } else {
+        // The loop no longer destroys the response when it is left early, so tear it down here;
+        // the abort makes it emit an error that nobody is iterating for any more.
+        res?.on("error", () => {});
+        res?.destroy();
+        ex.fail(new DOMException("stream closed", "AbortError"));
+      }
       ex.dispose();
     }
   }
