@@ -1,4 +1,5 @@
 import { UpstreamError } from "@seekdesk/core";
+import { postOpenAICompatible } from "../openai-compatible.ts";
 import { type Embedder, normalizeL2 } from "./types.ts";
 
 export interface OpenAIEmbedderOptions {
@@ -42,27 +43,13 @@ export class OpenAIEmbedder implements Embedder {
     const batch = this.opts.batchSize ?? 64;
     for (let i = 0; i < texts.length; i += batch) {
       const input = texts.slice(i, i + batch);
-      const url = `${this.opts.baseUrl.replace(/\/+$/, "")}/embeddings`;
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}),
-          },
-          body: JSON.stringify({ model: this.opts.model, input }),
-          signal,
-        });
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        throw new UpstreamError(`embedding request to ${url} failed: ${(err as Error).message}`, err);
-      }
-      if (!res.ok) {
-        const body = await res.text().catch(() => "");
-        throw new UpstreamError(`embedding request to ${url} returned ${res.status}: ${body.slice(0, 200)}`);
-      }
-      const json = (await res.json()) as { data?: { index?: number; embedding?: number[] }[] };
+      const json = (await postOpenAICompatible(
+        this.opts,
+        "/embeddings",
+        { model: this.opts.model, input },
+        "embedding",
+        signal,
+      )) as { data?: { index?: number; embedding?: number[] }[] };
       const data = [...(json.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
       if (data.length !== input.length)
         throw new UpstreamError(

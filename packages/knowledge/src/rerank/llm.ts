@@ -1,5 +1,6 @@
 import { type SearchHit, UpstreamError } from "@seekdesk/core";
 import type { Reranker } from "../kb.ts";
+import { postOpenAICompatible } from "../openai-compatible.ts";
 
 export interface LlmRerankerOptions {
   /** Base URL up to and including `/v1`, e.g. the seekdesk gateway `http://127.0.0.1:8080/v1`. */
@@ -40,36 +41,22 @@ export class LlmReranker implements Reranker {
     messages: { role: string; content: string }[],
     signal?: AbortSignal,
   ): Promise<string> {
-    const url = `${this.opts.baseUrl.replace(/\/+$/, "")}/chat/completions`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}),
-        },
-        body: JSON.stringify({
-          model: this.opts.model,
-          messages,
-          temperature: 0,
-          max_tokens: this.opts.maxTokens ?? 512,
-          stream: false,
-        }),
-        signal,
-      });
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new UpstreamError(`rerank request to ${url} failed: ${(err as Error).message}`, err);
-    }
-    if (!res.ok) {
-      const body = await res.text().catch(() => "");
-      throw new UpstreamError(`rerank request to ${url} returned ${res.status}: ${body.slice(0, 200)}`);
-    }
-    const json = (await res.json()) as { choices?: { message?: { content?: string | null } }[] };
+    const json = (await postOpenAICompatible(
+      this.opts,
+      "/chat/completions",
+      {
+        model: this.opts.model,
+        messages,
+        temperature: 0,
+        max_tokens: this.opts.maxTokens ?? 512,
+        stream: false,
+      },
+      "rerank",
+      signal,
+    )) as { choices?: { message?: { content?: string | null } }[] };
     const content = json.choices?.[0]?.message?.content;
     if (typeof content !== "string")
-      throw new UpstreamError(`rerank response from ${url} has no message content`);
+      throw new UpstreamError(`rerank response from ${this.opts.baseUrl} has no message content`);
     return content;
   }
 }
