@@ -8,6 +8,7 @@ import {
   runCli,
   type Served,
   screenshotPath,
+  signIn,
   startServe,
 } from "./harness.ts";
 
@@ -36,13 +37,6 @@ afterAll(async () => {
   if (served) cleanup(served.dataDir);
 });
 
-async function signIn(page: Page, username: string, password: string, route: string) {
-  await page.goto(`${served.url}/#${route}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 async function seriousViolations(page: Page) {
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
@@ -54,7 +48,7 @@ describe("console access in a real browser", () => {
   it("a viewer sees analytics but the server refuses admin actions", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
-    await signIn(page, "vera", "vera-password", "/analytics");
+    await signIn(page, served.url, "vera", "vera-password", "/analytics");
     await expect.poll(() => page.getByRole("heading", { name: "Analytics" }).count()).toBe(1);
     // The UI hides admin for a viewer, but the point is the server: call the admin API with the viewer's session.
     const status = await page.evaluate(async () => {
@@ -79,7 +73,7 @@ describe("console access in a real browser", () => {
     await page.goto(`${served.url}/#/chat`);
     await page.getByLabel("Type your question…").waitFor();
     const chatViolations = await seriousViolations(page);
-    await signIn(page, "lead", "lead-password", "/admin/users");
+    await signIn(page, served.url, "lead", "lead-password", "/admin/users");
     await page.getByRole("table", { name: "Accounts" }).getByText("vera").waitFor();
     const adminViolations = await seriousViolations(page);
     await page.screenshot({ path: screenshotPath("admin-users") });
@@ -101,7 +95,7 @@ describe("console access in a real browser", () => {
   it("a wrong password shows an error and grants nothing", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
-    await signIn(page, "lead", "not-the-password", "/admin");
+    await signIn(page, served.url, "lead", "not-the-password", "/admin");
     await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/Wrong username or password/);
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === "sd_session")).toBeUndefined();
@@ -111,7 +105,7 @@ describe("console access in a real browser", () => {
   it("an admin creates a widget key for a site and gets the snippet to embed", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
-    await signIn(page, "lead", "lead-password", "/admin/keys");
+    await signIn(page, served.url, "lead", "lead-password", "/admin/keys");
     const keys = page.getByRole("region", { name: "API keys" });
     await keys.getByLabel("Name").fill("shop widget");
     await keys.getByLabel("Scope").selectOption("widget");

@@ -9,6 +9,7 @@ import {
   runCli,
   type Served,
   screenshotPath,
+  signIn,
   startServe,
 } from "./harness.ts";
 
@@ -51,13 +52,6 @@ async function newPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function signIn(page: Page, username: string, password: string, route: string) {
-  await page.goto(`${served.url}/#${route}`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
-
 async function ask(page: Page, text: string) {
   await page.getByLabel("Type your question…").fill(text);
   await page.getByRole("button", { name: "Send", exact: true }).click();
@@ -92,7 +86,7 @@ describe("the service desk in a real browser", () => {
 
   it("the customer asks for a human; an agent elsewhere sees it live, accepts and replies; the customer sees it", async () => {
     agent = await newPage();
-    await signIn(agent, "ana", "ana-pass-1", "/agent");
+    await signIn(agent, served.url, "ana", "ana-pass-1", "/agent");
     await agent.getByRole("heading", { name: "Agent workspace" }).waitFor();
     const queue = agent.getByRole("region", { name: "Hand-off queue" });
     await queue.getByRole("heading", { name: "Queue (0)" }).waitFor();
@@ -169,7 +163,7 @@ describe("the service desk in a real browser", () => {
     await transcript.getByRole("button", { name: "Transfer" }).click();
     await customer.getByText("bo is helping you now.").waitFor();
     const bo = await newPage();
-    await signIn(bo, "bo", "bo-pass-1", "/agent");
+    await signIn(bo, served.url, "bo", "bo-pass-1", "/agent");
     await bo.getByRole("region", { name: "Hand-off queue" }).locator("button.ticket").first().click();
     const boTranscript = bo.getByRole("region", { name: "Conversation" });
     await boTranscript.getByRole("heading", { name: /assigned \(bo\)/ }).waitFor();
@@ -189,7 +183,7 @@ describe("the service desk in a real browser", () => {
 
   it("an admin uploads a document and the search finds it; the customer is then answered from it", async () => {
     const admin = await newPage();
-    await signIn(admin, "lead", "lead-pass-1", "/admin/knowledge");
+    await signIn(admin, served.url, "lead", "lead-pass-1", "/admin/knowledge");
     const kb = admin.getByRole("region", { name: "Knowledge base" });
     await kb.getByRole("table").waitFor();
     const file = join(served.dataDir, "gift-wrapping.md");
@@ -225,7 +219,7 @@ describe("the service desk in a real browser", () => {
 
   it("an admin adds an intent example, trains, and reads the evaluation with its confusion matrix", async () => {
     const admin = await newPage();
-    await signIn(admin, "lead", "lead-pass-1", "/admin/intents");
+    await signIn(admin, served.url, "lead", "lead-pass-1", "/admin/intents");
     const intents = admin.getByRole("region", { name: "Intents" });
     const toggle = intents.getByRole("button", { name: /^delivery_time \(\d+\)$/ });
     const before = Number(/\((\d+)\)/.exec((await toggle.textContent()) ?? "")?.[1]);
@@ -241,7 +235,7 @@ describe("the service desk in a real browser", () => {
 
   it("analytics show the live desk: conversations, hand-offs, satisfaction and intent accuracy", async () => {
     const admin = await newPage();
-    await signIn(admin, "lead", "lead-pass-1", "/analytics");
+    await signIn(admin, served.url, "lead", "lead-pass-1", "/analytics");
     await admin.getByRole("heading", { name: "Analytics" }).waitFor();
     const kpi = (name: string) => admin.locator("dl.kpis div", { hasText: name }).locator("dd");
     await expect.poll(async () => Number(await kpi("Conversations").textContent())).toBeGreaterThanOrEqual(1);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot } from "@seekdesk/core";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 const cli = join(repoRoot, "packages", "cli", "bin.js");
 export const distDir = resolve(repoRoot, "packages", "console", "dist");
@@ -117,4 +117,12 @@ export function screenshotPath(name: string): string {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Opens the console at `route` and signs in through the login form. */
+export async function signIn(page: Page, baseUrl: string, username: string, password: string, route: string) {
+  await page.goto(`${baseUrl}/#${route}`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
 }
