@@ -227,6 +227,11 @@ describe("the service desk in a real browser", () => {
     await intents.getByLabel("New example").fill("when will my kettle get here");
     await intents.getByRole("button", { name: "Add", exact: true }).click();
     await intents.getByRole("button", { name: `delivery_time (${before + 1})` }).waitFor();
+    await intents.getByRole("button", { name: "Remove the example “when will my kettle get here”" }).click();
+    await intents.getByRole("button", { name: `delivery_time (${before})` }).waitFor();
+    await intents.getByLabel("New example").fill("when will my kettle get here");
+    await intents.getByRole("button", { name: "Add", exact: true }).click();
+    await intents.getByRole("button", { name: `delivery_time (${before + 1})` }).waitFor();
     await intents.getByRole("button", { name: "Train and evaluate" }).click();
     await intents.getByText(/Accuracy \d+(\.\d)?% · macro-F1/).waitFor({ timeout: 60_000 });
     await intents.getByRole("table").first().waitFor();

@@ -30,6 +30,17 @@ export function Intents() {
       setError((err as Error).message);
     }
   };
+  const removeExample = async (intent: string, text: string) => {
+    try {
+      await api(`/api/admin/intents/${encodeURIComponent(intent)}/examples`, {
+        method: "DELETE",
+        body: { text },
+      });
+      await reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const trainAndEvaluate = async () => {
     setBusy(true);
     try {
@@ -101,7 +112,17 @@ export function Intents() {
               <div>
                 <ul>
                   {it.examples.map((ex) => (
-                    <li key={ex}>{ex}</li>
+                    <li key={ex}>
+                      {ex}{" "}
+                      <button
+                        type="button"
+                        className="link"
+                        aria-label={`Remove the example “${ex}”`}
+                        onClick={() => void removeExample(it.name, ex)}
+                      >
+                        remove
+                      </button>
+                    </li>
                   ))}
                 </ul>
                 <form
