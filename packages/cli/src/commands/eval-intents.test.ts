@@ -1,27 +1,16 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { formatIntentFile } from "@seekdesk/assistant/intents/io.ts";
 import { shopExamples } from "@seekdesk/assistant/intents/testing-data.ts";
 import { afterAll, describe, expect, it } from "vitest";
+import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-eval-intents-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (b: Buffer) => {
-    stdout += b.toString();
-  });
-  child.stderr.on("data", (b: Buffer) => {
-    stderr += b.toString();
-  });
-  return new Promise((ok) => child.on("close", (code) => ok({ code, stdout, stderr })));
+function run(args: string[]): Promise<CliRun> {
+  return runSeekdesk(args, { cwd: dir });
 }
 
 // Every fourth example of each intent goes to the test file; the rest train.

@@ -1,20 +1,8 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (b: Buffer) => {
-    stdout += b.toString();
-  });
-  child.stderr.on("data", (b: Buffer) => {
-    stderr += b.toString();
-  });
-  return new Promise((ok) => child.on("close", (code) => ok({ code, stdout, stderr })));
+function run(args: string[]): Promise<CliRun> {
+  return runSeekdesk(args);
 }
 
 describe("seekdesk eval slots", () => {

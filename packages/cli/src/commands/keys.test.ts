@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 
 const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-keys-cli-"));
@@ -15,22 +16,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], {
-      cwd: dir,
-      env: { ...process.env, SEEKDESK_CONFIG: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliRun> {
+  return runSeekdesk([...args, "--data-dir", dataDir], { cwd: dir });
 }
 
 /** `seekdesk serve` on the same data directory, on a free port; resolves with its URL. */

@@ -7,6 +7,7 @@ import { type DripUpstream, startDripUpstream } from "@seekdesk/gateway/testing/
 import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 
 const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-cli-"));
@@ -48,21 +49,8 @@ function listeningUrl(s: ReturnType<typeof start>): Promise<string> {
   });
 }
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    env: { ...process.env, SEEKDESK_CONFIG: "" },
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (b: Buffer) => {
-    stdout += b.toString();
-  });
-  child.stderr.on("data", (b: Buffer) => {
-    stderr += b.toString();
-  });
-  const code = await new Promise<number | null>((ok) => child.on("exit", ok));
-  return { code, stdout, stderr };
+function run(args: string[]): Promise<CliRun> {
+  return runSeekdesk(args, { cwd: dir });
 }
 
 describe("seekdesk keys", () => {

@@ -1,12 +1,10 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { openSqliteConversationStore } from "@seekdesk/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-users-cli-"));
 const dataDir = join(dir, "data");
 
@@ -23,22 +21,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, "--data-dir", dataDir], {
-      cwd: dir,
-      env: { ...process.env, SEEKDESK_CONFIG: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[]): Promise<CliRun> {
+  return runSeekdesk([...args, "--data-dir", dataDir], { cwd: dir });
 }
 
 describe("seekdesk users / tickets", () => {
