@@ -118,7 +118,10 @@ export class ConversationService {
   }
 
   /** Replies the agent could send next, for a transcript (empty when the assistant offers none). */
-  async suggestReplies(transcript: readonly StoredMessage[], signal?: AbortSignal): Promise<ReplySuggestion[]> {
+  async suggestReplies(
+    transcript: readonly StoredMessage[],
+    signal?: AbortSignal,
+  ): Promise<ReplySuggestion[]> {
     return (await this.assistant.suggestReplies?.(toTurns(transcript), signal)) ?? [];
   }
 
