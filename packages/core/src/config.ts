@@ -117,6 +117,26 @@ export const StoreConfigSchema = z
     path: ["url"],
   });
 
+/** Where per-key request and token budgets are counted. */
+export const RateLimitsConfigSchema = z
+  .object({
+    /** memory: each replica counts its own; redis: all replicas share one budget per key. */
+    store: z.enum(["memory", "redis"], { error: "expected memory or redis" }).default("memory"),
+    /** redis:// or rediss:// URL (store redis). */
+    url: z.string().optional(),
+    /** Prefix of the Redis keys written. */
+    prefix: nonEmpty("a key prefix").default("seekdesk:ratelimit:"),
+    /** While Redis is unreachable: allow (serve without limits, log) or deny (503). */
+    onStoreError: z.enum(["allow", "deny"], { error: "expected allow or deny" }).default("allow"),
+    /** How long one limiter call to Redis may take before it counts as unreachable. */
+    timeoutMs: positiveInt().default(250),
+  })
+  .strict()
+  .refine((s) => s.store !== "redis" || (s.url !== undefined && /^rediss?:\/\//.test(s.url)), {
+    message: "expected a redis:// or rediss:// URL when store is redis",
+    path: ["url"],
+  });
+
 export const LoggingConfigSchema = z
   .object({
     level: z
@@ -134,6 +154,7 @@ export const SeekdeskConfigSchema = z
     server: ServerConfigSchema.default(() => ServerConfigSchema.parse({})),
     models: z.array(ModelConfigSchema).default([]),
     store: StoreConfigSchema.default(() => StoreConfigSchema.parse({})),
+    rateLimits: RateLimitsConfigSchema.default(() => RateLimitsConfigSchema.parse({})),
     logging: LoggingConfigSchema.default(() => LoggingConfigSchema.parse({})),
     /** Owned by the assistant package; validated there. */
     assistant: z.looseObject({}).default({}),
@@ -148,6 +169,7 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LlamaModelConfig = z.infer<typeof LlamaModelConfigSchema>;
 export type OpenAIModelConfig = z.infer<typeof OpenAIModelConfigSchema>;
 export type StoreConfig = z.infer<typeof StoreConfigSchema>;
+export type RateLimitsConfig = z.infer<typeof RateLimitsConfigSchema>;
 /** What a config file or the merged sources may hold before defaults are applied. */
 export type SeekdeskConfigInput = z.input<typeof SeekdeskConfigSchema>;
 

@@ -1,7 +1,9 @@
 import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from "@seekdesk/core";
 import type { Context, MiddlewareHandler } from "hono";
 import { type ApiKeyRecord, type ApiKeyStore, toOrigin } from "./keys/key-store.ts";
-import type { KeyLimiter } from "./keys/limiter.ts";
+import type { KeyBudget, RateLimiter } from "./keys/limiter.ts";
+
+const NO_BUDGET: KeyBudget = Object.freeze({ requests: null, tokens: null });
 
 /**
  * Who is calling. `anonymous` only happens while no key was ever created (loopback-only server).
@@ -69,7 +71,7 @@ export class GatewayAuth {
 
   constructor(
     readonly keys: ApiKeyStore,
-    readonly limiter: KeyLimiter,
+    readonly limiter: RateLimiter,
   ) {}
 
   addVerifier(v: PrincipalVerifier): void {
@@ -158,9 +160,13 @@ export class GatewayAuth {
     }
   }
 
-  /** Applies the per-key request limit; sessions and anonymous callers have none here. */
-  admit(p: Principal): void {
-    if (p.kind === "key" || p.kind === "widget") this.limiter.admit(p.key);
+  /**
+   * Applies the per-key request limit and says what is left (null: no limit); sessions and
+   * anonymous callers have none here. Async only when the limiter's store is remote (Redis).
+   */
+  admit(p: Principal): KeyBudget | Promise<KeyBudget> {
+    if (p.kind === "key" || p.kind === "widget") return this.limiter.admit(p.key);
+    return NO_BUDGET;
   }
 
   charge(p: Principal, tokens: number): void {
@@ -187,11 +193,11 @@ export class GatewayAuth {
     return async (c, next) => {
       const p = await this.authenticate(c, opts);
       if (roles) this.checkRoles(p, roles, opts);
-      this.admit(p);
+      const admitted = this.admit(p);
+      const left = admitted instanceof Promise ? await admitted : admitted;
       c.set("principal", p);
       await next();
-      if ((p.kind === "key" || p.kind === "widget") && (p.key.rpm !== null || p.key.tpm !== null)) {
-        const left = this.limiter.remaining(p.key);
+      if (p.kind === "key" || p.kind === "widget") {
         const h = c.res.headers;
         if (p.key.rpm !== null && left.requests !== null) {
           h.set("x-ratelimit-limit-requests", String(p.key.rpm));

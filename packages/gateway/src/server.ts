@@ -21,7 +21,7 @@ import type { InferenceEngine } from "./engine.ts";
 import { errorResponse } from "./errors.ts";
 import { type GrpcGateway, startGrpc } from "./grpc/server.ts";
 import { ApiKeyStore } from "./keys/key-store.ts";
-import { KeyLimiter } from "./keys/limiter.ts";
+import { rateLimiterFromConfig } from "./keys/rate-limiter-from-config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { observe } from "./observe.ts";
 import { registerOpenAIRoutes } from "./openai/routes.ts";
@@ -107,7 +107,7 @@ export class Gateway {
     this.ownsDb = opts.db === undefined;
     this.db = opts.db ?? openSqlite(paths.sqlite);
     this.keys = new ApiKeyStore(this.db);
-    this.auth = new GatewayAuth(this.keys, new KeyLimiter());
+    this.auth = new GatewayAuth(this.keys, rateLimiterFromConfig(config.rateLimits, this.logger));
     this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
     this.plugins = opts.plugins ?? [];
     this.buildCoreRoutes();
@@ -324,6 +324,9 @@ export class Gateway {
         }
       }
       await this.opts.engine.close();
+      await this.auth.limiter
+        .close?.()
+        .catch((err: unknown) => this.logger.warn({ err }, "rate limiter close failed"));
       if (this.ownsDb) this.db.close();
       this.logger.info("stopped");
     })();

@@ -114,6 +114,25 @@ describe("configuration sources", () => {
     );
   });
 
+  it("shares rate limits through Redis only with a redis:// URL", () => {
+    expect(loadConfig({ cwd: dir, env: {} }).rateLimits.store).toBe("memory");
+    const c = loadConfig({
+      cwd: dir,
+      env: { SEEKDESK_RATE_LIMITS_STORE: "redis", SEEKDESK_REDIS_URL: "redis://10.0.0.5:6379" },
+    });
+    expect(c.rateLimits).toMatchObject({
+      store: "redis",
+      url: "redis://10.0.0.5:6379",
+      onStoreError: "allow",
+    });
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_RATE_LIMITS_STORE: "redis" } })).toThrow(
+      "config: rateLimits.url: expected a redis:// or rediss:// URL when store is redis",
+    );
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_RATE_LIMITS_STORE: "memcached" } })).toThrow(
+      "config: rateLimits.store: expected memory or redis",
+    );
+  });
+
   it("reads YAML files, and names the field in them too", () => {
     const f = file(
       "seekdesk.yaml",

@@ -171,7 +171,7 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
       return typeof v === "string" ? v : v ? v.toString() : null;
     };
     const principal = d.auth.principalForKey(bearerToken(first("authorization"), first("x-api-key")));
-    d.auth.admit(principal);
+    await d.auth.admit(principal);
     const requestId = first("x-request-id") ?? newId("req_", 8);
     const body = validate(ChatCompletionBody, toOpenAIBody(call.request));
     const label = modelLabel(d.engine, body.model);
