@@ -118,6 +118,22 @@ describe("forms: slot filling, confirmation, correction, cancellation", () => {
     expect(r.slots.address.normalized).toBe("上海市浦东新区示例路88号");
   });
 
+  it("takes an order number given for the address, then a corrected address at the summary", async () => {
+    const c = talk();
+    let r = await c.say("I want to change my delivery address");
+    expect(r.reply.kind).toBe("slot_question");
+    r = await c.say("SD20260001");
+    expect(r.slots.order_id.normalized).toBe("SD20260001");
+    expect(r.slots.address).toBeUndefined();
+    expect(r.reply.kind).toBe("slot_question");
+    r = await c.say("12 Park Lane, Shanghai");
+    expect(r.reply.kind).toBe("confirm");
+    r = await c.say("no, change it to 88 Example Road, Shanghai");
+    expect(r.reply.kind).toBe("confirm");
+    expect(r.slots.address.normalized).toBe("88 Example Road, Shanghai");
+    expect(r.reply.text).toContain("88 Example Road, Shanghai");
+  });
+
   it.each([
     ["算了", "好的，已取消"],
     ["never mind", "Okay, I have cancelled that"],

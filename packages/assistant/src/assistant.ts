@@ -199,6 +199,7 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
     async function extractFor(
       intent: IntentDefinition,
       requestedSlot: string | null,
+      correcting = false,
     ): Promise<Record<string, SlotValue>> {
       const defs = slotDefs(intent);
       const rules = extractSlots(said, defs, {
@@ -206,6 +207,7 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
         utcOffsetMinutes,
         orderIdPattern: domain.orderIdPattern,
         requestedSlot,
+        correcting,
         turn: state.turnCount,
         entities: saidEntities,
       });
@@ -397,7 +399,7 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
     } else if (activeIntent) {
       state.lowConfidenceTurns = 0;
       state.oosTurns = 0;
-      const extracted = await extractFor(activeIntent, prev.requestedSlot);
+      const extracted = await extractFor(activeIntent, prev.requestedSlot, prev.formStatus === "confirming");
       const form = runForm({
         domain,
         intent: activeIntent,

@@ -12,6 +12,11 @@ export interface SlotExtractionContext {
   turn: number;
   /** Entities of the text when the caller already has them. */
   entities?: Entity[];
+  /**
+   * The form is showing its summary for confirmation: a message that starts like a correction
+   * ("改成…", "不对，是…", "no, it's …", "to …") also fills a free-text slot that was not asked for.
+   */
+  correcting?: boolean;
 }
 
 const RULE_CONFIDENCE = 0.9;
@@ -21,6 +26,13 @@ const ANSWER_CONFIDENCE = 0.8;
 /** Lead-ins people put before a free-text answer: "新地址是…", "改成…", "it's …". */
 const TEXT_LEAD_IN =
   /^(?:(?:不对|不是|错了)[，,。\s]*)?(?:我的|新的?)?(?:收货)?(?:地址|address)?\s*(?:是|为|改成|改为|换成|:|：|is|to|it's|it is|please use|use)?\s*/i;
+
+/**
+ * How a correction of the summary starts: a change word ("改成", "change it to", "actually"), or a
+ * "no" followed by one ("不对，是…", "no, it's …"); a bare "no" is not a correction.
+ */
+const CORRECTION =
+  /^(?:(?:no|nope|不对|不是|错了)[,，.。!！\s]*(?:是|应该是|改成|改为|换成|it's|it is|use|to|change (?:it |the address )?to|make it)\s*|(?:改成|改为|换成|应该是|地址是|新地址是?|actually,?|change (?:it |the address )?to|make it|to)\s*)/i;
 
 function value(
   raw: string,
@@ -107,9 +119,11 @@ function extractOne(
       return m ? value(m[0], m[0], turn) : null;
     }
     case "text": {
-      if (!asked) return null;
+      const correction = !asked && ctx.correcting ? CORRECTION.exec(text.trim()) : null;
+      if (!asked && !correction) return null;
       const answer = text
         .trim()
+        .slice(correction?.[0].length ?? 0)
         .replace(TEXT_LEAD_IN, "")
         .replace(/[。.!！]+$/, "")
         .trim();
@@ -135,13 +149,23 @@ export function extractSlots(
       orderIdPattern: ctx.orderIdPattern,
     });
   const out: Record<string, SlotValue> = {};
-  // The asked-for slot reads first, so a bare answer lands where the question pointed.
-  const names = Object.keys(slots).sort(
-    (a, b) => Number(b === ctx.requestedSlot) - Number(a === ctx.requestedSlot),
-  );
+  // The asked-for slot reads first, so a bare answer lands where the question pointed; free-text
+  // slots read last, so they can leave out what a typed slot took.
+  const rank = (n: string) => (slots[n].type === "text" ? 2 : n === ctx.requestedSlot ? 0 : 1);
+  const names = Object.keys(slots).sort((a, b) => rank(a) - rank(b));
+  const correcting = ctx.correcting && Object.values(slots).filter((d) => d.type === "text").length === 1;
   for (const name of names) {
-    const v = extractOne(name, slots[name], text, entities, ctx);
+    // An order number sent when the bot asked for an address answers the order slot, not the
+    // address: a free-text slot reads what the typed slots left of the message.
+    const own = slots[name].type === "text" ? withoutTaken(text, Object.values(out)) : text;
+    const v = extractOne(name, slots[name], own, entities, { ...ctx, correcting });
     if (v) out[name] = v;
   }
   return out;
+}
+
+function withoutTaken(text: string, taken: readonly SlotValue[]): string {
+  let rest = text;
+  for (const v of taken) if (v.raw) rest = rest.replace(v.raw, " ");
+  return rest.replace(/\s+/g, " ").replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, "");
 }

@@ -55,6 +55,33 @@ describe("rule slot extraction", () => {
     ).toBe(50);
     expect(extractSlots("降了三百五十元", defs("price_protection"), ctx).amount.normalized).toBe(350);
   });
+
+  it("gives an order number sent for an address to the order slot, and reads the rest as the address", () => {
+    const asked = { ...ctx, requestedSlot: "address" };
+    const bare = extractSlots("SD20260001", defs("change_address"), asked);
+    expect(bare.order_id.normalized).toBe("SD20260001");
+    expect(bare.address).toBeUndefined();
+    const both = extractSlots("SD20260001，上海市浦东新区世纪大道100号", defs("change_address"), asked);
+    expect(both.order_id.normalized).toBe("SD20260001");
+    expect(both.address.normalized).toBe("上海市浦东新区世纪大道100号");
+  });
+
+  it("reads a correction of the summary into the free-text slot only while confirming", () => {
+    const confirming = { ...ctx, correcting: true };
+    for (const [said, address] of [
+      ["改成上海市浦东新区世纪大道100号", "上海市浦东新区世纪大道100号"],
+      ["不对，是北京市朝阳区建国路1号", "北京市朝阳区建国路1号"],
+      ["to 88 Example Road, Shanghai", "88 Example Road, Shanghai"],
+      ["no, it's 12 Park Lane", "12 Park Lane"],
+    ]) {
+      expect(extractSlots(said, defs("change_address"), confirming).address?.normalized).toBe(address);
+      expect(extractSlots(said, defs("change_address"), ctx).address).toBeUndefined();
+    }
+    // Not a correction: an unrelated question while the summary is shown.
+    expect(
+      extractSlots("how long does delivery take", defs("change_address"), confirming).address,
+    ).toBeUndefined();
+  });
 });
 
 describe("merging and validating values", () => {
