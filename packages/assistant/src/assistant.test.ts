@@ -253,6 +253,18 @@ describe("sentiment, tone and hand-off", () => {
     expect(second.state.sentimentScores).toEqual([]);
   });
 
+  it("keeps a neutral tone for a plain question after a cheerful start, and turns empathetic when the customer does", async () => {
+    const c = talk();
+    await c.say("hi, where is my order SD20260002? thanks so much!");
+    const plain = await c.say("how long does a refund take");
+    expect(plain.sentiment.label).toBe("neutral");
+    expect(plain.reply.tone).toBe("neutral");
+    expect(plain.reply.text).not.toMatch(/frustrating|sorry/i);
+    const upset = await c.say("my refund still hasn't arrived and I am getting annoyed");
+    expect(upset.sentiment.label).toBe("negative");
+    expect(upset.reply.tone).not.toBe("neutral");
+  });
+
   it.each([
     ["转人工", "正在为您转接人工客服"],
     ["I want to talk to a human", "passing you to a human agent"],

@@ -147,7 +147,7 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
       trend: trend.label,
       slope: trend.slope,
     };
-    const tone: ReplyTone = chooseTone(mood.score, trend.label, config.empathyThreshold);
+    const tone: ReplyTone = chooseTone(mood.score, mood.label, trend.label, config.empathyThreshold);
 
     const prediction = classifier.classify(text);
     const inputConfidence = Math.min(1, Math.max(0, input.inputConfidence ?? 1));

@@ -13,15 +13,18 @@ const PREFIX: Record<Exclude<ReplyTone, "neutral">, Record<Language, string>> = 
 
 /**
  * The tone for a reply: an apology when the customer is clearly upset, empathy when the mood
- * is negative or sinking, neutral otherwise.
+ * is negative, or sinking and this message reads negative; neutral otherwise. A sinking trend
+ * alone is not enough: "I understand how frustrating this is" in answer to a plain "how long
+ * does a refund take" (a hair below zero after a cheerful start) reads as a canned script.
  */
 export function chooseTone(
   score: number,
+  label: "positive" | "neutral" | "negative",
   trend: "improving" | "stable" | "worsening",
   empathyThreshold: number,
 ): ReplyTone {
   if (score <= Math.min(-0.5, empathyThreshold * 2)) return "apologetic";
-  if (score <= empathyThreshold || (trend === "worsening" && score < 0)) return "empathetic";
+  if (score <= empathyThreshold || (trend === "worsening" && label === "negative")) return "empathetic";
   return "neutral";
 }
 
