@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from "node:http";
+import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import https from "node:https";
 import { InvalidRequestError, RateLimitError, TimeoutError, UpstreamError } from "@seekdesk/core";
 
@@ -30,12 +30,14 @@ const agents = {
 
 /**
  * An exchange in flight. `fail` is the single way it ends badly: it records why (the first
- * reason wins: a deadline, the caller's abort) and tears the socket down.
+ * reason wins: a deadline, the caller's abort) and tears the request down. It destroys the
+ * request itself rather than handing node:http an AbortSignal: that saves an AbortController
+ * and the stream's abort listeners on every upstream call.
  */
 export class Exchange {
-  private readonly ctl = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly onOuterAbort: () => void;
+  private req: ClientRequest | undefined;
   reason: unknown;
 
   constructor(
@@ -47,8 +49,9 @@ export class Exchange {
     else outer.addEventListener("abort", this.onOuterAbort, { once: true });
   }
 
-  get signal(): AbortSignal {
-    return this.ctl.signal;
+  /** The request that `fail` tears down (send() attaches it). */
+  attach(req: ClientRequest): void {
+    this.req = req;
   }
 
   deadline(ms: number, what: string): () => void {
@@ -61,7 +64,9 @@ export class Exchange {
   fail(reason: unknown): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
-    this.ctl.abort(reason);
+    // Destroying the request destroys its response too: a pending read rejects, and errorFor()
+    // turns whatever node:http reports into this reason.
+    this.req?.destroy(reason instanceof Error ? reason : new Error(String(reason)));
   }
 
   /** The error to surface for a low-level failure: the recorded reason if any, else the cause. */
@@ -78,25 +83,55 @@ export class Exchange {
   }
 }
 
+/**
+ * Where an upstream lives, parsed once per backend: building a URL and converting it to request
+ * options on every call was a measurable share of the proxy's per-request CPU.
+ */
+export interface UpstreamTarget {
+  https: boolean;
+  hostname: string;
+  port: number;
+  /** The base URL's path without a trailing slash, e.g. `/v1`. */
+  basePath: string;
+}
+
+export function upstreamTarget(baseUrl: string): UpstreamTarget {
+  const url = new URL(baseUrl);
+  const https = url.protocol === "https:";
+  return {
+    https,
+    // URL keeps IPv6 literals bracketed; node:http wants them bare.
+    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port ? Number(url.port) : https ? 443 : 80,
+    basePath: url.pathname.replace(/\/+$/, "") + url.search,
+  };
+}
+
 export interface SendOptions {
   method: "GET" | "POST";
-  url: URL;
+  target: UpstreamTarget;
+  /** Appended to the target's base path, e.g. `/chat/completions`. */
+  path: string;
   headers: Record<string, string>;
   body?: string;
 }
 
 /** Sends the request and resolves with the response once headers arrive (any status). */
 export function send(ex: Exchange, opts: SendOptions, connectMs: number): Promise<IncomingMessage> {
+  if (ex.reason !== undefined) return Promise.reject(ex.reason);
   return new Promise((resolve, reject) => {
-    const mod = opts.url.protocol === "https:" ? https : http;
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
-    const req = mod.request(opts.url, {
+    const { target } = opts;
+    const headers: Record<string, string | number> = { ...opts.headers };
+    if (opts.body !== undefined) headers["content-length"] = Buffer.byteLength(opts.body);
+    const req = (target.https ? https : http).request({
       method: opts.method,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.basePath + opts.path,
       headers,
-      agent: opts.url.protocol === "https:" ? agents.https : agents.http,
-      signal: ex.signal,
+      agent: target.https ? agents.https : agents.http,
     });
+    ex.attach(req);
     req.on("socket", (socket) => {
       if (!socket.connecting) return;
       const clear = ex.deadline(connectMs, "connection");

@@ -13,7 +13,15 @@ import type {
 } from "@seekdesk/core";
 import { UpstreamError } from "@seekdesk/core";
 import { type ReasoningMode, ThinkSplitter } from "../reasoning/think-splitter.ts";
-import { type Deadlines, Exchange, errorFromResponse, readText, send } from "./http-client.ts";
+import {
+  type Deadlines,
+  Exchange,
+  errorFromResponse,
+  readText,
+  send,
+  type UpstreamTarget,
+  upstreamTarget,
+} from "./http-client.ts";
 import { SseParser } from "./sse.ts";
 
 export interface OpenAICompatibleOptions {
@@ -48,14 +56,14 @@ export class OpenAICompatibleBackend implements Backend {
   readonly kind = "openai";
   readonly name: string;
   readonly models: readonly string[];
-  private readonly base: string;
+  private readonly target: UpstreamTarget;
   private readonly deadlines: Deadlines;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly opts: OpenAICompatibleOptions) {
     this.name = opts.name;
     this.models = [...opts.models];
-    this.base = opts.baseUrl.replace(/\/+$/, "");
+    this.target = upstreamTarget(opts.baseUrl);
     this.deadlines = { ...defaultDeadlines, ...opts.timeouts };
     this.headers = {
       "content-type": "application/json",
@@ -146,7 +154,8 @@ export class OpenAICompatibleBackend implements Backend {
         ex,
         {
           method,
-          url: new URL(this.base + path),
+          target: this.target,
+          path,
           headers: this.headers,
           body: body === undefined ? undefined : JSON.stringify(body),
         },
@@ -175,7 +184,7 @@ export class OpenAICompatibleBackend implements Backend {
       const clearFirst = ex.deadline(this.deadlines.firstTokenMs, "first token");
       res = await send(
         ex,
-        { method: "POST", url: new URL(this.base + path), headers: this.headers, body: JSON.stringify(body) },
+        { method: "POST", target: this.target, path, headers: this.headers, body: JSON.stringify(body) },
         this.deadlines.connectMs,
       );
       if ((res.statusCode ?? 0) >= 300) throw await errorFromResponse(res, ex, this.name);
@@ -185,15 +194,20 @@ export class OpenAICompatibleBackend implements Backend {
         // Leaving the loop at [DONE] must not destroy the response: its socket goes back to the
         // keep-alive pool once the rest of the body (usually nothing) has been read.
         for await (const text of res.iterator({ destroyOnReturn: false }) as AsyncIterable<string>) {
-          for (const data of sse.push(text)) {
-            const events = state.handle(data);
-            if (state.chunks > 0) clearFirst();
-            yield* events;
-            if (state.done) break;
-          }
+          // What one read delivered goes up as one batch with adjacent deltas joined: a burst of
+          // tokens costs one pass through the router's async layers instead of one per token.
+          // (The first-token clock stops before yielding: a slow client must not trip it.)
+          const batch = state.batch(sse.push(text));
+          if (state.chunks > 0) clearFirst();
+          for (const ev of batch.events) yield ev;
+          if (batch.error !== undefined) throw batch.error;
           if (state.done) break;
         }
-        if (!state.done) for (const data of sse.end()) yield* state.handle(data);
+        if (!state.done) {
+          const batch = state.batch(sse.end());
+          for (const ev of batch.events) yield ev;
+          if (batch.error !== undefined) throw batch.error;
+        }
       } catch (err) {
         throw ex.errorFor(err);
       }
@@ -232,29 +246,44 @@ class StreamState {
     private readonly splitter: ThinkSplitter | undefined,
   ) {}
 
-  handle(data: string): ChatEvent[] {
-    if (data.trim() === "[DONE]") {
+  /**
+   * Folds the data of several stream events (one socket read's worth) into ChatEvents, joining
+   * adjacent text and adjacent reasoning deltas. A bad event ends the batch with an error after
+   * the events before it, as if they had arrived on their own.
+   */
+  batch(data: readonly string[]): { events: ChatEvent[]; error?: unknown } {
+    const events: ChatEvent[] = [];
+    for (const d of data) {
+      try {
+        this.handle(d, events);
+      } catch (error) {
+        return { events, error };
+      }
+      if (this.done) break;
+    }
+    return { events };
+  }
+
+  private handle(data: string, out: ChatEvent[]): void {
+    if (data === "[DONE]" || data.trim() === "[DONE]") {
       this.done = true;
-      return [];
+      return;
     }
     const json = parseChunk(data, this.name);
     this.chunks++;
-    const out: ChatEvent[] = [];
     const u = json.usage;
     if (u && typeof u.prompt_tokens === "number") {
       this.usage = { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens ?? 0 };
     }
     const choice = json.choices?.[0];
-    if (!choice) return out;
+    if (!choice) return;
     const delta = choice.delta ?? {};
     const reasoning = delta.reasoning_content ?? delta.reasoning;
-    if (typeof reasoning === "string" && reasoning.length > 0)
-      out.push({ type: "reasoning", text: reasoning });
+    if (typeof reasoning === "string" && reasoning.length > 0) append(out, "reasoning", reasoning);
     const content = typeof delta.content === "string" ? delta.content : choice.text;
     if (typeof content === "string" && content.length > 0) {
-      if (this.splitter)
-        for (const p of this.splitter.push(content)) out.push({ type: p.type, text: p.text });
-      else out.push({ type: "text", text: content });
+      if (this.splitter) for (const p of this.splitter.push(content)) append(out, p.type, p.text);
+      else append(out, "text", content);
     }
     for (const tc of delta.tool_calls ?? []) {
       const idx = typeof tc.index === "number" ? tc.index : this.tools.size;
@@ -265,7 +294,6 @@ class StreamState {
       this.tools.set(idx, acc);
     }
     if (choice.finish_reason) this.finishReason = mapFinish(choice.finish_reason);
-    return out;
   }
 
   finish(): ChatEvent[] {
@@ -293,6 +321,14 @@ class StreamState {
     });
     return out;
   }
+}
+
+/** Adds a text or reasoning delta, joined onto the last event when that is of the same type. */
+function append(out: ChatEvent[], type: "text" | "reasoning", text: string): void {
+  const last = out[out.length - 1];
+  if (last !== undefined && (last.type === "text" || last.type === "reasoning") && last.type === type)
+    last.text += text;
+  else out.push({ type, text });
 }
 
 function sampling(req: ChatRequest | CompletionRequest): Record<string, unknown> {

@@ -189,9 +189,8 @@ export class Engine {
 
   chat(req: ChatRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
     const model = this.resolveModel(req.model);
-    return this.run({ model, kind: "chat", requestId: req.requestId }, signal, (b) =>
-      b.chat({ ...req, model }, signal),
-    );
+    const routed = model === req.model ? req : { ...req, model };
+    return this.run({ model, kind: "chat", requestId: req.requestId }, signal, (b) => b.chat(routed, signal));
   }
 
   complete(req: CompletionRequest, signal: AbortSignal): AsyncGenerator<ChatEvent> {
@@ -287,6 +286,11 @@ export class Engine {
    */
   private order(model: string, supports: (b: Backend) => boolean): Member[] {
     const members = this.routes.get(model) ?? [];
+    // One backend (the common deployment): nothing to weigh or sort, no arrays to build.
+    if (members.length === 1) {
+      const only = members[0];
+      return only.breaker.available && supports(only.backend) ? members : [];
+    }
     const keyed = members
       .filter((m) => m.breaker.available && supports(m.backend))
       .map((m) => ({
@@ -306,7 +310,8 @@ export class Engine {
     supports: (b: Backend) => boolean = () => true,
   ): AsyncGenerator<T> {
     const started = performance.now();
-    notify(this.observer, "onRequestStart", info);
+    const observer = this.observer;
+    if (observer?.onRequestStart) notify(observer, "onRequestStart", info);
     let backendName: string | undefined;
     let outcome: "ok" | "error" | "aborted" = "error";
     let error: unknown;
@@ -334,14 +339,16 @@ export class Engine {
       release?.();
       // A consumer that stops iterating early ends here without an error: that is an abort too.
       if (outcome === "error" && error === undefined) outcome = "aborted";
-      notify(this.observer, "onRequestEnd", {
-        ...info,
-        backend: backendName,
-        outcome,
-        error,
-        usage,
-        durationMs: performance.now() - started,
-      });
+      if (observer?.onRequestEnd) {
+        notify(observer, "onRequestEnd", {
+          ...info,
+          backend: backendName,
+          outcome,
+          error,
+          usage,
+          durationMs: performance.now() - started,
+        });
+      }
     }
   }
 
@@ -374,16 +381,20 @@ export class Engine {
       const t0 = performance.now();
       let yielded = false;
       let settled = false;
+      // The hooks' argument objects are built only for an observer that has the hook: these
+      // two run on every request.
+      const firstToken = this.observer?.onFirstToken !== undefined;
+      const tokens = this.observer?.onTokens !== undefined && info.kind !== "embedding";
       try {
         for await (const ev of attempt(member.backend)) {
-          if (!yielded && ev.type !== "finish") {
+          if (firstToken && !yielded && ev.type !== "finish") {
             notify(this.observer, "onFirstToken", {
               ...info,
               backend: name,
               latencyMs: performance.now() - t0,
             });
           }
-          if (ev.type === "finish" && info.kind !== "embedding") {
+          if (tokens && ev.type === "finish") {
             notify(this.observer, "onTokens", { ...info, backend: name, ...ev.usage });
           }
           yielded = true;
