@@ -328,6 +328,14 @@ describe("knowledge answers", () => {
     ["how long do refunds take", "en", "Refund times", /working days/],
     ["what payment methods do you accept", "en", "Payment methods", /Alipay/],
     ["支持七天无理由退货吗", "zh", "退换货政策", /7 天内/],
+    // The intent's hint names customs duty; the customer's own words pick the passage.
+    ["Do you ship to Japan?", "en", "International shipping", /Japan/],
+    [
+      "do I have to pay customs duty on overseas orders",
+      "en",
+      "International shipping",
+      /paid by the recipient/,
+    ],
   ])("answers %s from the articles with citations", async (q, lang, title, content) => {
     const r = await talk().say(q);
     expect(r.reply.kind).toBe("answer");

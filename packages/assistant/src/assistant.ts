@@ -350,7 +350,7 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
           toned: true,
         };
       }
-      const answer = extractiveAnswer(query, hits, language);
+      const answer = extractiveAnswer(said, hits, language, hint);
       if (!answer) return noAnswer;
       return { kind: "answer", text: answer.text, citations: answer.citations };
     }

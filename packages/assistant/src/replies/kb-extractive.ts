@@ -63,6 +63,7 @@ export interface ExtractiveAnswer {
 }
 
 const MAX_SENTENCES = 3;
+const HINT_WEIGHT = 0.5;
 const MAX_CHARS = { zh: 160, en: 420 };
 
 /**
@@ -75,10 +76,15 @@ export function extractiveAnswer(
   question: string,
   hits: SearchHit[],
   language: Language,
+  hint?: string,
 ): ExtractiveAnswer | null {
   const sameLanguage = hits.filter((h) => detectLanguage(h.text, language) === language);
   const pool = (sameLanguage.length > 0 ? sameLanguage : hits).slice(0, 4);
-  const q = new Set(terms(question));
+  // The customer's words weigh fully; an intent's hint (which section usually answers it) at half,
+  // so "Do you ship to Japan?" finds "Where we ship" although the hint names customs duty.
+  const q = new Map<string, number>();
+  for (const t of terms(hint ?? "")) q.set(t, HINT_WEIGHT);
+  for (const t of terms(question)) q.set(t, 1);
   if (q.size === 0 || pool.length === 0) return null;
 
   const chunks = pool.map((hit, rank) => ({
@@ -97,7 +103,11 @@ export function extractiveAnswer(
     }
   }
   const idf = (t: string) => Math.log(1 + (docs + 1) / ((df.get(t) ?? 0) + 1));
-  const overlap = (set: Set<string>) => [...q].reduce((sum, t) => sum + (set.has(t) ? idf(t) : 0), 0);
+  const overlap = (set: Set<string>) => {
+    let sum = 0;
+    for (const [t, w] of q) if (set.has(t)) sum += w * idf(t);
+    return sum;
+  };
 
   const scored = chunks.map((c) => {
     const headingScore = overlap(c.heading);
