@@ -118,6 +118,22 @@ describe("forms: slot filling, confirmation, correction, cancellation", () => {
     expect(r.slots.address.normalized).toBe("上海市浦东新区示例路88号");
   });
 
+  it.each([
+    ["SD20260001", "订单SD20260001的物流到哪了", "zh"],
+    ["order number SD20260001", "where is my order", "en"],
+  ])("asks what a bare %s is for instead of guessing a form, then uses it", async (bare, next, lang) => {
+    const c = talk();
+    let r = await c.say(bare);
+    expect(r.reply.kind).toBe("slot_question");
+    expect(r.reply.text).toContain("SD20260001");
+    expect(r.state.formStatus).toBe("idle");
+    expect(r.state.language).toBe(lang);
+    r = await c.say(next);
+    expect(r.intent.name).toBe("track_order");
+    expect(r.reply.kind).toBe("action");
+    expect(r.reply.text).toContain("SD20260001");
+  });
+
   it("takes an order number given for the address, then a corrected address at the summary", async () => {
     const c = talk();
     let r = await c.say("I want to change my delivery address");
@@ -336,6 +352,8 @@ describe("knowledge answers", () => {
       "International shipping",
       /paid by the recipient/,
     ],
+    ["what's your phone number", "en", "Contact us and service hours", /400-820-8820/],
+    ["你们客服电话多少", "zh", "联系我们与客服时间", /400-820-8820/],
   ])("answers %s from the articles with citations", async (q, lang, title, content) => {
     const r = await talk().say(q);
     expect(r.reply.kind).toBe("answer");

@@ -70,6 +70,28 @@ interface Outcome {
   toned?: boolean;
 }
 
+/** See `messages.whatFor` of the domain file. */
+const WHAT_FOR = {
+  zh: "好的，已记下 {value}。请问需要我帮您做什么呢？",
+  en: "Got it: {value}. What would you like me to do with it?",
+};
+
+/** Entities that identify something; a message of nothing else names no request. */
+const IDENTIFIERS = new Set<Entity["kind"]>(["order_id", "phone", "email"]);
+
+/** The identifier when the message is nothing but one (and punctuation or filler like "订单号"). */
+function bareIdentifier(text: string, entities: readonly Entity[]): string | null {
+  const ids = entities.filter((e) => IDENTIFIERS.has(e.kind));
+  if (ids.length !== 1) return null;
+  const rest = text
+    .replace(ids[0].text, "")
+    .replace(
+      /订单号?|单号|手机号?|电话|邮箱|order( number| no\.?| id)?|phone( number)?|e-?mail|my|is|it's|是|[\s\p{P}\p{S}]/giu,
+      "",
+    );
+  return rest.length === 0 ? ids[0].text : null;
+}
+
 const CLARIFY = {
   zh: "请问您是想咨询「{topic}」吗？",
   en: "Do you mean: {topic}?",
@@ -465,6 +487,15 @@ export function createAssistant(opts: CreateAssistantOptions): LiveAssistant {
       state.oosTurns = 0;
       turnIntent = pendingIntent.name;
       outcome = await startIntent(pendingIntent);
+    } else if (bareIdentifier(text, entities)) {
+      // "SD20260001" with nothing asked for: the classifier can only guess which form it belongs
+      // to (it used to open a return). Keep it as a fact (below) and ask what it is for.
+      turnIntent = null;
+      const template = domain.messages.whatFor?.[language] ?? WHAT_FOR[language];
+      outcome = {
+        kind: "slot_question",
+        text: template.replace("{value}", bareIdentifier(text, entities) ?? ""),
+      };
     } else if (!predicted || confidence < config.handoffThreshold) {
       outcome = lowConfidence();
     } else {

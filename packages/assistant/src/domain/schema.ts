@@ -113,6 +113,11 @@ export const domainFileSchema = z.object({
     cancelled: localizedSchema,
     confirm: localizedSchema,
     noAnswer: localizedSchema,
+    /**
+     * The reply to a message that is only an identifier (an order number, a phone number) while
+     * nothing asked for one: `{value}` is what was sent. Optional; a generic question otherwise.
+     */
+    whatFor: localizedSchema.optional(),
   }),
   slots: z.record(z.string(), slotDefinitionSchema),
   actions: z.record(z.string(), actionDefinitionSchema).default({}),

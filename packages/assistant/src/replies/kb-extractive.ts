@@ -79,7 +79,10 @@ export function extractiveAnswer(
   hint?: string,
 ): ExtractiveAnswer | null {
   const sameLanguage = hits.filter((h) => detectLanguage(h.text, language) === language);
-  const pool = (sameLanguage.length > 0 ? sameLanguage : hits).slice(0, 4);
+  let pool = (sameLanguage.length > 0 ? sameLanguage : hits).slice(0, 4);
+  // A hint steered the search to the intent's article: answer from that article only, or
+  // "what's your phone number" finds a sentence about binding a phone in another one.
+  if (hint) pool = pool.filter((h) => h.citation.docId === pool[0].citation.docId);
   // The customer's words weigh fully; an intent's hint (which section usually answers it) at half,
   // so "Do you ship to Japan?" finds "Where we ship" although the hint names customs duty.
   const q = new Map<string, number>();
