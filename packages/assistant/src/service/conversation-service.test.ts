@@ -151,6 +151,57 @@ describe("ConversationService", () => {
     expect((await service.queue.list()).map((q) => q.queue.position)).toEqual([1, 2]);
   });
 
+  it("lets a waiting customer withdraw the hand-off; the one behind moves up and the bot answers again", async () => {
+    const { service, store } = setup();
+    const agentEvents: AgentEvent[] = [];
+    service.bus.subscribeAgents((e) => agentEvents.push(e.event));
+    const first = await service.postMessage({ userId: "w1", input: text("转人工") });
+    const second = await service.postMessage({ userId: "w2", input: text("talk to a human") });
+    expect(second.queue?.position).toBe(2);
+    const positions: number[] = [];
+    service.bus.subscribe(
+      second.conversation.id,
+      (e) => e.type === "queue" && positions.push(e.queue.position),
+    );
+
+    // Keeps the place: not a whole-message cancel.
+    const stays = await service.postMessage({
+      conversationId: first.conversation.id,
+      userId: "w1",
+      input: text("算了，我还是再等等吧"),
+    });
+    expect(stays.replies).toEqual([]);
+    expect(stays.conversation.status).toBe("waiting");
+
+    const gone = await service.postMessage({
+      conversationId: first.conversation.id,
+      userId: "w1",
+      input: text("不用转人工了"),
+    });
+    expect(gone.conversation.status).toBe("bot");
+    expect(gone.replies.map((r) => r.text)).toEqual(["好的，已为您取消转人工。还有什么可以帮您？"]);
+    expect(gone.queue).toBeNull();
+    expect(agentEvents.filter((e) => e.type === "ticket_closed")).toHaveLength(1);
+    expect(positions).toEqual([1]);
+    expect((await store.listTickets()).find((t) => t.conversationId === first.conversation.id)?.status).toBe(
+      "closed",
+    );
+    // The bot has the conversation back.
+    const next = await service.postMessage({
+      conversationId: first.conversation.id,
+      userId: "w1",
+      input: text("退款多久到账"),
+    });
+    expect(next.replies[0].metadata).toMatchObject({ intent: "refund_time" });
+
+    const en = await service.postMessage({
+      conversationId: second.conversation.id,
+      userId: "w2",
+      input: text("never mind"),
+    });
+    expect(en.replies[0].text).toMatch(/cancelled the request for an agent/);
+  });
+
   it("returns the first outcome for a retried message and never duplicates it, even when retries race", async () => {
     const { store, service } = setup();
     const conv = (await service.startConversation("u-retry")).id;

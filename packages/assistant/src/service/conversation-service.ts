@@ -6,10 +6,12 @@ import {
   type DeleteUserResult,
   type MessageMetadata,
   type StoredMessage,
+  type Ticket,
 } from "@seekdesk/store";
 import { initialDialogueState } from "../dialogue/state.ts";
 import { HandoffQueue } from "../handoff/queue.ts";
 import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
+import { cancelsHandoff } from "../slots/replies-words.ts";
 import type { Assistant, DialogueState, ReplySuggestion, TurnInput, TurnResult } from "../types.ts";
 import { ConversationEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
@@ -65,6 +67,12 @@ export interface ConversationServiceOptions {
  * retried post (same idempotency key) either returns the stored outcome or finishes the work a
  * crash interrupted. While an agent has the conversation the bot stays silent.
  */
+/** Said when a waiting customer withdraws the hand-off. */
+const HANDOFF_WITHDRAWN = {
+  zh: "好的，已为您取消转人工。还有什么可以帮您？",
+  en: "Okay, I have cancelled the request for an agent. What else can I help you with?",
+} as const;
+
 export class ConversationService {
   readonly store: ConversationStore;
   readonly bus: ConversationEventBus;
@@ -222,6 +230,8 @@ export class ConversationService {
     if (conversation.status !== "bot") {
       // With an agent (or waiting for one): the message is theirs, the bot stays silent.
       const ticket = await this.store.activeTicketFor(conversationId);
+      if (ticket?.status === "queued" && !duplicate && cancelsHandoff(recognized.text))
+        return this.withdrawHandoff(conversation, ticket, message);
       if (ticket && !duplicate)
         this.bus.publishAgents({ type: "customer_message", ticketId: ticket.id, message });
       const queue = ticket?.status === "queued" ? await this.queue.info(ticket.id) : null;
@@ -247,6 +257,41 @@ export class ConversationService {
       // No reply yet: the first attempt died mid-turn. Finish it now.
     }
     return this.runTurn(conversation, message, recognized, duplicate, req.signal);
+  }
+
+  /**
+   * The customer no longer wants to wait for an agent: the ticket closes, the bot says so and
+   * takes the conversation back (with fresh low-confidence counters, or the next unsure turn
+   * would queue them again at once).
+   */
+  private async withdrawHandoff(
+    conversation: Conversation,
+    ticket: Ticket,
+    message: StoredMessage,
+  ): Promise<PostMessageResult> {
+    const closed = await this.store.closeTicket(ticket.id);
+    const state = (await this.store.loadState(conversation.id)) as DialogueState | null;
+    const lang = state?.language ?? guessLanguage(message.text, undefined);
+    const { message: reply } = await this.store.appendMessage(
+      conversation.id,
+      {
+        role: "bot",
+        text: HANDOFF_WITHDRAWN[lang],
+        metadata: { replyTo: message.seq, event: "handoff_withdrawn", ticketId: ticket.id },
+      },
+      state ? { state: { ...state, lowConfidenceTurns: 0, oosTurns: 0 } } : {},
+    );
+    this.bus.publishAgents({ type: "ticket_closed", ticket: closed });
+    this.bus.publish(conversation.id, { type: "status", status: "bot" });
+    this.bus.publish(conversation.id, { type: "message", message: reply });
+    await this.queue.broadcastPositions();
+    return {
+      conversation: await this.conversationFor(conversation.id, null),
+      message,
+      replies: [reply],
+      queue: null,
+      duplicate: false,
+    };
   }
 
   private async runTurn(

@@ -25,3 +25,16 @@ export function isCancel(text: string): boolean {
   const t = text.trim();
   return CANCEL.test(t) || CANCEL_START.test(t);
 }
+
+const CANCEL_HANDOFF =
+  /^(?:(?:那就|那|还是)?(?:不用|不需要|取消|不要)(?:转|找)?人工(?:客服)?了?|(?:i )?(?:don't|do not) need (?:a |an )?(?:human|agent|person)(?: anymore| any more)?|cancel (?:the )?(?:transfer|hand-?off|request))[\s。.!！,，~～]*(?:please|thanks|thank you|谢谢)?[\s。.!！,，~～]*$/i;
+
+/**
+ * A customer waiting for an agent withdraws the request: a bare cancel ("算了", "never mind") or
+ * an explicit one ("不用转人工了", "I don't need a human anymore"). Only whole messages count:
+ * "算了，我还是等吧" keeps its place in the queue.
+ */
+export function cancelsHandoff(text: string): boolean {
+  const t = text.trim();
+  return CANCEL.test(t) || CANCEL_HANDOFF.test(t);
+}
