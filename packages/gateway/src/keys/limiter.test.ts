@@ -1,19 +1,9 @@
 import { RateLimitError } from "@seekdesk/core";
 import { describe, expect, it } from "vitest";
-import type { ApiKeyRecord } from "./key-store.ts";
+import { apiKeyRecord } from "../testing/api-key-record.ts";
 import { KeyLimiter } from "./limiter.ts";
 
-const key = (rpm: number | null, tpm: number | null): ApiKeyRecord => ({
-  id: "key_test",
-  name: "t",
-  prefix: "sk-sd-abc",
-  rpm,
-  tpm,
-  createdAt: "",
-  revokedAt: null,
-  scope: "api",
-  origins: null,
-});
+const key = (rpm: number | null, tpm: number | null) => apiKeyRecord(rpm, tpm);
 
 function refused(fn: () => void): RateLimitError {
   try {

@@ -1,7 +1,7 @@
 import { RateLimitError, UnavailableError } from "@seekdesk/core";
 import { startTestRedis, type TestRedis } from "@seekdesk/store/testing/redis.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ApiKeyRecord } from "./key-store.ts";
+import { apiKeyRecord } from "../testing/api-key-record.ts";
 import { RedisKeyLimiter } from "./redis-limiter.ts";
 
 let redis: TestRedis;
@@ -17,17 +17,7 @@ afterAll(async () => {
 });
 
 /** A fresh key id per test, so tests share the server but not budgets. */
-const key = (rpm: number | null, tpm: number | null): ApiKeyRecord => ({
-  id: `key_redis_${++n}`,
-  name: "t",
-  prefix: "sk-sd-abc",
-  rpm,
-  tpm,
-  createdAt: "",
-  revokedAt: null,
-  scope: "api",
-  origins: null,
-});
+const key = (rpm: number | null, tpm: number | null) => apiKeyRecord(rpm, tpm, `key_redis_${++n}`);
 
 function replica(opts: Partial<ConstructorParameters<typeof RedisKeyLimiter>[0]> = {}): RedisKeyLimiter {
   const l = new RedisKeyLimiter({ url: redis.url, ...opts });
