@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import type { ChatEvent, ChatRequest } from "@seekdesk/core";
 import { InvalidRequestError, RateLimitError, TimeoutError, UpstreamError } from "@seekdesk/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,5 +178,62 @@ describe("OpenAICompatibleBackend against a loopback server", () => {
     expect(await backend.health()).toMatchObject({ ok: true, ready: true });
     up.setBehaviour({ kind: "status", status: 503 });
     expect(await backend.health()).toMatchObject({ ok: false });
+  });
+});
+
+describe("OpenAICompatibleBackend on a burst of events in one write", () => {
+  // A server that sends its whole stream in one write, so the backend reads it in one go.
+  let body = "";
+  let server: http.Server;
+  let backend: OpenAICompatibleBackend;
+  const frame = (json: unknown) => `data: ${JSON.stringify(json)}\n\n`;
+  const delta = (d: Record<string, string>) => frame({ choices: [{ index: 0, delta: d }] });
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    backend = new OpenAICompatibleBackend({
+      name: "burst",
+      baseUrl: `http://127.0.0.1:${port}/v1`,
+      models: ["deepseek-chat"],
+      timeouts: { connectMs: 2_000, firstTokenMs: 2_000, totalMs: 5_000 },
+    });
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("joins adjacent deltas of one read into one event each, keeping their order and the usage", async () => {
+    body =
+      delta({ content: "Hel" }) +
+      delta({ content: "lo" }) +
+      delta({ reasoning_content: "hm" }) +
+      delta({ reasoning_content: "m" }) +
+      delta({ content: ", world" }) +
+      frame({ choices: [{ index: 0, delta: {}, finish_reason: "length" }] }) +
+      frame({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 5 } }) +
+      "data: [DONE]\n\n";
+    const events = await collect(backend.chat(req, new AbortController().signal));
+    expect(events).toEqual([
+      { type: "text", text: "Hello" },
+      { type: "reasoning", text: "hmm" },
+      { type: "text", text: ", world" },
+      { type: "finish", reason: "length", usage: { promptTokens: 3, completionTokens: 5 } },
+    ]);
+  });
+
+  it("still hands over the events before a garbage one in the same read, then fails", async () => {
+    body = `${delta({ content: "Hel" })}${delta({ content: "lo" })}data: {not json\n\n`;
+    const seen: ChatEvent[] = [];
+    const err = await (async () => {
+      for await (const e of backend.chat(req, new AbortController().signal)) seen.push(e);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([{ type: "text", text: "Hello" }]);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toContain("invalid JSON");
   });
 });
