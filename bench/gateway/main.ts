@@ -14,8 +14,9 @@
  * `--cpus L:U:G` pins this load generator to the cores L, the upstream to U and the gateway (and
  * the isolating pair) to G with taskset, each a cpu list such as `2` or `4-5`, so on a machine
  * with idle cores each process has cores of its own and the table measures the gateway rather
- * than the scheduler. (One core each is not enough for a fair run: V8's garbage collector helper
- * threads then compete with the event loop; two each is.)
+ * than the scheduler. (On the 16-core VM of docs/API.md pinning made the gateway's p99 worse, one
+ * core each or two: V8's helper threads then share the event loop's cores; unpinned on idle cores
+ * is the fairer run there.)
  * `bench/gateway/bundle.sh` builds plain-node bundles of these scripts for a machine without
  * node_modules: `node bench/gateway/dist/main.mjs --cpus 0-1:2-3:4-5`.
  *
