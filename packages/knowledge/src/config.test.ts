@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseConfig } from "@seekdesk/core";
-import { describe, expect, it } from "vitest";
-import { knowledgeStoreSettings } from "./config.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { configuredEmbedder, knowledgeStoreSettings, openConfiguredKnowledgeBase } from "./config.ts";
+import { ParaphraseEmbedder } from "./embed/paraphrase.ts";
 
 const settings = (raw: unknown) => knowledgeStoreSettings(parseConfig(raw), "/srv/data");
 const failure = (raw: unknown): string => {
@@ -61,5 +64,55 @@ describe("knowledge.store config", () => {
     expect(
       failure({ knowledge: { store: { driver: "postgres", url: "postgres://db/kb", poolSize: 0 } } }),
     ).toBe("config: knowledge.store.poolSize: expected a positive integer");
+  });
+});
+
+describe("knowledge.embedder config", () => {
+  const dir = mkdtempSync(join(tmpdir(), "seekdesk-kb-embedder-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("opens the knowledge base with a trained paraphrase model from the data dir", async () => {
+    const model = await ParaphraseEmbedder.train(
+      [
+        { a: "我想退钱", b: "申请退款" },
+        { a: "退的钱多久到", b: "退款多久到账" },
+        { a: "快递到哪了", b: "物流信息查询" },
+        { a: "包裹什么时候到", b: "查看物流进度" },
+      ],
+      { dim: 32, epochs: 5 },
+    );
+    writeFileSync(join(dir, "desk.model"), model.serialize());
+    const config = parseConfig({ knowledge: { embedder: { kind: "paraphrase", path: "desk.model" } } });
+    const kb = await openConfiguredKnowledgeBase(config, dir);
+    try {
+      await kb.ingestText({ title: "退款", text: "退款申请流程", format: "text" });
+      expect((await kb.stats()).embedder).toBe(model.id);
+      expect((await kb.search("退款流程", { mode: "vector", k: 1 }))[0]?.text).toBe("退款申请流程");
+    } finally {
+      await kb.close();
+    }
+    expect(configuredEmbedder(parseConfig({}), dir).id).toBe("hashed-ngram-v2-256");
+  });
+
+  it("names the field and the file when the model is missing or the kind unknown", () => {
+    const fail = (raw: unknown) => {
+      try {
+        configuredEmbedder(parseConfig(raw), dir);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(fail({ knowledge: { embedder: { kind: "paraphrase", path: "gone.model" } } })).toMatch(
+      /^config: knowledge\.embedder\.path: .*gone\.model/,
+    );
+    writeFileSync(join(dir, "junk.model"), "junk");
+    expect(fail({ knowledge: { embedder: { kind: "paraphrase", path: "junk.model" } } })).toMatch(
+      /knowledge\.embedder\.path: .*junk\.model: not a seekdesk paraphrase embedder file/,
+    );
+    expect(fail({ knowledge: { embedder: { kind: "bert" } } })).toBe(
+      "config: knowledge.embedder.kind: expected kind hashed or paraphrase",
+    );
   });
 });

@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError, formatConfigPath, type SeekdeskConfig } from "@seekdesk/core";
 import { z } from "zod";
+import { HashedNgramEmbedder } from "./embed/hashed.ts";
+import { ParaphraseEmbedder } from "./embed/paraphrase.ts";
+import type { Embedder } from "./embed/types.ts";
 import { type KnowledgeBase, type KnowledgeBaseOptions, openKnowledgeBase } from "./kb.ts";
 import { openPostgresKnowledgeStore } from "./storage/postgres.ts";
 
@@ -39,20 +43,33 @@ export const KnowledgeStoreConfigSchema = z
   })
   .strict();
 
-/** The knowledge section stays open to fields other parts of the package own; `store` is checked here. */
+/**
+ * `knowledge.embedder`: the vectors of vector and hybrid search. `hashed` (default) needs no
+ * training; `paraphrase` loads a model trained by `seekdesk kb train-embedder` on the desk's own
+ * paraphrase pairs. Changing it re-embeds the stored chunks on the next open (the id differs).
+ */
+export const KnowledgeEmbedderConfigSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("hashed") }).strict(),
+    z
+      .object({
+        kind: z.literal("paraphrase"),
+        /** Model file; relative paths are resolved against dataDir. */
+        path: z.string({ error: "expected a file path" }).min(1, "expected a file path"),
+      })
+      .strict(),
+  ],
+  { error: "expected kind hashed or paraphrase" },
+);
+
+/** The knowledge section stays open to fields other parts of the package own; `store` and `embedder` are checked here. */
 export const KnowledgeConfigSchema = z.looseObject({
   store: KnowledgeStoreConfigSchema.default(() => KnowledgeStoreConfigSchema.parse({})),
+  embedder: KnowledgeEmbedderConfigSchema.default({ kind: "hashed" }),
 });
 
-export type KnowledgeStoreSettings =
-  | { driver: "sqlite"; file: string }
-  | { driver: "postgres"; url: string; schema: string; poolSize: number };
-
-/**
- * Reads `knowledge.store` (falling back on `store.url`) into settings, or throws ConfigError with
- * lines like `config: knowledge.store.url: expected a postgres:// connection URL`.
- */
-export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string): KnowledgeStoreSettings {
+function parseKnowledgeConfig(config: SeekdeskConfig) {
   const parsed = KnowledgeConfigSchema.safeParse(config.knowledge ?? {});
   if (!parsed.success)
     throw new ConfigError(
@@ -64,7 +81,36 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
             : issue.message,
       })),
     );
-  const s = parsed.data.store;
+  return parsed.data;
+}
+
+/**
+ * The embedder `knowledge.embedder` asks for; a paraphrase model file that is missing or not a
+ * model is a ConfigError naming the field and the file.
+ */
+export function configuredEmbedder(config: SeekdeskConfig, dataDir: string): Embedder {
+  const e = parseKnowledgeConfig(config).embedder;
+  if (e.kind === "hashed") return new HashedNgramEmbedder();
+  const file = isAbsolute(e.path) ? e.path : resolve(dataDir, e.path);
+  try {
+    return ParaphraseEmbedder.deserialize(readFileSync(file));
+  } catch (err) {
+    throw new ConfigError([
+      { path: "knowledge.embedder.path", message: `${file}: ${(err as Error).message}` },
+    ]);
+  }
+}
+
+export type KnowledgeStoreSettings =
+  | { driver: "sqlite"; file: string }
+  | { driver: "postgres"; url: string; schema: string; poolSize: number };
+
+/**
+ * Reads `knowledge.store` (falling back on `store.url`) into settings, or throws ConfigError with
+ * lines like `config: knowledge.store.url: expected a postgres:// connection URL`.
+ */
+export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string): KnowledgeStoreSettings {
+  const s = parseKnowledgeConfig(config).store;
   if (s.driver === "sqlite")
     return { driver: "sqlite", file: isAbsolute(s.path) ? s.path : resolve(dataDir, s.path) };
   const url = s.url ?? (config.store.driver === "postgres" ? config.store.url : undefined);
@@ -86,6 +132,7 @@ export async function openConfiguredKnowledgeBase(
   opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> = {},
 ): Promise<KnowledgeBase> {
   const settings = knowledgeStoreSettings(config, dataDir);
+  opts = { ...opts, embedder: opts.embedder ?? configuredEmbedder(config, dataDir) };
   if (settings.driver === "sqlite") return openKnowledgeBase({ ...opts, file: settings.file });
   const store = await openPostgresKnowledgeStore({
     url: settings.url,

@@ -10,6 +10,8 @@ export * from "./dedup/simhash.ts";
 export * from "./embed/corpus.ts";
 export * from "./embed/hashed.ts";
 export * from "./embed/openai.ts";
+export * from "./embed/pairs.ts";
+export * from "./embed/paraphrase.ts";
 export * from "./embed/types.ts";
 export * from "./eval/metrics.ts";
 export * from "./eval/retrieval.ts";

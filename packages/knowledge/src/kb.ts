@@ -547,7 +547,11 @@ export class KnowledgeBase implements Retriever {
       ranked =
         mode === "vector"
           ? vec
-          : convexFusion(this.bm25.search(analyze(query, this.opts.analyzer), pool), vec).slice(0, depth);
+          : convexFusion(
+              this.bm25.search(analyze(query, this.opts.analyzer), pool),
+              vec,
+              this.embedder.hybridWeight,
+            ).slice(0, depth);
     }
     const rows = await this.store.chunkRows(ranked.map((r) => r.key));
     let hits = ranked.flatMap((r) => {

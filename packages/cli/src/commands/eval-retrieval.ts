@@ -1,11 +1,20 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { datasetDir, type SearchMode, UserInputError } from "@seekdesk/core";
-import { evaluateRetrieval, isCorpusRecord, isQueryRecord, readJsonl } from "@seekdesk/knowledge";
+import {
+  type Embedder,
+  evaluateRetrieval,
+  isCorpusRecord,
+  isQueryRecord,
+  ParaphraseEmbedder,
+  pairsWithout,
+  parseParaphrasePairs,
+  readJsonl,
+} from "@seekdesk/knowledge";
 import type { Command } from "commander";
 
-const DATASETS: Record<string, { corpus: string; queries: string }> = {
-  "atec-faq": { corpus: "corpus.jsonl", queries: "queries.jsonl" },
+const DATASETS: Record<string, { corpus: string; queries: string; pairs?: string }> = {
+  "atec-faq": { corpus: "corpus.jsonl", queries: "queries.jsonl", pairs: "atec_nlp_sim_train.csv" },
 };
 
 interface Flags {
@@ -14,6 +23,7 @@ interface Flags {
   dataset?: string;
   mode: string;
   embedder: string;
+  pairs?: string;
   limit?: number;
   json?: boolean;
 }
@@ -31,8 +41,12 @@ export function registerEvalRetrieval(evalCmd: Command): void {
     .option("--mode <mode>", "bm25, vector, hybrid or all", "all")
     .option(
       "--embedder <name>",
-      "hashed (the knowledge base default) or corpus (vectors fitted on the corpus)",
+      "hashed (the knowledge base default), corpus (vectors fitted on the corpus), paraphrase (trained on --pairs, minus every pair touching a query or its relevant documents) or a model file from kb train-embedder",
       "hashed",
+    )
+    .option(
+      "--pairs <file>",
+      "paraphrase pairs for --embedder paraphrase (as kb train-embedder reads them; default: the data set's own)",
     )
     .option("--limit <n>", "evaluate only the first n queries", (v) => Number(v))
     .option(
@@ -59,8 +73,20 @@ export function registerEvalRetrieval(evalCmd: Command): void {
         flags.mode === "all" ? ["bm25", "vector", "hybrid"] : [flags.mode as SearchMode];
       if (!modes.every((m) => m === "bm25" || m === "vector" || m === "hybrid"))
         throw new UserInputError(`--mode: expected bm25, vector, hybrid or all, got ${flags.mode}`);
-      if (flags.embedder !== "hashed" && flags.embedder !== "corpus")
-        throw new UserInputError(`--embedder: expected hashed or corpus, got ${flags.embedder}`);
+      const named = ["hashed", "corpus", "paraphrase"].includes(flags.embedder);
+      if (!named && !existsSync(flags.embedder))
+        throw new UserInputError(
+          `--embedder: expected hashed, corpus, paraphrase or a model file, got ${flags.embedder}`,
+        );
+      const pairsFile =
+        flags.pairs ??
+        (flags.dataset && DATASETS[flags.dataset]?.pairs
+          ? join(datasetDir(flags.dataset), DATASETS[flags.dataset]?.pairs as string)
+          : undefined);
+      if (flags.embedder === "paraphrase" && (!pairsFile || !existsSync(pairsFile)))
+        throw new UserInputError(
+          pairsFile ? `no such file: ${pairsFile}` : "--embedder paraphrase needs --pairs <file>",
+        );
       let corpus: Awaited<ReturnType<typeof readJsonl<{ id: string; text: string }>>>;
       let queries: Awaited<ReturnType<typeof readJsonl<{ query: string; relevant: string[] }>>>;
       try {
@@ -75,9 +101,28 @@ export function registerEvalRetrieval(evalCmd: Command): void {
         queries = queries.slice(0, flags.limit);
       }
       const tty = process.stderr.isTTY;
+      let embedder: "hashed" | "corpus" | Embedder = flags.embedder as "hashed" | "corpus";
+      let note = "";
+      if (flags.embedder === "paraphrase" && pairsFile) {
+        const parsed = parseParaphrasePairs(readFileSync(pairsFile, "utf8"), /\.jsonl?$/i.test(pairsFile));
+        // Hold out every pair touching an evaluation query or one of its relevant documents, so
+        // the model has never seen the answer it is scored on.
+        const texts = new Map(corpus.map((d) => [d.id, d.text]));
+        const heldOut = queries.flatMap((q) => [q.query, ...q.relevant.map((r) => texts.get(r) ?? "")]);
+        const train = pairsWithout(parsed.pairs, heldOut);
+        if (tty) process.stderr.write(`training on ${train.length} pairs…`);
+        embedder = await ParaphraseEmbedder.train(train);
+        note = `, trained on ${train.length} of ${parsed.pairs.length} pairs (${parsed.pairs.length - train.length} touching evaluation texts held out)`;
+      } else if (!named) {
+        try {
+          embedder = ParaphraseEmbedder.deserialize(readFileSync(flags.embedder));
+        } catch (err) {
+          throw new UserInputError(`--embedder ${flags.embedder}: ${(err as Error).message}`);
+        }
+      }
       const results = await evaluateRetrieval(corpus, queries, {
         modes,
-        embedder: flags.embedder as "hashed" | "corpus",
+        embedder,
         onProgress: tty
           ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total}   `)
           : undefined,
@@ -88,7 +133,7 @@ export function registerEvalRetrieval(evalCmd: Command): void {
         return;
       }
       process.stdout.write(
-        `${corpus.length} documents, ${queries.length} queries, embedder ${flags.embedder}\n`,
+        `${corpus.length} documents, ${queries.length} queries, embedder ${typeof embedder === "string" ? embedder : embedder.id}${note}\n`,
       );
       process.stdout.write("mode     recall@1  recall@5  recall@10  MRR@10\n");
       for (const r of results)

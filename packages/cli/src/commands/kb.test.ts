@@ -92,6 +92,73 @@ describe("seekdesk kb, eval retrieval and data through the real CLI", () => {
     expect(broken.stderr.trim()).toBe("seekdesk: broken.jsonl:2: not valid JSON");
   });
 
+  it("trains a paraphrase embedder on pairs and evaluates with it, holding out evaluation pairs", async () => {
+    const pairs = [
+      ["我想退钱", "申请退款"],
+      ["钱可以退回来吗", "能不能退款"],
+      ["退的钱多久到", "退款多久到账"],
+      ["钱退到哪里了", "退款去向查询"],
+      ["退钱失败了", "退款失败"],
+      ["快递到哪了", "物流信息查询"],
+      ["包裹什么时候到", "查看物流进度"],
+      ["快递一直不动", "物流长时间未更新"],
+      ["忘了密码", "重置登录密码"],
+      ["要开票", "申请开具发票"],
+      ["改一下地址", "修改收货地址"],
+      ["地址填错了", "收货地址有误"],
+      // The evaluation query's own pair: eval retrieval must leave it out of training.
+      ["退钱怎么弄", "退款申请流程"],
+    ];
+    writeFileSync(
+      join(dir, "pairs.tsv"),
+      `${pairs.map(([a, b], i) => `${i + 1}\t${a}\t${b}\t1`).join("\n")}\n99\t花呗\t借呗\t0\n`,
+    );
+    const docs = ["退款申请流程", "怎么修改收货地址", "怎么查看订单", "发票怎么开", "物流进度查询"];
+    writeFileSync(
+      join(dir, "p-corpus.jsonl"),
+      docs.map((text, i) => JSON.stringify({ id: `p${i}`, text })).join("\n"),
+    );
+    writeFileSync(join(dir, "p-queries.jsonl"), JSON.stringify({ query: "退钱怎么弄", relevant: ["p0"] }));
+    const q = ["eval", "retrieval", "--corpus", "p-corpus.jsonl", "--queries", "p-queries.jsonl"];
+    const hashed = JSON.parse((await seekdesk(...q, "--mode", "vector", "--json")).stdout);
+    expect(hashed[0].recall_at_1).toBe(0);
+
+    const train = await seekdesk(
+      "kb",
+      "train-embedder",
+      "--pairs",
+      "pairs.tsv",
+      "--out",
+      "desk.model",
+      "--dim",
+      "64",
+      "--epochs",
+      "60",
+    );
+    expect(train.code).toBe(0);
+    expect(train.stdout).toMatch(
+      /^trained paraphrase-64-[0-9a-f]{12} on 13 pairs .*\(1 label-0 rows skipped, 0 malformed\)/,
+    );
+    const learned = JSON.parse(
+      (await seekdesk(...q, "--mode", "vector", "--embedder", "desk.model", "--json")).stdout,
+    );
+    expect(learned[0].recall_at_1).toBe(1);
+
+    const heldOut = await seekdesk(
+      ...q,
+      "--mode",
+      "vector",
+      "--embedder",
+      "paraphrase",
+      "--pairs",
+      "pairs.tsv",
+    );
+    expect(heldOut.stdout).toMatch(/trained on 12 of 13 pairs \(1 touching evaluation texts held out\)/);
+    expect((await seekdesk(...q, "--embedder", "nothing.model")).stderr).toMatch(
+      /--embedder: expected hashed, corpus, paraphrase or a model file, got nothing.model/,
+    );
+  });
+
   it("exports training data without evaluation near-duplicates", async () => {
     writeFileSync(
       join(dir, "faq.jsonl"),

@@ -5,6 +5,12 @@
 export interface Embedder {
   readonly id: string;
   readonly dim: number;
+  /**
+   * The vector list's weight in hybrid search, when this embedder knows better than the default
+   * (`HYBRID_VECTOR_WEIGHT`): a model trained on the desk's own paraphrases outranks BM25 and so
+   * should lead the fusion, weight-free vectors should not.
+   */
+  readonly hybridWeight?: number;
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

@@ -57,6 +57,8 @@ export interface EvaluateRetrievalOptions {
   embedder?: "hashed" | "corpus" | Embedder;
   /** How hybrid merges the lists: "convex" (the knowledge base's) or "rrf" (k = 60), for comparison. */
   fusion?: "convex" | "rrf";
+  /** The vector list's weight in convex fusion; default the embedder's own, else the knowledge base's. */
+  hybridWeight?: number;
   onProgress?: (stage: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -112,7 +114,9 @@ export async function evaluateRetrieval(
     if (modes.includes("hybrid"))
       ranked.hybrid?.push({
         ranked: ids(
-          opts.fusion === "rrf" ? reciprocalRankFusion([{ hits: b }, { hits: v }]) : convexFusion(b, v),
+          opts.fusion === "rrf"
+            ? reciprocalRankFusion([{ hits: b }, { hits: v }])
+            : convexFusion(b, v, opts.hybridWeight ?? embedder?.hybridWeight),
         ),
         relevant: q.relevant,
       });
