@@ -494,12 +494,12 @@ describe("live settings and classifier", () => {
   it("applies new settings to the next turn while the turn in flight keeps the old ones", async () => {
     const live = createAssistant({ domain, classifier, retriever: kb, config: { utcOffsetMinutes: 480 } });
     const c = new ScriptedConversation(live, now);
-    // A plain question the classifier is fairly (not fully) sure of: modify_order at ~0.7.
+    // A plain question the classifier is fairly (not fully) sure of: exchange_item at ~0.8.
     const question = "I got the wrong size";
     const inFlight = c.say(question);
     live.configure({ handoffThreshold: 0.99, maxLowConfidenceTurns: 1 });
     const before = await inFlight;
-    expect(before.intent.name).toBe("modify_order");
+    expect(before.intent.name).toBe("exchange_item");
     expect(before.handoff).toBeUndefined();
 
     const after = await new ScriptedConversation(live, now).say(question);
