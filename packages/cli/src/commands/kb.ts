@@ -230,7 +230,7 @@ export function registerKb(program: Command): void {
     .option("--epochs <n>", "passes over the pairs", positive("epochs", 1000), 5)
     .option(
       "--hybrid-weight <w>",
-      "the vectors' share in hybrid search, 0 to 1 (default 0.8, chosen on atec-faq dev queries)",
+      "the vectors' share in hybrid search, 0 to 1 (default 0.9, chosen on atec-faq dev queries)",
       (v) => {
         const w = Number(v);
         if (!(w >= 0 && w <= 1)) throw new UserInputError(`--hybrid-weight: expected 0 to 1, got ${v}`);
