@@ -102,6 +102,88 @@ describe("console access in a real browser", () => {
     await context.close();
   });
 
+  // Before the widget-key test: once the server holds an API key, the anonymous chat page is refused
+  // (401, "Missing API key"), and this test needs a customer to ask for a person.
+  it("a Chinese browser gets the workspace and admin in Chinese: an agent accepts and answers a hand-off, an admin adds an intent example", async () => {
+    // The customer, in Chinese too, asks for a person.
+    const customerContext = await browser.newContext({ locale: "zh-CN" });
+    const customer = await customerContext.newPage();
+    await customer.goto(`${served.url}/#/chat`);
+    await customer.getByRole("button", { name: "转人工" }).click();
+    await customer.getByText(/您前面还有 0 位/).waitFor();
+
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const page = await context.newPage();
+    await page.goto(`${served.url}/#/agent`);
+    await page.getByLabel("用户名").fill("lead");
+    await page.getByLabel("密码").fill("lead-password");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("heading", { name: "坐席工作台" }).waitFor();
+    expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
+    const queue = page.getByRole("region", { name: "转人工队列" });
+    await queue.getByRole("heading", { name: "工单队列（1）" }).waitFor();
+    // Reason, status and the relative time of the ticket read in Chinese.
+    const ticket = queue.locator("button.ticket").first();
+    expect(await ticket.textContent()).toMatch(/客户要求转人工 · 排队中 · (现在|\d+ ?秒钟?前|\d+ ?分钟前)/);
+    await ticket.click();
+    const transcript = page.getByRole("region", { name: "会话" });
+    await transcript.getByRole("heading", { name: /客户要求转人工 — 排队中/ }).waitFor();
+    await transcript.locator('li.msg[data-role="user"] .msg-who').first().getByText("客户").waitFor();
+    await transcript.getByRole("button", { name: "接入" }).click();
+    await transcript.getByRole("heading", { name: /— 处理中 \(lead\)/ }).waitFor();
+    await transcript.getByRole("button", { name: "结束会话" }).waitFor();
+    await transcript.getByLabel("转接给").waitFor();
+    const reply = "您好，我是人工客服，请问有什么可以帮您？";
+    await transcript.getByLabel("回复").fill(reply);
+    await transcript.getByRole("button", { name: "发送回复" }).click();
+    await customer.locator('li.msg[data-role="agent"] .msg-text').getByText(reply).waitFor();
+    const side = page.getByRole("complementary", { name: "客户信息" });
+    await side.getByRole("heading", { name: "推荐回复" }).waitFor();
+    const agentViolations = await seriousViolations(page);
+    await page.screenshot({ path: screenshotPath("agent-workspace-zh") });
+
+    await page.goto(`${served.url}/#/admin/intents`);
+    await page.getByRole("heading", { name: "管理", exact: true }).waitFor();
+    await page.getByRole("navigation", { name: "管理分区" }).getByRole("link", { name: "知识库" }).waitFor();
+    const intents = page.getByRole("region", { name: "意图" });
+    await intents.getByRole("heading", { name: /^意图（\d+）$/ }).waitFor();
+    await intents.getByRole("button", { name: "训练并评估" }).waitFor();
+    const toggle = intents.getByRole("button", { name: /^delivery_time \(\d+\)$/ });
+    const before = Number(/\((\d+)\)/.exec((await toggle.textContent()) ?? "")?.[1]);
+    await toggle.click();
+    await intents.getByLabel("新增例句").fill("我的快递什么时候到");
+    await intents.getByRole("button", { name: "添加", exact: true }).click();
+    await intents.getByRole("button", { name: `delivery_time (${before + 1})` }).waitFor();
+    await intents.getByRole("button", { name: "删除例句“我的快递什么时候到”" }).waitFor();
+    const adminViolations = await seriousViolations(page);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: screenshotPath("admin-intents-zh") });
+
+    await page.goto(`${served.url}/#/analytics`);
+    await page.getByRole("heading", { name: "数据分析" }).waitFor();
+    await page.locator("dl.kpis dt", { hasText: "转人工率" }).waitFor();
+    expect({ agentViolations, adminViolations }).toEqual({ agentViolations: [], adminViolations: [] });
+    await context.close();
+    await customerContext.close();
+  });
+
+  it("the language switch turns an English console Chinese and the choice outlives a reload", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await signIn(page, served.url, "lead", "lead-password", "/admin/users");
+    await page.getByRole("table", { name: "Accounts" }).waitFor();
+    await page.getByLabel("Language").selectOption("zh");
+    await page.getByRole("table", { name: "账号" }).getByRole("combobox", { name: "vera 的角色" }).waitFor();
+    await page.getByRole("region", { name: "用户" }).getByRole("button", { name: "添加用户" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "用户与角色" }).waitFor();
+    await page.goto(`${served.url}/#/agent`);
+    await page.getByRole("heading", { name: "坐席工作台" }).waitFor();
+    await page.getByLabel("语言").selectOption("en");
+    await page.getByRole("heading", { name: "Agent workspace" }).waitFor();
+    await context.close();
+  });
+
   it("an admin creates a widget key for a site and gets the snippet to embed", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();

@@ -5,7 +5,7 @@ import { Analytics } from "./analytics/Analytics.tsx";
 import { api } from "./api.ts";
 import { ChatPanel } from "./chat/ChatPanel.tsx";
 import { useChat } from "./chat/use-chat.ts";
-import { detectLang, type Lang, strings } from "./i18n.ts";
+import { detectLang, type Lang, savedLang, saveLang, strings } from "./i18n.ts";
 import { Login } from "./Login.tsx";
 import { can, type Me, SessionContext } from "./session.ts";
 import { useHashRoute } from "./use-hash-route.ts";
@@ -33,7 +33,12 @@ function CustomerChat({ lang }: { lang: Lang }) {
 }
 
 export function App() {
-  const [lang, setLang] = useState<Lang>(detectLang);
+  // The switcher's choice outlives the page; without one, the browser's language decides.
+  const [lang, setLangState] = useState<Lang>(() => savedLang() ?? detectLang());
+  const setLang = (next: Lang) => {
+    saveLang(next);
+    setLangState(next);
+  };
   const [me, setMe] = useState<Me | null>(null);
   const [checked, setChecked] = useState(false);
   const route = useHashRoute();
@@ -59,12 +64,12 @@ export function App() {
   const needsLogin = section === "agent" || section === "admin" || section === "analytics";
   let page: ReactNode;
   if (section === "chat") page = <CustomerChat lang={lang} />;
-  else if (!checked) page = <p>…</p>;
+  else if (!checked) page = <p>{t.loading}</p>;
   else if (needsLogin && !me) page = <Login t={t} />;
   else if (section === "agent" && can(me, "agent")) page = <AgentWorkspace t={t} />;
-  else if (section === "admin" && can(me, "admin")) page = <Admin route={route} />;
-  else if (section === "analytics" && can(me, "analytics")) page = <Analytics />;
-  else page = <p role="alert">403 — your role cannot open this page.</p>;
+  else if (section === "admin" && can(me, "admin")) page = <Admin route={route} t={t} />;
+  else if (section === "analytics" && can(me, "analytics")) page = <Analytics t={t} />;
+  else page = <p role="alert">{t.forbidden}</p>;
 
   return (
     <SessionContext.Provider value={{ me, refresh }}>
@@ -72,7 +77,7 @@ export function App() {
         <a href="#/chat" className="brand">
           {t.appName}
         </a>
-        <nav aria-label="Main">
+        <nav aria-label={t.mainNav}>
           <a href="#/chat" aria-current={section === "chat" ? "page" : undefined}>
             {t.navChat}
           </a>

@@ -1,86 +1,33 @@
-/** UI strings in English and Chinese. The customer's browser language picks the default. */
-export type Lang = "en" | "zh";
+/**
+ * UI strings in English and Chinese, one typed table per area (`i18n/chat.ts`, `agent.ts`,
+ * `admin.ts`, `analytics.ts`): each Chinese table is typed as its English one, so a string missing
+ * in Chinese is a type error. `Strings` joins them with the language's `Intl` formatters.
+ * Server-sent messages (errors, ticket summaries) are shown as the server wrote them.
+ */
+import { type AdminStrings, adminStrings } from "./i18n/admin.ts";
+import { type AgentStrings, agentStrings } from "./i18n/agent.ts";
+import { type AnalyticsStrings, analyticsStrings } from "./i18n/analytics.ts";
+import { type ChatStrings, chatStrings } from "./i18n/chat.ts";
+import { type Format, makeFormat } from "./i18n/format.ts";
+import { type Lang, locales } from "./i18n/lang.ts";
 
-const en = {
-  appName: "seekdesk",
-  chatTitle: "Customer service",
-  placeholder: "Type your question…",
-  send: "Send",
-  retry: "Retry",
-  attachImage: "Attach an image",
-  recordVoice: "Record a voice message",
-  stopRecording: "Stop recording",
-  sources: "Sources",
-  you: "You",
-  bot: "Assistant",
-  agent: "Agent",
-  waiting: (pos: number, eta: number) =>
-    `You are number ${pos} in the queue, about ${Math.max(1, Math.round(eta / 60))} min.`,
-  withAgent: (name: string) => `${name} is helping you now.`,
-  agentTyping: "The agent is typing…",
-  reconnecting: "Reconnecting…",
-  talkToHuman: "Talk to a human",
-  login: "Sign in",
-  logout: "Sign out",
-  username: "Username",
-  password: "Password",
-  loginFailed: "Wrong username or password",
-  navChat: "Chat",
-  navAgent: "Agent workspace",
-  navAdmin: "Admin",
-  navAnalytics: "Analytics",
-  language: "Language",
-  openWidget: "Open chat",
-  closeWidget: "Close chat",
-  sourceTitle: "Source",
-  rateConversation: "How did we do?",
-  thanksForRating: "Thanks for your feedback",
-  rateStars: (n: number) => `Rate ${n} out of 5`,
-  close: "Close",
-};
+export type { ChatStrings } from "./i18n/chat.ts";
+export { detectLang, type Lang, savedLang, saveLang } from "./i18n/lang.ts";
 
-const zh: typeof en = {
-  appName: "seekdesk",
-  chatTitle: "在线客服",
-  placeholder: "请输入您的问题…",
-  send: "发送",
-  retry: "重试",
-  attachImage: "上传图片",
-  recordVoice: "录制语音",
-  stopRecording: "停止录音",
-  sources: "来源",
-  you: "我",
-  bot: "智能助手",
-  agent: "人工客服",
-  waiting: (pos: number, eta: number) =>
-    `您前面还有 ${pos - 1} 位，预计等待约 ${Math.max(1, Math.round(eta / 60))} 分钟。`,
-  withAgent: (name: string) => `${name} 正在为您服务。`,
-  agentTyping: "客服正在输入…",
-  reconnecting: "正在重新连接…",
-  talkToHuman: "转人工",
-  login: "登录",
-  logout: "退出",
-  username: "用户名",
-  password: "密码",
-  loginFailed: "用户名或密码错误",
-  navChat: "对话",
-  navAgent: "坐席工作台",
-  navAdmin: "管理",
-  navAnalytics: "数据分析",
-  language: "语言",
-  openWidget: "打开客服",
-  closeWidget: "关闭客服",
-  sourceTitle: "来源原文",
-  rateConversation: "对本次服务满意吗？",
-  thanksForRating: "感谢您的评价",
-  rateStars: (n: number) => `评 ${n} 分（满分 5 分）`,
-  close: "关闭",
-};
+export type Strings = ChatStrings &
+  AgentStrings &
+  AdminStrings &
+  AnalyticsStrings & { lang: Lang; fmt: Format };
 
-export type Strings = typeof en;
-export const strings: Record<Lang, Strings> = { en, zh };
-
-export function detectLang(): Lang {
-  const nav = typeof navigator === "undefined" ? "en" : navigator.language;
-  return nav.toLowerCase().startsWith("zh") ? "zh" : "en";
+function table(lang: Lang): Strings {
+  return {
+    ...chatStrings[lang],
+    ...agentStrings[lang],
+    ...adminStrings[lang],
+    ...analyticsStrings[lang],
+    lang,
+    fmt: makeFormat(locales[lang]),
+  };
 }
+
+export const strings: Record<Lang, Strings> = { en: table("en"), zh: table("zh") };

@@ -1,5 +1,6 @@
 import { useCallback, useState } from "react";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface IntentInfo {
@@ -15,7 +16,7 @@ interface EvalReport {
   train_ms: number;
 }
 
-export function Intents() {
+export function Intents({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: IntentInfo[] }>("/api/admin/intents"), []);
   const { data, error, setError, reload } = useLoad(load);
   const [report, setReport] = useState<EvalReport | null>(null);
@@ -53,28 +54,31 @@ export function Intents() {
   };
 
   return (
-    <section aria-label="Intents">
-      <h2>Intents ({data?.data.length ?? 0})</h2>
+    <section aria-label={t.intentsRegion}>
+      <h2>{t.intentsHeading(data?.data.length ?? 0)}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
         </p>
       )}
       <button type="button" onClick={() => void trainAndEvaluate()} disabled={busy}>
-        {busy ? "Training…" : "Train and evaluate"}
+        {busy ? t.training : t.train}
       </button>
       {report && (
         <div className="card">
           <p>
-            Accuracy {(report.accuracy * 100).toFixed(1)}% · macro-F1 {(report.macro_f1 * 100).toFixed(1)}% ·
-            trained in {report.train_ms} ms
+            {t.evalSummary(
+              t.fmt.percent(report.accuracy),
+              t.fmt.percent(report.macro_f1),
+              t.fmt.ms(report.train_ms),
+            )}
           </p>
           <div className="scroll">
             <table className="confusion">
-              <caption>Confusion matrix (rows: true intent, columns: predicted)</caption>
+              <caption>{t.confusionCaption}</caption>
               <thead>
                 <tr>
-                  <th scope="col">true \ predicted</th>
+                  <th scope="col">{t.confusionCorner}</th>
                   {report.labels.map((l) => (
                     <th key={l} scope="col" title={l}>
                       {l.slice(0, 6)}
@@ -117,10 +121,10 @@ export function Intents() {
                       <button
                         type="button"
                         className="link"
-                        aria-label={`Remove the example “${ex}”`}
+                        aria-label={t.removeExample(ex)}
                         onClick={() => void removeExample(it.name, ex)}
                       >
-                        remove
+                        {t.remove}
                       </button>
                     </li>
                   ))}
@@ -134,10 +138,10 @@ export function Intents() {
                   }}
                 >
                   <label>
-                    New example
+                    {t.newExample}
                     <input name="example" required />
                   </label>
-                  <button type="submit">Add</button>
+                  <button type="submit">{t.add}</button>
                 </form>
               </div>
             )}

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface KeyInfo {
@@ -13,7 +14,7 @@ interface KeyInfo {
   revokedAt?: string | null;
 }
 
-export function Keys() {
+export function Keys({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: KeyInfo[] }>("/api/admin/keys"), []);
   const { data, error, setError, reload } = useLoad(load);
   const [created, setCreated] = useState<{ key: string; scope: string } | null>(null);
@@ -44,8 +45,8 @@ export function Keys() {
     await reload();
   };
   return (
-    <section aria-label="API keys">
-      <h2>API keys</h2>
+    <section aria-label={t.keysRegion}>
+      <h2>{t.keysRegion}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -53,34 +54,35 @@ export function Keys() {
       )}
       <form onSubmit={(e) => void create(e)} className="card">
         <label>
-          Name
+          {t.keyName}
           <input name="name" required />
         </label>
         <label>
-          Scope
+          {t.keyScope}
           <select name="scope">
-            <option value="api">API (all model routes)</option>
-            <option value="widget">Widget (conversation routes only)</option>
+            <option value="api">{t.scopeApi}</option>
+            <option value="widget">{t.scopeWidget}</option>
           </select>
         </label>
         <label>
-          Allowed origins (widget keys; space or comma separated, empty = any site)
+          {t.keyOrigins}
           <input name="origins" placeholder="https://shop.example.com" />
         </label>
         <label>
-          Requests per minute
+          {t.keyRpm}
           <input name="rpm" type="number" min={1} />
         </label>
-        <button type="submit">Create key</button>
+        <button type="submit">{t.createKey}</button>
       </form>
       {created && (
         <div role="status" className="card">
           <p>
-            New key (shown once): <code>{created.key}</code>
+            {t.newKeyShownOnce}
+            <code>{created.key}</code>
           </p>
           {created.scope === "widget" && (
             <>
-              <p>Paste this into your site's pages:</p>
+              <p>{t.pasteSnippet}</p>
               <pre className="snippet">
                 {`<script src="${window.location.origin}/widget.js" data-key="${created.key}" data-server="${window.location.origin}"></script>`}
               </pre>
@@ -89,31 +91,33 @@ export function Keys() {
         </div>
       )}
       <table>
-        <caption>Keys</caption>
+        <caption>{t.keysCaption}</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Scope</th>
-            <th scope="col">Origins</th>
-            <th scope="col">Limits</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
+            <th scope="col">{t.colName}</th>
+            <th scope="col">{t.colScope}</th>
+            <th scope="col">{t.colOrigins}</th>
+            <th scope="col">{t.colLimits}</th>
+            <th scope="col">{t.colCreated}</th>
+            <th scope="col">{t.colStatus}</th>
           </tr>
         </thead>
         <tbody>
           {data?.data.map((k) => (
             <tr key={k.id}>
               <td>{k.name}</td>
-              <td>{k.scope ?? "api"}</td>
-              <td>{k.origins?.join(", ") ?? "any"}</td>
-              <td>{k.rpm ? `${k.rpm} rpm` : "—"}</td>
-              <td>{k.createdAt}</td>
+              <td>{t.scopeName[k.scope ?? "api"] ?? k.scope}</td>
+              <td>{k.origins?.join(", ") ?? t.anyOrigin}</td>
+              <td>{k.rpm ? t.perMinute(t.fmt.number(k.rpm)) : "—"}</td>
+              <td>
+                <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
+              </td>
               <td>
                 {k.revokedAt ? (
-                  "revoked"
+                  t.revoked
                 ) : (
                   <button type="button" onClick={() => void revoke(k.id)}>
-                    Revoke
+                    {t.revoke}
                   </button>
                 )}
               </td>

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface Doc {
@@ -16,7 +17,7 @@ interface Hit {
   citation: { title: string; source: string; section?: string };
 }
 
-export function Knowledge() {
+export function Knowledge({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: Doc[] }>("/api/kb/documents"), []);
   const { data, error, setError, reload } = useLoad(load);
   const [hits, setHits] = useState<Hit[] | null>(null);
@@ -74,8 +75,8 @@ export function Knowledge() {
   };
 
   return (
-    <section aria-label="Knowledge base">
-      <h2>Knowledge base</h2>
+    <section aria-label={t.kbRegion}>
+      <h2>{t.kbRegion}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -83,51 +84,52 @@ export function Knowledge() {
       )}
       <div className="row">
         <form onSubmit={(e) => void upload(e)} className="card">
-          <h3>Upload</h3>
+          <h3>{t.kbUpload}</h3>
           <label>
-            Document (Markdown, text, HTML, PDF, DOCX, CSV/XLSX FAQ, JSONL)
+            {t.kbDocument}
             <input type="file" name="file" required />
           </label>
           <button type="submit" disabled={busy}>
-            {busy ? "Uploading…" : "Upload"}
+            {busy ? t.kbUploading : t.kbUpload}
           </button>
         </form>
         <form onSubmit={(e) => void crawl(e)} className="card">
-          <h3>Crawl a site</h3>
+          <h3>{t.kbCrawlHeading}</h3>
           <label>
-            Start URL
+            {t.kbStartUrl}
             <input type="url" name="url" required />
           </label>
-          <button type="submit">Crawl</button>
+          <button type="submit">{t.kbCrawl}</button>
         </form>
         <form onSubmit={(e) => void search(e)} className="card">
-          <h3>Try a search</h3>
+          <h3>{t.kbSearchHeading}</h3>
           <label>
-            Query
+            {t.kbQuery}
             <input name="q" required />
           </label>
-          <button type="submit">Search</button>
+          <button type="submit">{t.kbSearch}</button>
         </form>
       </div>
       {hits && (
-        <ol className="hits" aria-label="Search results">
+        <ol className="hits" aria-label={t.kbResults}>
           {hits.map((h) => (
             <li key={h.chunkId}>
-              <strong>{h.citation.title}</strong> <small>({h.score.toFixed(3)})</small>
+              <strong>{h.citation.title}</strong>{" "}
+              <small title={t.kbScore}>({t.fmt.decimal(h.score, 3)})</small>
               <p>{h.text.slice(0, 300)}</p>
             </li>
           ))}
-          {hits.length === 0 && <li>No results.</li>}
+          {hits.length === 0 && <li>{t.kbNoResults}</li>}
         </ol>
       )}
       <table>
-        <caption>Documents</caption>
+        <caption>{t.kbDocuments}</caption>
         <thead>
           <tr>
-            <th scope="col">Title</th>
-            <th scope="col">Source</th>
-            <th scope="col">Chunks</th>
-            <th scope="col">Actions</th>
+            <th scope="col">{t.kbTitle}</th>
+            <th scope="col">{t.kbSource}</th>
+            <th scope="col">{t.kbChunks}</th>
+            <th scope="col">{t.kbActions}</th>
           </tr>
         </thead>
         <tbody>
@@ -135,22 +137,27 @@ export function Knowledge() {
             <tr key={d.id}>
               <td>{d.title}</td>
               <td>{d.source}</td>
-              <td>{d.chunks}</td>
+              <td>{t.fmt.number(d.chunks)}</td>
               <td>
                 <button type="button" onClick={() => void showChunks(d.id)}>
-                  Chunks
+                  {t.kbChunks}
                 </button>{" "}
                 <button type="button" onClick={() => void remove(d.id)}>
-                  Remove
+                  {t.kbRemove}
                 </button>
               </td>
             </tr>
           ))}
+          {data?.data.length === 0 && (
+            <tr>
+              <td colSpan={4}>{t.kbNoDocuments}</td>
+            </tr>
+          )}
         </tbody>
       </table>
       {chunks && (
-        <section aria-label="Chunks">
-          <h3>Chunks of {chunks.docId}</h3>
+        <section aria-label={t.kbChunks}>
+          <h3>{t.kbShowChunksOf(chunks.docId)}</h3>
           <ol>
             {chunks.items.map((c) => (
               <li key={c.id}>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect } from "react";
 import type { ModelStats } from "../../server/models/model-stats.ts";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface ModelStatus {
@@ -13,10 +14,9 @@ interface ModelStatus {
   stats?: ModelStats;
 }
 
-const ms = (s: number | null | undefined) =>
-  s === null || s === undefined ? "—" : `${Math.round(s * 1000)} ms`;
-
-export function Models() {
+export function Models({ t }: { t: Strings }) {
+  // The stats are in seconds.
+  const ms = (s: number | null | undefined) => t.fmt.ms(s === null || s === undefined ? s : s * 1000);
   const load = useCallback(() => api<{ data: ModelStatus[] }>("/api/admin/models"), []);
   const { data, error, reload } = useLoad(load);
   // Live: the table refreshes every 5 s while the page is open.
@@ -25,27 +25,27 @@ export function Models() {
     return () => clearInterval(timer);
   }, [reload]);
   return (
-    <section aria-label="Models">
-      <h2>Models and backends</h2>
+    <section aria-label={t.modelsRegion}>
+      <h2>{t.modelsHeading}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
         </p>
       )}
       <table>
-        <caption>Configured models</caption>
+        <caption>{t.modelsCaption}</caption>
         <thead>
           <tr>
-            <th scope="col">Model</th>
-            <th scope="col">Backend</th>
-            <th scope="col">Ready</th>
-            <th scope="col">Queue</th>
-            <th scope="col">Active</th>
-            <th scope="col">Requests</th>
-            <th scope="col">Errors</th>
-            <th scope="col">Tokens in / out</th>
-            <th scope="col">First token p50 / p95</th>
-            <th scope="col">Per token p50</th>
+            <th scope="col">{t.colModel}</th>
+            <th scope="col">{t.colBackend}</th>
+            <th scope="col">{t.colReady}</th>
+            <th scope="col">{t.colQueue}</th>
+            <th scope="col">{t.colActive}</th>
+            <th scope="col">{t.colRequests}</th>
+            <th scope="col">{t.colErrors}</th>
+            <th scope="col">{t.colTokens}</th>
+            <th scope="col">{t.colFirstToken}</th>
+            <th scope="col">{t.colPerToken}</th>
           </tr>
         </thead>
         <tbody>
@@ -53,13 +53,13 @@ export function Models() {
             <tr key={m.id}>
               <td>{m.id}</td>
               <td>{m.backend}</td>
-              <td>{m.ready ? "yes" : "no"}</td>
+              <td>{m.ready ? t.yes : t.no}</td>
               <td>{m.queueDepth ?? "—"}</td>
               <td>{m.activeSequences ?? "—"}</td>
-              <td>{m.stats?.requests ?? 0}</td>
-              <td>{m.stats?.errors ?? 0}</td>
+              <td>{t.fmt.number(m.stats?.requests ?? 0)}</td>
+              <td>{t.fmt.number(m.stats?.errors ?? 0)}</td>
               <td>
-                {m.stats?.promptTokens ?? 0} / {m.stats?.generatedTokens ?? 0}
+                {t.fmt.number(m.stats?.promptTokens ?? 0)} / {t.fmt.number(m.stats?.generatedTokens ?? 0)}
               </td>
               <td>
                 {ms(m.stats?.ttftP50)} / {ms(m.stats?.ttftP95)}
@@ -69,13 +69,15 @@ export function Models() {
           ))}
           {data?.data.length === 0 && (
             <tr>
-              <td colSpan={10}>No generative model configured: the desk answers from retrieval.</td>
+              <td colSpan={10}>{t.noModel}</td>
             </tr>
           )}
         </tbody>
       </table>
       <p>
-        Figures since the server started; Prometheus scrapes the full set at <code>/metrics</code>.
+        {t.modelsNoteBefore}
+        <code>/metrics</code>
+        {t.modelsNoteAfter}
       </p>
     </section>
   );

@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface DeskSettings {
@@ -11,7 +12,7 @@ interface DeskSettings {
   handoffPhrases: string[];
 }
 
-export function Settings() {
+export function Settings({ t }: { t: Strings }) {
   const load = useCallback(() => api<DeskSettings>("/api/admin/settings"), []);
   const { data, error, setError, reload } = useLoad(load);
   const [saved, setSaved] = useState(false);
@@ -42,17 +43,17 @@ export function Settings() {
       setError((err as Error).message);
     }
   };
-  if (!data) return error ? <p role="alert">{error}</p> : <p>Loading…</p>;
+  if (!data) return error ? <p role="alert">{error}</p> : <p>{t.loading}</p>;
   return (
-    <form className="card" aria-label="Settings" onSubmit={(e) => void save(e)}>
-      <h2>Hand-off and context</h2>
+    <form className="card" aria-label={t.settingsRegion} onSubmit={(e) => void save(e)}>
+      <h2>{t.settingsHeading}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
         </p>
       )}
       <label>
-        Hand-off confidence threshold
+        {t.handoffThreshold}
         <input
           name="handoffThreshold"
           type="number"
@@ -63,11 +64,11 @@ export function Settings() {
         />
       </label>
       <label>
-        Context window (turns)
+        {t.windowTurns}
         <input name="windowTurns" type="number" min="1" max="40" defaultValue={data.windowTurns} />
       </label>
       <label>
-        Low-confidence turns before hand-off
+        {t.maxLowConfidenceTurns}
         <input
           name="maxLowConfidenceTurns"
           type="number"
@@ -77,7 +78,7 @@ export function Settings() {
         />
       </label>
       <label>
-        Negative sentiment threshold
+        {t.negativeSentimentThreshold}
         <input
           name="negativeSentimentThreshold"
           type="number"
@@ -88,15 +89,15 @@ export function Settings() {
         />
       </label>
       <label>
-        Sensitive intents (comma separated)
+        {t.sensitiveIntents}
         <input name="sensitiveIntents" defaultValue={data.sensitiveIntents.join(", ")} />
       </label>
       <label>
-        Extra phrases that ask for a person (one per line)
+        {t.handoffPhrases}
         <textarea name="handoffPhrases" rows={3} defaultValue={data.handoffPhrases.join("\n")} />
       </label>
-      <button type="submit">Save</button>
-      {saved && <p role="status">Saved.</p>}
+      <button type="submit">{t.save}</button>
+      {saved && <p role="status">{t.saved}</p>}
     </form>
   );
 }

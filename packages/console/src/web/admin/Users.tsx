@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback } from "react";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { useLoad } from "./use-load.ts";
 
 interface Account {
@@ -10,7 +11,7 @@ interface Account {
   disabled: boolean;
 }
 
-export function Users() {
+export function Users({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: Account[] }>("/api/admin/users"), []);
   const { data, error, setError, reload } = useLoad(load);
   const create = async (e: FormEvent<HTMLFormElement>) => {
@@ -33,8 +34,8 @@ export function Users() {
     await reload();
   };
   return (
-    <section aria-label="Users">
-      <h2>Users and roles</h2>
+    <section aria-label={t.usersRegion}>
+      <h2>{t.usersHeading}</h2>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -42,30 +43,32 @@ export function Users() {
       )}
       <form onSubmit={(e) => void create(e)} className="card">
         <label>
-          Username
+          {t.username}
           <input name="username" required />
         </label>
         <label>
-          Password
+          {t.password}
           <input name="password" type="password" minLength={8} required autoComplete="new-password" />
         </label>
         <label>
-          Role
+          {t.userRole}
           <select name="role">
-            <option value="agent">agent</option>
-            <option value="viewer">viewer</option>
-            <option value="admin">admin</option>
+            {(["agent", "viewer", "admin"] as const).map((r) => (
+              <option key={r} value={r}>
+                {t.roleName[r]}
+              </option>
+            ))}
           </select>
         </label>
-        <button type="submit">Add user</button>
+        <button type="submit">{t.addUser}</button>
       </form>
       <table>
-        <caption>Accounts</caption>
+        <caption>{t.accountsCaption}</caption>
         <thead>
           <tr>
-            <th scope="col">User</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
+            <th scope="col">{t.colUser}</th>
+            <th scope="col">{t.colRole}</th>
+            <th scope="col">{t.colStatus}</th>
           </tr>
         </thead>
         <tbody>
@@ -74,18 +77,20 @@ export function Users() {
               <td>{u.username}</td>
               <td>
                 <select
-                  aria-label={`Role of ${u.username}`}
+                  aria-label={t.roleOf(u.username)}
                   value={u.role}
                   onChange={(e) => void patch(u.id, { role: e.target.value as Account["role"] })}
                 >
-                  <option value="admin">admin</option>
-                  <option value="agent">agent</option>
-                  <option value="viewer">viewer</option>
+                  {(["admin", "agent", "viewer"] as const).map((r) => (
+                    <option key={r} value={r}>
+                      {t.roleName[r]}
+                    </option>
+                  ))}
                 </select>
               </td>
               <td>
                 <button type="button" onClick={() => void patch(u.id, { disabled: !u.disabled })}>
-                  {u.disabled ? "Enable" : "Disable"}
+                  {u.disabled ? t.enable : t.disable}
                 </button>
               </td>
             </tr>

@@ -4,6 +4,8 @@ import type { Strings } from "../i18n.ts";
 import type { Ticket, TicketDetail } from "./agent-types.ts";
 import { botViewByTurn, describeTurn, sentimentTrend } from "./bot-view.ts";
 
+// Canned replies are what the agent sends to the customer, not UI chrome: they stay in both
+// languages whatever the agent's console language is.
 const CANNED = [
   "您好，我是人工客服，很高兴为您服务。",
   "Thanks for waiting — I'm looking into this for you now.",
@@ -15,8 +17,6 @@ interface Suggestion {
   source: "kb" | "llm" | "canned";
   citations: { title: string }[];
 }
-
-const SOURCE_LABEL: Record<Suggestion["source"], string> = { kb: "KB", llm: "AI draft", canned: "Canned" };
 
 /** The hand-off queue live from the server, the selected ticket's transcript with the bot's view, and the reply box. */
 export function AgentWorkspace({ t }: { t: Strings }) {
@@ -143,6 +143,14 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     }
   };
 
+  // Relative times ("3 minutes ago") in the queue move on while the page stays open.
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  const reason = (code: string) => t.handoffReason[code] ?? code;
+
   const tk = detail?.ticket;
   const turnViews = botViewByTurn(detail?.messages ?? []);
   const trend = sentimentTrend(detail?.messages ?? []);
@@ -150,8 +158,9 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     <div className="page agent">
       <h1>{t.navAgent}</h1>
       <div className="agent-grid">
-        <section aria-label="Hand-off queue" className="queue-list">
-          <h2>Queue ({queue.filter((q) => q.status !== "closed").length})</h2>
+        <section aria-label={t.queueRegion} className="queue-list">
+          <h2>{t.queueHeading(queue.filter((q) => q.status !== "closed").length)}</h2>
+          {queue.length === 0 && <p className="muted">{t.queueEmpty}</p>}
           <ul>
             {queue.map((q) => (
               <li key={q.id}>
@@ -161,7 +170,10 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                   onClick={() => setSelected(q.id)}
                   data-ticket={q.id}
                 >
-                  <strong>{q.reason}</strong> · {q.status}
+                  <strong>{reason(q.reason)}</strong> · {t.ticketStatus[q.status]} ·{" "}
+                  <time dateTime={q.createdAt} title={t.fmt.dateTime(q.createdAt)}>
+                    {t.fmt.ago(q.createdAt, now)}
+                  </time>
                   <br />
                   <small>{q.summary.slice(0, 100)}</small>
                 </button>
@@ -169,25 +181,25 @@ export function AgentWorkspace({ t }: { t: Strings }) {
             ))}
           </ul>
         </section>
-        <section aria-label="Conversation" className="transcript">
-          {!detail && <p>Select a hand-off from the queue.</p>}
+        <section aria-label={t.conversationRegion} className="transcript">
+          {!detail && <p>{t.selectTicket}</p>}
           {detail && tk && (
             <>
               <h2>
-                {tk.reason} — {tk.status}
+                {reason(tk.reason)} — {t.ticketStatus[tk.status]}
                 {tk.assignedAgent ? ` (${tk.assignedAgent})` : ""}
               </h2>
               <p className="summary">{tk.summary}</p>
               <div className="actions">
                 {tk.status === "queued" && (
                   <button type="button" onClick={() => void act("accept")}>
-                    Accept
+                    {t.accept}
                   </button>
                 )}
                 {tk.status === "assigned" && (
                   <>
                     <button type="button" onClick={() => void act("close")}>
-                      Close
+                      {t.closeTicket}
                     </button>
                     <form
                       className="transfer"
@@ -196,13 +208,13 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                         void act("transfer", transferTo ? { to: transferTo } : { to: null });
                       }}
                     >
-                      <label htmlFor="transfer-to">Transfer to</label>
+                      <label htmlFor="transfer-to">{t.transferTo}</label>
                       <select
                         id="transfer-to"
                         value={transferTo}
                         onChange={(e) => setTransferTo(e.target.value)}
                       >
-                        <option value="">the queue (any agent)</option>
+                        <option value="">{t.transferToQueue}</option>
                         {agents
                           .filter((a) => a.username !== tk.assignedAgent)
                           .map((a) => (
@@ -211,7 +223,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                             </option>
                           ))}
                       </select>
-                      <button type="submit">Transfer</button>
+                      <button type="submit">{t.transfer}</button>
                     </form>
                   </>
                 )}
@@ -221,23 +233,23 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                   const view = m.role === "user" ? turnViews.get(m.seq) : undefined;
                   return (
                     <li key={m.seq} className={`msg msg-${m.role}`} data-role={m.role}>
-                      <span className="msg-who">{m.role}</span>
+                      <span className="msg-who">{t.msgRole[m.role]}</span>
                       <p className="msg-text">{m.text}</p>
                       {view && (
                         <small className="bot-view">
-                          {describeTurn(view)}
+                          {describeTurn(view, t)}
                           {verdicts[`${tk.conversationId}:${m.seq}`] === undefined ? (
                             <>
                               <button
                                 type="button"
-                                aria-label={`The bot understood turn ${m.seq} right`}
+                                aria-label={t.judgeRight(m.seq)}
                                 onClick={() => void judge(m.seq, true)}
                               >
                                 ✓
                               </button>
                               <button
                                 type="button"
-                                aria-label={`The bot misunderstood turn ${m.seq}`}
+                                aria-label={t.judgeWrong(m.seq)}
                                 onClick={() => void judge(m.seq, false)}
                               >
                                 ✗
@@ -246,7 +258,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                           ) : (
                             <span>
                               {" "}
-                              · {verdicts[`${tk.conversationId}:${m.seq}`] ? "marked right" : "marked wrong"}
+                              · {verdicts[`${tk.conversationId}:${m.seq}`] ? t.markedRight : t.markedWrong}
                             </span>
                           )}
                         </small>
@@ -256,12 +268,12 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                 })}
               </ol>
               <p className="typing" role="status">
-                {customerTyping === tk.id ? "The customer is typing…" : ""}
+                {customerTyping === tk.id ? t.customerTyping : ""}
               </p>
               {tk.status === "assigned" && (
                 <form onSubmit={(e) => void reply(e)} className="composer">
                   <label htmlFor="agent-reply" className="visually-hidden">
-                    Reply
+                    {t.reply}
                   </label>
                   <textarea
                     id="agent-reply"
@@ -273,7 +285,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                       );
                     }}
                   />
-                  <button type="submit">Send reply</button>
+                  <button type="submit">{t.sendReply}</button>
                 </form>
               )}
               {error && (
@@ -284,18 +296,20 @@ export function AgentWorkspace({ t }: { t: Strings }) {
             </>
           )}
         </section>
-        <aside aria-label="Customer context" className="context">
+        <aside aria-label={t.customerContext} className="context">
           {detail?.profile && (
             <section>
-              <h3>Profile</h3>
-              <p>{detail.profile.name ?? "unknown name"}</p>
-              <p>{detail.profile.language}</p>
-              {detail.profile.pastOrders && <p>Orders: {detail.profile.pastOrders.join(", ")}</p>}
+              <h3>{t.profile}</h3>
+              <p>{detail.profile.name ?? t.unknownName}</p>
+              {detail.profile.language && <p>{t.fmt.languageName(detail.profile.language)}</p>}
+              {detail.profile.pastOrders && detail.profile.pastOrders.length > 0 && (
+                <p>{t.pastOrders(detail.profile.pastOrders.join(t.listSeparator))}</p>
+              )}
             </section>
           )}
           {detail?.state?.slots && (
             <section>
-              <h3>Slots ({detail.state.activeIntent ?? "—"})</h3>
+              <h3>{t.slots(detail.state.activeIntent ?? "—")}</h3>
               <dl>
                 {Object.entries(detail.state.slots).map(([k, v]) => (
                   <div key={k}>
@@ -308,15 +322,15 @@ export function AgentWorkspace({ t }: { t: Strings }) {
           )}
           {trend.length > 0 && (
             <section>
-              <h3>Sentiment trend</h3>
+              <h3>{t.sentimentTrend}</h3>
               <p className="trend">
-                <small>per customer turn, oldest first: </small>
-                {trend.map((s) => s.toFixed(2)).join(" → ")}
+                <small>{t.sentimentTrendNote}</small>
+                {trend.map((s) => t.fmt.decimal(s, 2)).join(" → ")}
               </p>
             </section>
           )}
           <section>
-            <h3>Suggested replies</h3>
+            <h3>{t.suggestedReplies}</h3>
             <ul className="suggestions">
               {[
                 ...suggestions,
@@ -324,7 +338,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
               ].map((s) => (
                 <li key={`${s.source}:${s.text}`}>
                   <button type="button" onClick={() => setDraft(s.text)}>
-                    <small className={`badge badge-${s.source}`}>{SOURCE_LABEL[s.source]}</small>{" "}
+                    <small className={`badge badge-${s.source}`}>{t.suggestionSource[s.source]}</small>{" "}
                     {s.text.slice(0, 160)}
                     {s.citations[0] ? <small className="muted"> — {s.citations[0].title}</small> : null}
                   </button>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { strings } from "../i18n.ts";
 import type { TranscriptMessage } from "./agent-types.ts";
 import { botViewByTurn, describeTurn, sentimentTrend } from "./bot-view.ts";
 
@@ -36,8 +37,13 @@ describe("the bot's view of each customer turn", () => {
   });
   it("describes a turn for the transcript", () => {
     const v = botViewByTurn(transcript);
-    expect(describeTurn(v.get(1) as never)).toBe("delivery_time · 91% · sentiment 0.10");
-    expect(describeTurn(v.get(3) as never)).toBe("out of scope · sentiment -0.70");
+    expect(describeTurn(v.get(1) as never, strings.en)).toBe("delivery_time · 91% · sentiment 0.10");
+    expect(describeTurn(v.get(3) as never, strings.en)).toBe("out of scope · sentiment -0.70");
+  });
+  it("describes a turn in Chinese for a Chinese console", () => {
+    const v = botViewByTurn(transcript);
+    expect(describeTurn(v.get(1) as never, strings.zh)).toBe("delivery_time · 91% · 情绪 0.10");
+    expect(describeTurn(v.get(3) as never, strings.zh)).toBe("超出范围 · 情绪 -0.70");
   });
   it("gives the sentiment trend over customer turns, oldest first", () => {
     expect(sentimentTrend(transcript)).toEqual([0.1, -0.7]);

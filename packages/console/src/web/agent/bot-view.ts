@@ -46,9 +46,16 @@ export function sentimentTrend(messages: readonly TranscriptMessage[]): number[]
   return out;
 }
 
-export function describeTurn(v: TurnView): string {
-  const parts = [v.outOfScope || !v.intent ? "out of scope" : v.intent];
-  if (v.confidence !== null) parts.push(`${Math.round(v.confidence * 100)}%`);
-  if (v.sentiment !== null) parts.push(`sentiment ${v.sentiment.toFixed(2)}`);
+/** The words and number formats a turn is described with: the workspace passes the UI language's. */
+export interface TurnWords {
+  outOfScope: string;
+  sentimentOf: (score: string) => string;
+  fmt: { percent(v: number, digits: number): string; decimal(v: number, digits: number): string };
+}
+
+export function describeTurn(v: TurnView, w: TurnWords): string {
+  const parts = [v.outOfScope || !v.intent ? w.outOfScope : v.intent];
+  if (v.confidence !== null) parts.push(w.fmt.percent(v.confidence, 0));
+  if (v.sentiment !== null) parts.push(w.sentimentOf(w.fmt.decimal(v.sentiment, 2)));
   return parts.join(" · ");
 }

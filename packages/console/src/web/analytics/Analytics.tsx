@@ -2,23 +2,28 @@ import { useCallback, useState } from "react";
 import type { AnalyticsReport } from "../../server/analytics/compute.ts";
 import { useLoad } from "../admin/use-load.ts";
 import { api } from "../api.ts";
+import type { Strings } from "../i18n.ts";
 import { LineChart } from "./Chart.tsx";
 
-const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)}%`);
+const PERIODS = [7, 14, 30] as const;
 
-export function Analytics() {
+export function Analytics({ t }: { t: Strings }) {
+  const { fmt } = t;
+  const num = (v: number | null) => (v === null ? "—" : fmt.number(v));
   const [days, setDays] = useState(14);
   const load = useCallback(() => api<AnalyticsReport>(`/api/analytics?days=${days}`), [days]);
   const { data, error } = useLoad(load);
   return (
     <div className="page analytics">
-      <h1>Analytics</h1>
+      <h1>{t.navAnalytics}</h1>
       <label>
-        Period
+        {t.period}
         <select value={days} onChange={(e) => setDays(Number(e.target.value))}>
-          <option value={7}>7 days</option>
-          <option value={14}>14 days</option>
-          <option value={30}>30 days</option>
+          {PERIODS.map((n) => (
+            <option key={n} value={n}>
+              {t.days(n)}
+            </option>
+          ))}
         </select>
       </label>
       {error && (
@@ -30,68 +35,78 @@ export function Analytics() {
         <>
           <dl className="kpis">
             <div>
-              <dt>Conversations</dt>
-              <dd>{data.totals.conversations}</dd>
+              <dt>{t.kpiConversations}</dt>
+              <dd>{fmt.number(data.totals.conversations)}</dd>
             </div>
             <div>
-              <dt>Resolved by the bot</dt>
-              <dd>{pct(data.totals.resolutionRate)}</dd>
+              <dt>{t.kpiResolved}</dt>
+              <dd>{fmt.percent(data.totals.resolutionRate)}</dd>
             </div>
             <div>
-              <dt>Hand-off rate</dt>
-              <dd>{pct(data.totals.handoffRate)}</dd>
+              <dt>{t.kpiHandoffRate}</dt>
+              <dd>{fmt.percent(data.totals.handoffRate)}</dd>
             </div>
             <div>
-              <dt>Intent accuracy (agent feedback)</dt>
-              <dd>{pct(data.totals.intentAccuracy)}</dd>
+              <dt>{t.kpiIntentAccuracy}</dt>
+              <dd>{fmt.percent(data.totals.intentAccuracy)}</dd>
             </div>
             <div>
-              <dt>Satisfaction</dt>
+              <dt>{t.kpiSatisfaction}</dt>
               <dd>
-                {data.totals.satisfaction === null ? "—" : `${data.totals.satisfaction.toFixed(2)} / 5`}
+                {data.totals.satisfaction === null
+                  ? "—"
+                  : t.satisfactionOf(fmt.decimal(data.totals.satisfaction, 2))}
               </dd>
             </div>
             <div>
-              <dt>Reply latency p50 / p90 / p99</dt>
+              <dt>{t.kpiLatency}</dt>
               <dd>
-                {data.latencyMs.p50 ?? "—"} / {data.latencyMs.p90 ?? "—"} / {data.latencyMs.p99 ?? "—"} ms
+                {num(data.latencyMs.p50)} / {num(data.latencyMs.p90)} / {fmt.ms(data.latencyMs.p99)}
               </dd>
             </div>
           </dl>
           <div className="charts">
             <LineChart
-              title="Conversations per day"
-              points={data.daily.map((d) => ({ label: d.date, value: d.conversations }))}
+              title={t.chartConversations}
+              points={data.daily.map((d) => ({ label: fmt.day(d.date), value: d.conversations }))}
+              format={fmt.number}
             />
             <LineChart
-              title="Hand-offs per day"
-              points={data.daily.map((d) => ({ label: d.date, value: d.handoffs }))}
+              title={t.chartHandoffs}
+              points={data.daily.map((d) => ({ label: fmt.day(d.date), value: d.handoffs }))}
+              format={fmt.number}
             />
             <LineChart
-              title="Resolution rate"
-              points={data.daily.map((d) => ({ label: d.date, value: d.resolutionRate }))}
-              format={(v) => `${(v * 100).toFixed(0)}%`}
+              title={t.chartResolution}
+              points={data.daily.map((d) => ({ label: fmt.day(d.date), value: d.resolutionRate }))}
+              format={(v) => fmt.percent(v, 0)}
             />
             <LineChart
-              title="Reply latency p90 (ms)"
-              points={data.daily.map((d) => ({ label: d.date, value: d.p90LatencyMs ?? 0 }))}
+              title={t.chartLatency}
+              points={data.daily.map((d) => ({ label: fmt.day(d.date), value: d.p90LatencyMs ?? 0 }))}
+              format={fmt.number}
             />
           </div>
           <table>
-            <caption>Top intents</caption>
+            <caption>{t.topIntents}</caption>
             <thead>
               <tr>
-                <th scope="col">Intent</th>
-                <th scope="col">Turns</th>
+                <th scope="col">{t.colIntent}</th>
+                <th scope="col">{t.colTurns}</th>
               </tr>
             </thead>
             <tbody>
               {data.topIntents.map((i) => (
                 <tr key={i.intent}>
                   <td>{i.intent}</td>
-                  <td>{i.count}</td>
+                  <td>{fmt.number(i.count)}</td>
                 </tr>
               ))}
+              {data.topIntents.length === 0 && (
+                <tr>
+                  <td colSpan={2}>{t.noIntents}</td>
+                </tr>
+              )}
             </tbody>
           </table>
         </>

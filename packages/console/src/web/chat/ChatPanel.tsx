@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import type { Strings } from "../i18n.ts";
+import type { ChatStrings as Strings } from "../i18n/chat.ts";
 import type { ChatMessage, Citation } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
 import type { useChat } from "./use-chat.ts";

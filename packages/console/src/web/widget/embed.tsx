@@ -2,7 +2,8 @@ import { useMemo, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { ChatPanel } from "../chat/ChatPanel.tsx";
 import { useChat } from "../chat/use-chat.ts";
-import { detectLang, type Lang, strings } from "../i18n.ts";
+import { chatStrings } from "../i18n/chat.ts";
+import { detectLang, type Lang } from "../i18n/lang.ts";
 import css from "../styles.css?inline";
 
 /**
@@ -21,7 +22,7 @@ interface WidgetOptions {
 
 function Widget({ opts }: { opts: WidgetOptions }) {
   const [open, setOpen] = useState(opts.open);
-  const t = strings[opts.lang];
+  const t = chatStrings[opts.lang];
   const endpoint = useMemo(
     () => ({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, userId: opts.userId, language: opts.lang }),
     [opts],

@@ -1,0 +1,92 @@
+/**
+ * The customer chat's strings (the console's chat page and the embeddable widget) and the app
+ * shell's (sign-in, navigation). The widget imports only this module, so the agent, admin and
+ * analytics tables stay out of its bundle.
+ */
+import type { Lang } from "./lang.ts";
+
+const en = {
+  appName: "seekdesk",
+  chatTitle: "Customer service",
+  placeholder: "Type your question…",
+  send: "Send",
+  retry: "Retry",
+  attachImage: "Attach an image",
+  recordVoice: "Record a voice message",
+  stopRecording: "Stop recording",
+  sources: "Sources",
+  you: "You",
+  bot: "Assistant",
+  agent: "Agent",
+  waiting: (pos: number, eta: number) =>
+    `You are number ${pos} in the queue, about ${Math.max(1, Math.round(eta / 60))} min.`,
+  withAgent: (name: string) => `${name} is helping you now.`,
+  agentTyping: "The agent is typing…",
+  reconnecting: "Reconnecting…",
+  talkToHuman: "Talk to a human",
+  login: "Sign in",
+  logout: "Sign out",
+  username: "Username",
+  password: "Password",
+  loginFailed: "Wrong username or password",
+  navChat: "Chat",
+  navAgent: "Agent workspace",
+  navAdmin: "Admin",
+  navAnalytics: "Analytics",
+  language: "Language",
+  openWidget: "Open chat",
+  closeWidget: "Close chat",
+  sourceTitle: "Source",
+  rateConversation: "How did we do?",
+  thanksForRating: "Thanks for your feedback",
+  rateStars: (n: number) => `Rate ${n} out of 5`,
+  close: "Close",
+  mainNav: "Main",
+  loading: "Loading…",
+  forbidden: "403 — your role cannot open this page.",
+};
+
+export type ChatStrings = typeof en;
+
+const zh: ChatStrings = {
+  appName: "seekdesk",
+  chatTitle: "在线客服",
+  placeholder: "请输入您的问题…",
+  send: "发送",
+  retry: "重试",
+  attachImage: "上传图片",
+  recordVoice: "录制语音",
+  stopRecording: "停止录音",
+  sources: "来源",
+  you: "我",
+  bot: "智能助手",
+  agent: "人工客服",
+  waiting: (pos: number, eta: number) =>
+    `您前面还有 ${pos - 1} 位，预计等待约 ${Math.max(1, Math.round(eta / 60))} 分钟。`,
+  withAgent: (name: string) => `${name} 正在为您服务。`,
+  agentTyping: "客服正在输入…",
+  reconnecting: "正在重新连接…",
+  talkToHuman: "转人工",
+  login: "登录",
+  logout: "退出",
+  username: "用户名",
+  password: "密码",
+  loginFailed: "用户名或密码错误",
+  navChat: "对话",
+  navAgent: "坐席工作台",
+  navAdmin: "管理",
+  navAnalytics: "数据分析",
+  language: "语言",
+  openWidget: "打开客服",
+  closeWidget: "关闭客服",
+  sourceTitle: "来源原文",
+  rateConversation: "对本次服务满意吗？",
+  thanksForRating: "感谢您的评价",
+  rateStars: (n: number) => `评 ${n} 分（满分 5 分）`,
+  close: "关闭",
+  mainNav: "主导航",
+  loading: "加载中…",
+  forbidden: "403 — 您的角色无权打开此页面。",
+};
+
+export const chatStrings: Record<Lang, ChatStrings> = { en, zh };
