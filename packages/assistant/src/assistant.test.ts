@@ -89,6 +89,22 @@ describe("forms: slot filling, confirmation, correction, cancellation", () => {
     );
   });
 
+  it("takes an exchange in Chinese with its own wording: asks and confirms the exchange reason, not a return's", async () => {
+    const c = talk();
+    let r = await c.say("我想换货，订单 SD20260003");
+    expect(r.intent.name).toBe("exchange_item");
+    expect(r.state.requestedSlot).toBe("exchange_reason");
+    expect(r.reply.text).toContain("换货的原因");
+
+    r = await c.say("尺码太小了");
+    expect(r.reply.kind).toBe("confirm");
+    expect(r.reply.text).toBe("确认一下：订单号：SD20260003，换货原因：尺码不合适，对吗？");
+    expect(r.reply.text).not.toContain("退货");
+
+    r = await c.say("对");
+    expect(r.reply.text).toMatch(/^已为订单 SD20260003 提交换货申请（原因：尺码不合适），编号 EXC-[0-9A-F]{8}/);
+  });
+
   it("books a delivery in English and takes 'no, make it Wednesday'", async () => {
     const c = talk();
     let r = await c.say("can you deliver order SD20260001 next Tuesday at 3pm");
