@@ -37,8 +37,16 @@ describe("analyzeSentiment", () => {
       "Where is my parcel?",
       "请问几点发货",
       "How do I change my address",
+      // 退钱 is how customers ask for a refund; alone it is a request, not a complaint
+      "退钱要几天",
     ]) {
       expect(analyzeSentiment(text).label, text).toBe("neutral");
+    }
+  });
+
+  it("still reads a refund demand with abuse or a threat as negative", () => {
+    for (const text of ["垃圾，退钱！", "退钱，不然投诉你们", "什么破东西，退钱"]) {
+      expect(analyzeSentiment(text).label, text).toBe("negative");
     }
   });
 
