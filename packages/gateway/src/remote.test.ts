@@ -353,7 +353,9 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
   });
 
   it("fails over to the next backend of a model and counts it", async () => {
-    const broken = await startLoopbackUpstream({ kind: "status", status: 503 });
+    // Healthy at the warm-up check, failing afterwards: a backend that failed its check would be
+    // ordered last, and whether the check or the request came first would be a race.
+    const broken = await startLoopbackUpstream({ kind: "ok" });
     const obs = new MetricsObserver();
     const engine = new Engine({
       backends: [
@@ -375,6 +377,8 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
     const pair = await startTempGateway({ engine: new EngineAdapter(engine) });
     obs.attach(pair.gateway.metrics);
     try {
+      await vi.waitFor(() => expect(pair.gateway.ready()).toBe(true));
+      broken.setBehaviour({ kind: "status", status: 503 });
       const c2 = new OpenAI({ baseURL: `${pair.url}/v1`, apiKey: "unused", maxRetries: 0 });
       const r = await c2.chat.completions.create({
         model: "pair",

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import type {
   Backend,
   BackendHealth,
@@ -18,8 +17,7 @@ import {
   Exchange,
   errorFromResponse,
   readText,
-  send,
-  type UpstreamTarget,
+  UpstreamPool,
   upstreamTarget,
 } from "./http-client.ts";
 import { SseParser } from "./sse.ts";
@@ -56,15 +54,15 @@ export class OpenAICompatibleBackend implements Backend {
   readonly kind = "openai";
   readonly name: string;
   readonly models: readonly string[];
-  private readonly target: UpstreamTarget;
+  private readonly pool: UpstreamPool;
   private readonly deadlines: Deadlines;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly opts: OpenAICompatibleOptions) {
     this.name = opts.name;
     this.models = [...opts.models];
-    this.target = upstreamTarget(opts.baseUrl);
     this.deadlines = { ...defaultDeadlines, ...opts.timeouts };
+    this.pool = new UpstreamPool(upstreamTarget(opts.baseUrl), this.deadlines.connectMs);
     this.headers = {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
@@ -137,7 +135,9 @@ export class OpenAICompatibleBackend implements Backend {
     }
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 
   private async requestJson(
     method: "GET" | "POST",
@@ -147,29 +147,28 @@ export class OpenAICompatibleBackend implements Backend {
     deadlines = this.deadlines,
   ): Promise<unknown> {
     const ex = new Exchange(signal, this.name);
+    let read = false;
     try {
       ex.deadline(deadlines.totalMs, "complete answer");
       const clearFirst = ex.deadline(deadlines.firstTokenMs, "response");
-      const res = await send(
-        ex,
-        {
-          method,
-          target: this.target,
-          path,
-          headers: this.headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-        },
-        deadlines.connectMs,
-      );
+      await ex.send(this.pool, {
+        method,
+        path,
+        headers: this.headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       clearFirst();
-      if ((res.statusCode ?? 0) >= 300) throw await errorFromResponse(res, ex, this.name);
-      const text = await readText(res, ex);
+      if (ex.statusCode >= 300) throw await errorFromResponse(ex, this.name);
+      const text = await readText(ex);
+      read = true;
       try {
         return JSON.parse(text);
       } catch {
         throw new UpstreamError(`${this.name}: answer is not JSON: ${text.slice(0, 120)}`);
       }
     } finally {
+      // An answer left unread (too large, a failed read) must not hold its connection.
+      if (!read) ex.fail(new DOMException("request closed", "AbortError"));
       ex.dispose();
     }
   }
@@ -177,57 +176,43 @@ export class OpenAICompatibleBackend implements Backend {
   private async *stream(path: string, body: unknown, signal: AbortSignal): AsyncGenerator<ChatEvent> {
     const ex = new Exchange(signal, this.name);
     const state = new StreamState(this.name, this.opts.reasoning === "off" ? undefined : new ThinkSplitter());
-    let res: IncomingMessage | undefined;
     let completed = false;
     try {
       ex.deadline(this.deadlines.totalMs, "complete answer");
       const clearFirst = ex.deadline(this.deadlines.firstTokenMs, "first token");
-      res = await send(
-        ex,
-        { method: "POST", target: this.target, path, headers: this.headers, body: JSON.stringify(body) },
-        this.deadlines.connectMs,
-      );
-      if ((res.statusCode ?? 0) >= 300) throw await errorFromResponse(res, ex, this.name);
-      res.setEncoding("utf8");
+      await ex.send(this.pool, {
+        method: "POST",
+        path,
+        headers: this.headers,
+        body: JSON.stringify(body),
+      });
+      if (ex.statusCode >= 300) throw await errorFromResponse(ex, this.name);
       const sse = new SseParser();
-      try {
-        // Leaving the loop at [DONE] must not destroy the response: its socket goes back to the
-        // keep-alive pool once the rest of the body (usually nothing) has been read.
-        for await (const text of res.iterator({ destroyOnReturn: false }) as AsyncIterable<string>) {
-          // What one read delivered goes up as one batch with adjacent deltas joined: a burst of
-          // tokens costs one pass through the router's async layers instead of one per token.
-          // (The first-token clock stops before yielding: a slow client must not trip it.)
-          const batch = state.batch(sse.push(text));
-          if (state.chunks > 0) clearFirst();
-          for (const ev of batch.events) yield ev;
-          if (batch.error !== undefined) throw batch.error;
-          if (state.done) break;
-        }
-        if (!state.done) {
-          const batch = state.batch(sse.end());
-          for (const ev of batch.events) yield ev;
-          if (batch.error !== undefined) throw batch.error;
-        }
-      } catch (err) {
-        throw ex.errorFor(err);
+      for (;;) {
+        const text = await ex.read();
+        if (text === undefined) break;
+        // What arrived since the last read goes up as one batch with adjacent deltas joined: a
+        // burst of tokens costs one pass through the router's async layers instead of one per
+        // token. (The first-token clock stops before yielding: a slow client must not trip it.)
+        const batch = state.batch(sse.push(text));
+        if (state.chunks > 0) clearFirst();
+        for (const ev of batch.events) yield ev;
+        if (batch.error !== undefined) throw batch.error;
+        if (state.done) break;
       }
-      if (ex.reason !== undefined) throw ex.reason;
+      if (!state.done) {
+        const batch = state.batch(sse.end());
+        for (const ev of batch.events) yield ev;
+        if (batch.error !== undefined) throw batch.error;
+      }
       yield* state.finish();
       completed = true;
     } finally {
-      // A finished answer leaves its socket to the keep-alive pool; anything else (consumer
-      // stopped early, error, abort) must tear the upstream request down.
-      if (completed) {
-        // Drain the (normally empty) tail so the socket returns to the pool; a reset there is moot.
-        res?.on("error", () => {});
-        res?.resume();
-      } else {
-        // The loop no longer destroys the response when it is left early, so tear it down here;
-        // the abort makes it emit an error that nobody is iterating for any more.
-        res?.on("error", () => {});
-        res?.destroy();
-        ex.fail(new DOMException("stream closed", "AbortError"));
-      }
+      // A finished answer leaves its connection to the pool once the (normally empty) rest of
+      // the body has been read; anything else (consumer stopped early, error, abort) tears the
+      // upstream request down.
+      if (completed) ex.discardRest();
+      else ex.fail(new DOMException("stream closed", "AbortError"));
       ex.dispose();
     }
   }
