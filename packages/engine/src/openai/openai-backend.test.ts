@@ -36,6 +36,16 @@ describe("SseParser", () => {
     ];
     expect(events).toEqual(['{"a":1}', "line1\nline2", "[DONE]"]);
   });
+
+  it("splits CRLF across reads, keeps empty data fields and ignores fields that only start with data", () => {
+    const p = new SseParser();
+    const events = [
+      ...p.push("data: one\r"),
+      ...p.push("\n\r\ndata\n\ndataX: no\nid: 7\nretry: 10\ndata:two\n"),
+      ...p.push("\n: only a comment\n\n"),
+    ];
+    expect(events).toEqual(["one", "", "two"]);
+  });
 });
 
 describe("OpenAICompatibleBackend against a loopback server", () => {

@@ -6,45 +6,54 @@
  */
 export class SseParser {
   private buffer = "";
-  private data: string[] = [];
+  /** The current event's data lines joined with "\n"; null before its first data line. */
+  private data: string | null = null;
 
   /** Feed decoded text; returns the data payloads of every event completed by it. */
   push(text: string): string[] {
-    this.buffer += text;
+    // Lines are read in place: only a data line's value is sliced out (per-line strings were the
+    // largest allocation of a proxied request).
+    const buf = this.buffer === "" ? text : this.buffer + text;
     const events: string[] = [];
     let start = 0;
     for (;;) {
-      const nl = this.buffer.indexOf("\n", start);
+      const nl = buf.indexOf("\n", start);
       if (nl < 0) break;
-      let line = this.buffer.slice(start, nl);
+      const end = nl > start && buf.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.line(buf, start, end, events);
       start = nl + 1;
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      this.line(line, events);
     }
-    this.buffer = this.buffer.slice(start);
+    this.buffer = start === 0 ? buf : buf.slice(start);
     return events;
   }
 
   /** End of body: a last event without its blank line still counts. */
   end(): string[] {
     const events: string[] = [];
-    if (this.buffer.length > 0) this.line(this.buffer.replace(/\r$/, ""), events);
+    const buf = this.buffer;
+    if (buf.length > 0) this.line(buf, 0, buf.endsWith("\r") ? buf.length - 1 : buf.length, events);
     this.buffer = "";
-    this.line("", events);
+    this.line("", 0, 0, events);
     return events;
   }
 
-  private line(line: string, events: string[]): void {
-    if (line === "") {
-      if (this.data.length > 0) events.push(this.data.join("\n"));
-      this.data = [];
+  /** One line, buf[start, end) without its line break. */
+  private line(buf: string, start: number, end: number, events: string[]): void {
+    if (start === end) {
+      if (this.data !== null) events.push(this.data);
+      this.data = null;
       return;
     }
-    if (line.startsWith(":")) return;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") this.data.push(value);
+    // Only data lines matter: "data:value", "data: value", or a bare "data" (an empty value);
+    // comments (":"), event:, id: and retry: lines are skipped.
+    if (!buf.startsWith("data", start)) return;
+    let from = start + 4;
+    if (from < end) {
+      if (buf.charCodeAt(from) !== 58 /* : */) return;
+      from++;
+      if (from < end && buf.charCodeAt(from) === 32 /* space */) from++;
+    }
+    const value = buf.slice(from, end);
+    this.data = this.data === null ? value : `${this.data}\n${value}`;
   }
 }
