@@ -20,7 +20,11 @@
  * `bench/gateway/bundle.sh` builds plain-node bundles of these scripts for a machine without
  * node_modules: `node bench/gateway/dist/main.mjs --cpus 0-1:2-3:4-5`.
  *
- *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000] [--cpus 0-1:2-3:4-5]
+ * `--gateway-flags="<node flags>"` starts the gateway processes (not the peer or the load generator)
+ * with those node/V8 flags, as an operator's NODE_OPTIONS would, e.g. `--max-semi-space-size=64`;
+ * the machine column names them.
+ *
+ *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000] [--cpus 0-1:2-3:4-5] [--gateway-flags="..."]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -35,12 +39,13 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     "isolate-rate": { type: "string", default: "1000" },
     cpus: { type: "string" },
+    "gateway-flags": { type: "string", default: "" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY]\n",
+    'usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY] [--gateway-flags="<node flags>"]\n',
   );
   process.exit(0);
 }
@@ -54,15 +59,17 @@ if (pins && (pins.length !== 3 || pins.some((p) => !/^\d+([-,]\d+)*$/.test(p))))
   throw new Error("--cpus takes three cpu lists, LOAD:UPSTREAM:GATEWAY, e.g. 0-1:2-3:4-5");
 }
 if (pins) execFileSync("taskset", ["-pc", pins[0], String(process.pid)], { stdio: "ignore" });
+const gatewayFlags = values["gateway-flags"].split(/\s+/).filter(Boolean);
 
 async function startProc(
   script: string,
   args: string[] = [],
   core?: string,
+  flags: string[] = [],
 ): Promise<{ child: ChildProcess; line: string }> {
   const node = bundled
-    ? [process.execPath, here(script.replace(/\.ts$/, ".mjs")), ...args]
-    : [process.execPath, "--import", "tsx", here(script), ...args];
+    ? [process.execPath, ...flags, here(script.replace(/\.ts$/, ".mjs")), ...args]
+    : [process.execPath, ...flags, "--import", "tsx", here(script), ...args];
   // taskset execs node, so the child's pid is the server's (CPU time is read from /proc/<pid>).
   const [cmd, ...argv] = core === undefined ? node : ["taskset", "-c", core, ...node];
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
@@ -164,7 +171,7 @@ async function load(url: string, rate: number, secs: number, pid: number, record
 }
 
 const upstream = await startProc("upstream-proc.ts", [], pins?.[1]);
-const gateway = await startProc("gateway-proc.ts", [upstream.line], pins?.[2]);
+const gateway = await startProc("gateway-proc.ts", [upstream.line], pins?.[2], gatewayFlags);
 const upstreamUrl = upstream.line.replace(/\/v1$/, "");
 try {
   // Warm both paths (JIT tiers, connection pools) for 1000 requests before measuring.
@@ -177,7 +184,8 @@ try {
     rows.push({ direct, ours });
   }
   const pinned = pins ? `, load/upstream/gateway on cores ${pins.join(" / ")}` : "";
-  const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}${pinned}`;
+  const flagged = gatewayFlags.length > 0 ? `, gateway ${gatewayFlags.join(" ")}` : "";
+  const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}${pinned}${flagged}`;
   const table: string[][] = [
     ["measure", "ours (through seekdesk)", "peer (upstream direct)", "ratio", "machine"],
   ];
@@ -243,7 +251,7 @@ try {
   // The gateway's own cost, without the backend's HTTP client: fixed engine vs bare hono.
   const isolate = Number(values["isolate-rate"]);
   const bare = await startProc("bare-proc.ts", [], pins?.[2]);
-  const alone = await startProc("gateway-proc.ts", ["--fixed"], pins?.[2]);
+  const alone = await startProc("gateway-proc.ts", ["--fixed"], pins?.[2], gatewayFlags);
   try {
     await load(bare.line, 500, 2, bare.child.pid as number, false);
     await load(alone.line, 500, 2, alone.child.pid as number, false);
