@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "./metrics.ts";
@@ -15,6 +15,8 @@ export interface RequestTrace {
   /** Token counts of a generation, for the log line (never the text). */
   usage?: { promptTokens: number; completionTokens: number };
   deferred: boolean;
+  /** The handler's response already carries the X-Request-Id header (see jsonResponse). */
+  idInHeaders: boolean;
   defer(): void;
   finish(status: number, extra?: Record<string, unknown>): void;
 }
@@ -42,6 +44,7 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
       startedAt: started,
       model: "",
       deferred: false,
+      idInHeaders: false,
       defer() {
         trace.deferred = true;
       },
@@ -77,7 +80,20 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
     };
     c.set("trace", trace);
     await next();
-    c.res.headers.set("x-request-id", requestId);
+    if (!trace.idInHeaders) c.res.headers.set("x-request-id", requestId);
     if (!trace.deferred) trace.finish(c.res.status);
   };
+}
+
+/**
+ * A JSON answer with the request id among its headers from the start. Setting the header on
+ * c.res afterwards makes @hono/node-server turn its plain-object headers into a Headers object
+ * and back, a visible share of a small request's CPU in profiles.
+ */
+export function jsonResponse(c: Context, body: unknown, status = 200): Response {
+  c.get("trace").idInHeaders = true;
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "x-request-id": c.get("requestId") },
+  });
 }

@@ -6,6 +6,7 @@ import { readJsonBody } from "../body.ts";
 import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
+import { jsonResponse } from "../observe.ts";
 import { type LiveRequests, responseId } from "../request-abort.ts";
 import {
   ChatCompletionBody,
@@ -87,6 +88,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
   ): Response {
     const trace = c.get("trace");
     trace.defer();
+    trace.idInHeaders = true;
     const body = sseBody(toChunks(gen.events()), {
       onCancel: () => abort.abort(new Error("client closed the stream")),
       onEnd: (error) =>
@@ -119,7 +121,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     if (!body.stream) {
       const r = await gen.collect();
       if (d.logPrompts) d.logger.info({ requestId: req.requestId, completion: r.text }, "completion");
-      return c.json({
+      return jsonResponse(c, {
         id,
         object: "chat.completion",
         created: base.created,
@@ -212,7 +214,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     };
     if (!body.stream) {
       const r = await gen.collect();
-      return c.json({
+      return jsonResponse(c, {
         ...base,
         choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: r.finishReason }],
         usage: usageJson(r.usage),
