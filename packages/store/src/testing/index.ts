@@ -1,3 +1,5 @@
+export * from "./account-repository-contract.ts";
+export * from "./api-key-repository-contract.ts";
 export * from "./conversation-store-contract.ts";
 export * from "./pgvector.ts";
 export * from "./postgres.ts";

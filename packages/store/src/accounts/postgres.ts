@@ -1,0 +1,154 @@
+import pg from "pg";
+import { migratePostgres } from "../postgres/migrate.ts";
+import { POSTGRES_ACCOUNT_MIGRATIONS } from "./schema.ts";
+import type { AccountRepository, AccountRow, NewAccountRow, SessionRow } from "./types.ts";
+
+interface Row {
+  id: number;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  role: string;
+  disabled: boolean;
+  created_at: Date;
+}
+
+const toRow = (r: Row): AccountRow => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  passwordHash: r.password_hash,
+  role: r.role,
+  disabled: r.disabled,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** Console accounts and sessions in Postgres, shared by every replica. */
+export class PostgresAccountRepository implements AccountRepository {
+  readonly kind = "postgres" as const;
+  constructor(readonly pool: pg.Pool) {}
+
+  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async insert(a: NewAccountRow): Promise<AccountRow | null> {
+    const { rows } = await this.pool.query<Row>(
+      `INSERT INTO accounts (username, display_name, password_hash, role) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ((lower(username))) DO NOTHING RETURNING *`,
+      [a.username, a.displayName, a.passwordHash, a.role],
+    );
+    return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  async list(): Promise<AccountRow[]> {
+    const { rows } = await this.pool.query<Row>("SELECT * FROM accounts ORDER BY id");
+    return rows.map(toRow);
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM accounts");
+    return rows[0]?.n ?? 0;
+  }
+
+  async get(id: number): Promise<AccountRow | null> {
+    const { rows } = await this.pool.query<Row>("SELECT * FROM accounts WHERE id = $1", [id]);
+    return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  async findByUsername(username: string): Promise<AccountRow | null> {
+    const { rows } = await this.pool.query<Row>("SELECT * FROM accounts WHERE lower(username) = lower($1)", [
+      username,
+    ]);
+    return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  async update(
+    id: number,
+    patch: { role: string; disabled: boolean; displayName: string },
+  ): Promise<AccountRow | null> {
+    return this.tx(async (c) => {
+      const { rows } = await c.query<Row>(
+        "UPDATE accounts SET role = $1, disabled = $2, display_name = $3 WHERE id = $4 RETURNING *",
+        [patch.role, patch.disabled, patch.displayName, id],
+      );
+      if (rows[0] && patch.disabled) await c.query("DELETE FROM sessions WHERE account_id = $1", [id]);
+      return rows[0] ? toRow(rows[0]) : null;
+    });
+  }
+
+  async setPasswordHash(id: number, passwordHash: string): Promise<boolean> {
+    return this.tx(async (c) => {
+      const r = await c.query("UPDATE accounts SET password_hash = $1 WHERE id = $2", [passwordHash, id]);
+      await c.query("DELETE FROM sessions WHERE account_id = $1", [id]);
+      return (r.rowCount ?? 0) > 0;
+    });
+  }
+
+  async remove(id: number): Promise<boolean> {
+    // Sessions go with the account (ON DELETE CASCADE).
+    const r = await this.pool.query("DELETE FROM accounts WHERE id = $1", [id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async createSession(s: SessionRow): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+      [s.tokenHash, s.accountId, s.createdAt, s.expiresAt],
+    );
+    await this.pool.query("DELETE FROM sessions WHERE expires_at < $1", [s.createdAt]);
+  }
+
+  async findSession(tokenHash: string): Promise<{ account: AccountRow; expiresAt: number } | null> {
+    const { rows } = await this.pool.query<Row & { session_expires: string }>({
+      name: "session_by_token",
+      text: `SELECT a.*, s.expires_at AS session_expires FROM sessions s JOIN accounts a ON a.id = s.account_id
+             WHERE s.token_hash = $1`,
+      values: [tokenHash],
+    });
+    // BIGINT arrives as a string (pg does not guess at precision); ms since the epoch fit a double.
+    return rows[0] ? { account: toRow(rows[0]), expiresAt: Number(rows[0].session_expires) } : null;
+  }
+
+  async extendSession(tokenHash: string, expiresAt: number): Promise<void> {
+    await this.pool.query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2", [
+      expiresAt,
+      tokenHash,
+    ]);
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    await this.pool.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Connects to Postgres, migrates the "accounts" domain and returns the repository (which owns the pool). */
+export async function openPostgresAccountRepository(
+  connectionString: string,
+  opts: { max?: number } = {},
+): Promise<PostgresAccountRepository> {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 4, connectionTimeoutMillis: 5000 });
+  pool.on("error", () => undefined);
+  try {
+    await migratePostgres(pool, "accounts", POSTGRES_ACCOUNT_MIGRATIONS);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return new PostgresAccountRepository(pool);
+}

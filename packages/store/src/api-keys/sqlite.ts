@@ -1,0 +1,90 @@
+import { migrateSqlite } from "../migrations.ts";
+import type { SqliteDatabase } from "../sqlite.ts";
+import { SQLITE_API_KEY_MIGRATIONS } from "./schema.ts";
+import type { ApiKeyRepository, ApiKeyRow } from "./types.ts";
+
+interface Row {
+  id: string;
+  name: string;
+  hash: string;
+  prefix: string;
+  rpm: number | null;
+  tpm: number | null;
+  created_at: string;
+  revoked_at: string | null;
+  scope: "api" | "widget";
+  origins: string | null;
+}
+
+const toRow = (r: Row): ApiKeyRow => ({
+  id: r.id,
+  name: r.name,
+  hash: r.hash,
+  prefix: r.prefix,
+  rpm: r.rpm,
+  tpm: r.tpm,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  scope: r.scope,
+  origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
+});
+
+/**
+ * API keys in the server's SQLite file. The server and `seekdesk keys` share the file, so a
+ * lookup (a prepared statement on an indexed column: microseconds) always reads the database.
+ */
+export class SqliteApiKeyRepository implements ApiKeyRepository {
+  readonly kind = "sqlite" as const;
+  private readonly byHash;
+  private readonly anyKey;
+
+  constructor(private readonly db: SqliteDatabase) {
+    migrateSqlite(db, "keys", SQLITE_API_KEY_MIGRATIONS);
+    this.byHash = db.prepare<[string], Row>("SELECT * FROM api_keys WHERE hash = ?");
+    this.anyKey = db.prepare<[], { n: number }>("SELECT EXISTS (SELECT 1 FROM api_keys) AS n");
+  }
+
+  async open(): Promise<void> {}
+
+  async insert(k: ApiKeyRow): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        k.id,
+        k.name,
+        k.hash,
+        k.prefix,
+        k.rpm,
+        k.tpm,
+        k.createdAt,
+        k.revokedAt,
+        k.scope,
+        k.origins === null ? null : JSON.stringify(k.origins),
+      );
+  }
+
+  async list(): Promise<ApiKeyRow[]> {
+    return (this.db.prepare("SELECT * FROM api_keys ORDER BY created_at, id").all() as Row[]).map(toRow);
+  }
+
+  async revoke(id: string, at: string): Promise<boolean> {
+    if (!this.db.prepare("SELECT id FROM api_keys WHERE id = ?").get(id)) return false;
+    this.db.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id);
+    return true;
+  }
+
+  findByHash(hash: string): ApiKeyRow | null {
+    const row = this.byHash.get(hash);
+    return row ? toRow(row) : null;
+  }
+
+  anyExists(): boolean {
+    return (this.anyKey.get()?.n ?? 0) > 0;
+  }
+
+  /** The database belongs to whoever opened it (the gateway shares it with other packages). */
+  async close(): Promise<void> {}
+}

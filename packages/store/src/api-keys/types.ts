@@ -1,0 +1,52 @@
+/** A value, or a promise of it: SQLite answers at once, Postgres over the network. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** One stored API key; the secret itself is never stored, only its SHA-256 (`hash`). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  /** Hex SHA-256 of the whole key. */
+  hash: string;
+  /** The key's first characters, shown in listings. */
+  prefix: string;
+  rpm: number | null;
+  tpm: number | null;
+  /** ISO 8601. */
+  createdAt: string;
+  revokedAt: string | null;
+  scope: "api" | "widget";
+  /** Normalised browser origins; null means any. */
+  origins: string[] | null;
+}
+
+/** What a cache in front of the repository is told by `watch`. */
+export interface ApiKeyChangeSink {
+  /** The key with this hash was created, revoked or otherwise changed (in any process). */
+  changed(hash: string): void;
+  /** Changes may have been missed (the notification connection was lost or has just been made): forget everything. */
+  gap(): void;
+}
+
+/**
+ * Where API keys live: the SQLite file of one server, or Postgres shared by every replica.
+ * Keys are never deleted, only revoked.
+ */
+export interface ApiKeyRepository {
+  readonly kind: "sqlite" | "postgres";
+  /** Resolves once the schema is migrated; the other methods wait for it. */
+  open(): Promise<void>;
+  insert(row: ApiKeyRow): Promise<void>;
+  list(): Promise<ApiKeyRow[]>;
+  /** Marks the key revoked at `at` unless it already was; false when no key has that id. */
+  revoke(id: string, at: string): Promise<boolean>;
+  /** The key with that hash, revoked or not. Synchronous on SQLite (no promise on the request path). */
+  findByHash(hash: string): Awaitable<ApiKeyRow | null>;
+  /** Whether any key was ever created. */
+  anyExists(): Awaitable<boolean>;
+  /**
+   * Tells `sink` about changes made by other processes, as they commit; returns a stop function.
+   * Absent where every lookup reads the database anyway (SQLite).
+   */
+  watch?(sink: ApiKeyChangeSink): () => Promise<void>;
+  close(): Promise<void>;
+}

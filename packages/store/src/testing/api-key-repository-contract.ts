@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ApiKeyRepository, ApiKeyRow } from "../api-keys/types.ts";
+
+const row = (id: string, over: Partial<ApiKeyRow> = {}): ApiKeyRow => ({
+  id,
+  name: `name of ${id}`,
+  hash: `${id}`.padEnd(64, "0"),
+  prefix: "sk-sd-abcdef",
+  rpm: null,
+  tpm: null,
+  createdAt: "2026-01-02T03:04:05.678Z",
+  revokedAt: null,
+  scope: "api",
+  origins: null,
+  ...over,
+});
+
+/**
+ * One behavioural suite for every ApiKeyRepository, so SQLite and Postgres cannot drift. `open`
+ * returns a fresh, empty repository each call.
+ */
+export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKeyRepository>): void {
+  describe(`ApiKeyRepository contract: ${name}`, () => {
+    let repo: ApiKeyRepository;
+    beforeAll(async () => {
+      repo = await open();
+    });
+    afterAll(async () => {
+      await repo?.close();
+    });
+
+    it("stores keys with their limits, scope and origins and finds them by hash", async () => {
+      expect(await repo.anyExists()).toBe(false);
+      expect(await repo.findByHash(row("k1").hash)).toBeNull();
+      await repo.insert(row("k1", { rpm: 60, tpm: 1000 }));
+      await repo.insert(
+        row("k2", {
+          scope: "widget",
+          origins: ["https://shop.example.com", "http://localhost:8080"],
+          createdAt: "2026-01-02T03:04:06.000Z",
+        }),
+      );
+      expect(await repo.anyExists()).toBe(true);
+      expect(await repo.findByHash(row("k1").hash)).toEqual(row("k1", { rpm: 60, tpm: 1000 }));
+      expect(await repo.findByHash(row("k2").hash)).toMatchObject({
+        scope: "widget",
+        origins: ["https://shop.example.com", "http://localhost:8080"],
+      });
+      expect((await repo.list()).map((k) => k.id)).toEqual(["k1", "k2"]);
+    });
+
+    it("refuses a second key with the same id or hash", async () => {
+      await expect(repo.insert(row("k1", { hash: "f".repeat(64) }))).rejects.toThrow();
+      await expect(repo.insert(row("k9", { hash: row("k1").hash }))).rejects.toThrow();
+    });
+
+    it("revokes once, keeping the first time, and says when the id is unknown", async () => {
+      expect(await repo.revoke("k1", "2026-02-01T00:00:00.000Z")).toBe(true);
+      expect(await repo.revoke("k1", "2026-03-01T00:00:00.000Z")).toBe(true);
+      expect((await repo.findByHash(row("k1").hash))?.revokedAt).toBe("2026-02-01T00:00:00.000Z");
+      expect(await repo.revoke("nope", "2026-03-01T00:00:00.000Z")).toBe(false);
+      expect((await repo.list()).find((k) => k.id === "k2")?.revokedAt).toBeNull();
+    });
+  });
+}
