@@ -71,9 +71,9 @@ describe("overload", () => {
 describe("API keys", () => {
   it("requires a key once one exists, rejects revoked keys, and limits requests per minute", async () => {
     expect((await chat("fixed")).status).toBe(200);
-    const { key, record } = gw.gateway.keys.create({ name: "ci", rpm: 2 });
+    const { key, record } = await gw.gateway.keys.create({ name: "ci", rpm: 2 });
     expect(key).toMatch(/^sk-sd-/);
-    expect(JSON.stringify(gw.gateway.keys.list())).not.toContain(key);
+    expect(JSON.stringify(await gw.gateway.keys.list())).not.toContain(key);
 
     const missing = await chat("fixed");
     expect(missing.status).toBe(401);
@@ -95,14 +95,14 @@ describe("API keys", () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await limited.json()).error.code).toBe("requests_per_minute_exceeded");
-    const spare = gw.gateway.keys.create({ name: "headers", rpm: 5 });
+    const spare = await gw.gateway.keys.create({ name: "headers", rpm: 5 });
     const first = await chat("fixed", spare.key);
     expect(first.headers.get("x-ratelimit-limit-requests")).toBe("5");
     expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("4");
 
-    const other = gw.gateway.keys.create({ name: "other" });
+    const other = await gw.gateway.keys.create({ name: "other" });
     expect((await chat("fixed", other.key)).status).toBe(200);
-    gw.gateway.keys.revoke(other.record.id);
+    await gw.gateway.keys.revoke(other.record.id);
     const revoked = await chat("fixed", other.key);
     expect(revoked.status).toBe(401);
     expect(record.rpm).toBe(2);
@@ -111,7 +111,7 @@ describe("API keys", () => {
   });
 
   it("limits tokens per minute after a request used them up", async () => {
-    const { key } = gw.gateway.keys.create({ name: "tokens", tpm: 8 });
+    const { key } = await gw.gateway.keys.create({ name: "tokens", tpm: 8 });
     // The fixed upstream reports 5 prompt + 3 completion tokens: the first request uses the whole budget.
     expect((await chat("fixed", key)).status).toBe(200);
     const limited = await chat("fixed", key);

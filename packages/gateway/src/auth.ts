@@ -67,7 +67,7 @@ export function bearerToken(header: string | undefined | null, apiKeyHeader?: st
  */
 export class GatewayAuth {
   private readonly verifiers: PrincipalVerifier[] = [];
-  private signInRequired: () => boolean = () => false;
+  private signInRequired: () => boolean | Promise<boolean> = () => false;
 
   constructor(
     readonly keys: ApiKeyStore,
@@ -82,7 +82,7 @@ export class GatewayAuth {
    * Who decides whether an anonymous caller (no keys exist yet) may pass `requireRoles`: the
    * console registers "once an account exists, everyone signs in". Without one, the install is open.
    */
-  setSignInRequired(predicate: () => boolean): void {
+  setSignInRequired(predicate: () => boolean | Promise<boolean>): void {
     this.signInRequired = predicate;
   }
 
@@ -90,8 +90,8 @@ export class GatewayAuth {
    * Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad.
    * A widget-scoped key is refused (403): callers without an HTTP request (gRPC) never admit one.
    */
-  principalForKey(token: string | null): Principal {
-    const key = this.keyFor(token);
+  async principalForKey(token: string | null): Promise<Principal> {
+    const key = await this.keyFor(token);
     if (!key) return { kind: "anonymous", id: "anonymous" };
     if (key.scope === "widget") throw widgetScopeError();
     return { kind: "key", id: key.id, key };
@@ -107,7 +107,8 @@ export class GatewayAuth {
       const p = await v(c);
       if (p) return p;
     }
-    const key = this.keyFor(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")));
+    const found = this.keyFor(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")));
+    const key = found instanceof Promise ? await found : found;
     if (!key) return { kind: "anonymous", id: "anonymous" };
     if (key.scope === "widget" && !opts.widget) throw widgetScopeError();
     const origin = c.req.header("origin");
@@ -132,15 +133,18 @@ export class GatewayAuth {
     return { kind: "widget", id: `${VISITOR_PREFIX}${visitor}`, visitor, key };
   }
 
-  /** The active key for `token`; null while keys are not enforced; 401 when missing or bad. */
-  private keyFor(token: string | null): ApiKeyRecord | null {
+  /**
+   * The active key for `token`; null while keys are not enforced; 401 when missing or bad. A
+   * promise only when the key store has to ask Postgres (not cached yet, or expired).
+   */
+  private keyFor(token: string | null): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
     // With no keys, any token is accepted: SDKs always send one (often a placeholder), and the
     // server only listens on loopback (or was started with --insecure).
     if (!this.keys.enforced()) return null;
     if (!token) throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
     const key = this.keys.verify(token);
-    if (key) return key;
-    throw new AuthenticationError("Invalid or revoked API key");
+    if (key instanceof Promise) return key.then(validKey);
+    return validKey(key);
   }
 
   /**
@@ -148,12 +152,12 @@ export class GatewayAuth {
    * key (scope api) is a server-to-server integration and passes; the anonymous caller passes only
    * while sign-in is not required (setSignInRequired); a widget visitor only with `opts.widget`.
    */
-  checkRoles(p: Principal, roles: readonly string[], opts: AuthOptions = {}): void {
+  async checkRoles(p: Principal, roles: readonly string[], opts: AuthOptions = {}): Promise<void> {
     if (p.kind === "session") {
       if (!p.roles.some((r) => roles.includes(r)))
         throw new PermissionDeniedError(`This action needs the role ${roles.join(" or ")}`);
     } else if (p.kind === "anonymous") {
-      if (this.signInRequired())
+      if (await this.signInRequired())
         throw new AuthenticationError("Sign in to the console first", "not_signed_in");
     } else if (p.kind === "widget" && !opts.widget) {
       throw widgetScopeError();
@@ -192,7 +196,7 @@ export class GatewayAuth {
   private guard(opts: AuthOptions, roles: readonly string[] | null): MiddlewareHandler {
     return async (c, next) => {
       const p = await this.authenticate(c, opts);
-      if (roles) this.checkRoles(p, roles, opts);
+      if (roles) await this.checkRoles(p, roles, opts);
       const admitted = this.admit(p);
       const left = admitted instanceof Promise ? await admitted : admitted;
       c.set("principal", p);
@@ -210,6 +214,11 @@ export class GatewayAuth {
       }
     };
   }
+}
+
+function validKey(key: ApiKeyRecord | null): ApiKeyRecord {
+  if (key) return key;
+  throw new AuthenticationError("Invalid or revoked API key");
 }
 
 function widgetScopeError(): PermissionDeniedError {

@@ -20,7 +20,8 @@ import { readJsonBody } from "./body.ts";
 import type { InferenceEngine } from "./engine.ts";
 import { errorResponse } from "./errors.ts";
 import { type GrpcGateway, startGrpc } from "./grpc/server.ts";
-import { ApiKeyStore } from "./keys/key-store.ts";
+import type { ApiKeyStore } from "./keys/key-store.ts";
+import { apiKeyStoreFromConfig } from "./keys/key-store-from-config.ts";
 import { rateLimiterFromConfig } from "./keys/rate-limiter-from-config.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { observe } from "./observe.ts";
@@ -106,7 +107,7 @@ export class Gateway {
     mkdirSync(this.dataDir, { recursive: true });
     this.ownsDb = opts.db === undefined;
     this.db = opts.db ?? openSqlite(paths.sqlite);
-    this.keys = new ApiKeyStore(this.db);
+    this.keys = apiKeyStoreFromConfig(config, this.db, this.logger);
     this.auth = new GatewayAuth(this.keys, rateLimiterFromConfig(config.rateLimits, this.logger));
     this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
     this.plugins = opts.plugins ?? [];
@@ -223,6 +224,7 @@ export class Gateway {
   /** Runs every plugin's register hook once, in order. listen() calls it; tests may call it for app.request(). */
   registerPlugins(): Promise<void> {
     this.registered ??= (async () => {
+      await this.keys.open();
       const ctx = this.context;
       for (const p of this.plugins) {
         await p.register(this.app, { ...ctx, logger: this.logger.child({ plugin: p.name }) });
@@ -235,6 +237,7 @@ export class Gateway {
   /** Binds HTTP (and gRPC unless server.grpcPort is null). Refuses a public address without API keys. */
   async listen(): Promise<Listening> {
     const { server } = this.opts.config;
+    await this.keys.open();
     if (!isLoopback(server.host) && !this.keys.enforced() && !server.insecure) {
       throw new UserInputError(
         `refusing to listen on ${server.host} without API keys: create one with \`seekdesk keys create\` or pass --insecure`,
@@ -327,6 +330,9 @@ export class Gateway {
       await this.auth.limiter
         .close?.()
         .catch((err: unknown) => this.logger.warn({ err }, "rate limiter close failed"));
+      await this.keys
+        .close()
+        .catch((err: unknown) => this.logger.warn({ err }, "API key store close failed"));
       if (this.ownsDb) this.db.close();
       this.logger.info("stopped");
     })();

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { migrateSqlite, openSqlite } from "@seekdesk/store";
+import { migrateSqlite, openSqlite, SqliteApiKeyRepository } from "@seekdesk/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROTO_OPTIONS, PROTO_PATH } from "./grpc/server.ts";
 import { ApiKeyStore, toOrigin } from "./keys/key-store.ts";
@@ -74,7 +74,7 @@ describe("allowed origins", () => {
 });
 
 describe("key scope migration", () => {
-  it("upgrades a version-1 key database: old keys keep working with scope api and any origin", () => {
+  it("upgrades a version-1 key database: old keys keep working with scope api and any origin", async () => {
     const file = join(dir, "old.sqlite");
     const db = openSqlite(file);
     // The schema as release 1 created it, with its bookkeeping row.
@@ -102,7 +102,7 @@ describe("key scope migration", () => {
 
     const reopened = openSqlite(file);
     try {
-      const keys = new ApiKeyStore(reopened);
+      const keys = new ApiKeyStore(new SqliteApiKeyRepository(reopened));
       expect(keys.verify(old)).toMatchObject({
         id: "key_old001",
         name: "ci",
@@ -110,18 +110,18 @@ describe("key scope migration", () => {
         scope: "api",
         origins: null,
       });
-      const widget = keys.create({
+      const widget = await keys.create({
         name: "shop",
         scope: "widget",
         origins: ["HTTPS://Shop.Example.com:443/"],
       });
-      expect(keys.list().map((k) => [k.id, k.scope, k.origins])).toEqual([
+      expect((await keys.list()).map((k) => [k.id, k.scope, k.origins])).toEqual([
         ["key_old001", "api", null],
         [widget.record.id, "widget", ["https://shop.example.com"]],
       ]);
-      expect(() => keys.create({ scope: "widget", origins: ["https://shop.example.com/cart"] })).toThrow(
-        /not an origin/,
-      );
+      await expect(
+        keys.create({ scope: "widget", origins: ["https://shop.example.com/cart"] }),
+      ).rejects.toThrow(/not an origin/);
     } finally {
       reopened.close();
     }
@@ -143,8 +143,8 @@ describe("roles and widget keys over HTTP", () => {
   });
 
   it("opens only widget routes to a widget key, as the visitor named by x-seekdesk-visitor", async () => {
-    const api = gw.gateway.keys.create({ name: "backend" }).key;
-    const widget = gw.gateway.keys.create({ name: "widget", scope: "widget" }).key;
+    const api = (await gw.gateway.keys.create({ name: "backend" })).key;
+    const widget = (await gw.gateway.keys.create({ name: "widget", scope: "widget" })).key;
     const bearer = (key: string, more: Record<string, string> = {}) => ({
       authorization: `Bearer ${key}`,
       ...more,
@@ -190,7 +190,7 @@ describe("roles and widget keys over HTTP", () => {
   });
 
   it("refuses a key from a page on an origin it does not list, and answers CORS for the widget", async () => {
-    const { key } = gw.gateway.keys.create({
+    const { key } = await gw.gateway.keys.create({
       name: "shop widget",
       scope: "widget",
       origins: ["https://shop.example.com", "http://localhost:8080"],
@@ -232,7 +232,7 @@ describe("roles and widget keys over HTTP", () => {
   });
 
   it("applies the key's requests-per-minute to a widget key", async () => {
-    const { key } = gw.gateway.keys.create({ name: "limited widget", scope: "widget", rpm: 2 });
+    const { key } = await gw.gateway.keys.create({ name: "limited widget", scope: "widget", rpm: 2 });
     const headers = { authorization: `Bearer ${key}`, "x-seekdesk-visitor": VISITOR };
     const first = await get("/api/conversations/probe", headers);
     expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("1");
@@ -243,7 +243,7 @@ describe("roles and widget keys over HTTP", () => {
   });
 
   it("refuses a widget key on gRPC", async () => {
-    const { key } = gw.gateway.keys.create({ name: "grpc widget", scope: "widget" });
+    const { key } = await gw.gateway.keys.create({ name: "grpc widget", scope: "widget" });
     const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_PATH, PROTO_OPTIONS)) as unknown as {
       seekdesk: { v1: { Inference: grpc.ServiceClientConstructor } };
     };

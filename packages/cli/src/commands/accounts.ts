@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { AccountStore, isRole, ROLES } from "@seekdesk/console";
+import { type AccountStore, isRole, openAccountStore, ROLES } from "@seekdesk/console";
 import { UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
 import { openSqlite } from "@seekdesk/store";
@@ -12,10 +12,21 @@ interface Flags {
   dataDir?: string;
 }
 
-function openAccounts(flags: Flags) {
+/** The accounts the server uses, from the same config: the SQLite file, or Postgres when store.driver is postgres. */
+async function openAccounts(flags: Flags): Promise<{ accounts: AccountStore; close(): Promise<void> }> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   const db = openSqlite(resolveDataPaths(config).sqlite);
-  return { accounts: new AccountStore(db), close: () => db.close() };
+  const accounts = await openAccountStore(config, db).catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
+  return {
+    accounts,
+    close: async () => {
+      await accounts.close();
+      db.close();
+    },
+  };
 }
 
 /** The password from stdin when piped (scripts, CI), else asked for on the terminal without echo. */
@@ -61,7 +72,7 @@ export function registerAccounts(program: Command): void {
         flags: Flags & { role: "admin" | "agent" | "viewer"; displayName?: string; passwordStdin?: boolean },
       ) => {
         const password = await readPassword(flags);
-        const { accounts, close } = openAccounts(flags);
+        const { accounts, close } = await openAccounts(flags);
         try {
           const a = await accounts.create({
             username,
@@ -73,23 +84,23 @@ export function registerAccounts(program: Command): void {
         } catch (err) {
           throw new UserInputError((err as Error).message);
         } finally {
-          close();
+          await close();
         }
       },
     );
 
   addConfigFlags(cmd.command("list").description("List accounts"))
     .option("--json", "print JSON")
-    .action((flags: Flags & { json?: boolean }) => {
-      const { accounts, close } = openAccounts(flags);
+    .action(async (flags: Flags & { json?: boolean }) => {
+      const { accounts, close } = await openAccounts(flags);
       try {
-        const list = accounts.list();
+        const list = await accounts.list();
         if (flags.json) process.stdout.write(`${JSON.stringify(list)}\n`);
         else
           for (const a of list)
             process.stdout.write(`${a.id}\t${a.username}\t${a.role}${a.disabled ? "\tdisabled" : ""}\n`);
       } finally {
-        close();
+        await close();
       }
     });
 
@@ -101,30 +112,30 @@ export function registerAccounts(program: Command): void {
     .option("--password-stdin", "read the password from stdin even on a terminal")
     .action(async (username: string, flags: Flags & { passwordStdin?: boolean }) => {
       const password = await readPassword(flags);
-      const { accounts, close } = openAccounts(flags);
+      const { accounts, close } = await openAccounts(flags);
       try {
-        const a = accounts.list().find((x) => x.username.toLowerCase() === username.toLowerCase());
+        const a = (await accounts.list()).find((x) => x.username.toLowerCase() === username.toLowerCase());
         if (!a) throw new UserInputError(`no account named ${username}`);
         await accounts.setPassword(a.id, password).catch((err: Error) => {
           throw new UserInputError(err.message);
         });
         process.stdout.write(`password of ${a.username} changed\n`);
       } finally {
-        close();
+        await close();
       }
     });
 
   addConfigFlags(
     cmd.command("disable <username>").description("Disable an account and end its sessions"),
-  ).action((username: string, flags: Flags) => {
-    const { accounts, close } = openAccounts(flags);
+  ).action(async (username: string, flags: Flags) => {
+    const { accounts, close } = await openAccounts(flags);
     try {
-      const a = accounts.list().find((x) => x.username.toLowerCase() === username.toLowerCase());
+      const a = (await accounts.list()).find((x) => x.username.toLowerCase() === username.toLowerCase());
       if (!a) throw new UserInputError(`no account named ${username}`);
-      accounts.update(a.id, { disabled: true });
+      await accounts.update(a.id, { disabled: true });
       process.stdout.write(`disabled ${a.username}\n`);
     } finally {
-      close();
+      await close();
     }
   });
 }

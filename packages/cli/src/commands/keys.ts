@@ -1,6 +1,6 @@
 import { UserInputError } from "@seekdesk/core";
 import { ApiKeyStore, KEY_SCOPES, type KeyScope, resolveDataPaths, toOrigin } from "@seekdesk/gateway";
-import { openSqlite } from "@seekdesk/store";
+import { openPostgresApiKeyRepository, openSqlite, SqliteApiKeyRepository } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
@@ -10,10 +10,20 @@ interface KeyFlags {
   dataDir?: string;
 }
 
-function openKeys(flags: KeyFlags): { keys: ApiKeyStore; close(): void } {
+/** The keys the server uses, from the same config: the SQLite file, or Postgres when store.driver is postgres. */
+async function openKeys(flags: KeyFlags): Promise<{ keys: ApiKeyStore; close(): Promise<void> }> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  if (config.store.driver === "postgres") {
+    const keys = new ApiKeyStore(await openPostgresApiKeyRepository(config.store.url as string, { max: 1 }));
+    return { keys, close: () => keys.close() };
+  }
   const db = openSqlite(resolveDataPaths(config).sqlite);
-  return { keys: new ApiKeyStore(db), close: () => db.close() };
+  return {
+    keys: new ApiKeyStore(new SqliteApiKeyRepository(db)),
+    close: async () => {
+      db.close();
+    },
+  };
 }
 
 function limit(name: string) {
@@ -50,7 +60,9 @@ function origins(v: string, previous: string[] = []): string[] {
 export function registerKeys(program: Command): void {
   const keys = program
     .command("keys")
-    .description("Manage API keys (stored hashed in the data directory's SQLite file)");
+    .description(
+      "Manage API keys (stored hashed in the data directory's SQLite file, or in Postgres when store.driver is postgres)",
+    );
 
   addConfigFlags(
     keys
@@ -85,7 +97,7 @@ Example:
     .option("--tpm <n>", "tokens per minute allowed, prompt + generated (default: unlimited)", limit("tpm"))
     .option("--json", "print JSON")
     .action(
-      (
+      async (
         flags: KeyFlags & {
           name: string;
           scope: KeyScope;
@@ -95,9 +107,9 @@ Example:
           json?: boolean;
         },
       ) => {
-        const { keys: store, close } = openKeys(flags);
+        const { keys: store, close } = await openKeys(flags);
         try {
-          const { key, record } = store.create({
+          const { key, record } = await store.create({
             name: flags.name,
             scope: flags.scope,
             origins: flags.origin ?? null,
@@ -116,17 +128,17 @@ Example:
               );
           }
         } finally {
-          close();
+          await close();
         }
       },
     );
 
   addConfigFlags(keys.command("list").description("List API keys (ids and prefixes, never the keys)"))
     .option("--json", "print JSON lines")
-    .action((flags: KeyFlags & { json?: boolean }) => {
-      const { keys: store, close } = openKeys(flags);
+    .action(async (flags: KeyFlags & { json?: boolean }) => {
+      const { keys: store, close } = await openKeys(flags);
       try {
-        const rows = store.list();
+        const rows = await store.list();
         if (flags.json) {
           for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
           return;
@@ -154,23 +166,25 @@ Example:
               .trimEnd()}\n`,
           );
       } finally {
-        close();
+        await close();
       }
     });
 
   addConfigFlags(
     keys
       .command("revoke")
-      .description("Revoke an API key; it stops working on the next request")
+      .description(
+        "Revoke an API key; it stops working on the next request (on Postgres: on every replica within 5 s, normally at once)",
+      )
       .argument("<id>", "the key id, e.g. key_3f9a1c"),
-  ).action((id: string, flags: KeyFlags) => {
-    const { keys: store, close } = openKeys(flags);
+  ).action(async (id: string, flags: KeyFlags) => {
+    const { keys: store, close } = await openKeys(flags);
     try {
-      if (!store.revoke(id))
+      if (!(await store.revoke(id)))
         throw new UserInputError(`keys revoke: no key with id ${id} (see seekdesk keys list)`);
       process.stderr.write(`revoked ${id}\n`);
     } finally {
-      close();
+      await close();
     }
   });
 }

@@ -1,11 +1,11 @@
-import { openSqlite } from "@seekdesk/store";
+import { openSqlite, SqliteAccountRepository } from "@seekdesk/store";
 import { describe, expect, it } from "vitest";
 import { AccountStore } from "./accounts.ts";
 
 describe("console accounts", () => {
   it("hashes passwords, logs in, and resolves the session", async () => {
     const db = openSqlite(":memory:");
-    const store = new AccountStore(db);
+    const store = new AccountStore(new SqliteAccountRepository(db));
     const admin = await store.create({ username: "lead", password: "correct horse", role: "admin" });
     const stored = db.prepare("SELECT password_hash FROM accounts WHERE id = ?").get(admin.id) as {
       password_hash: string;
@@ -17,13 +17,13 @@ describe("console accounts", () => {
     expect(await store.login("nobody", "correct horse")).toBeNull();
     const ok = await store.login("LEAD", "correct horse");
     expect(ok?.account.role).toBe("admin");
-    expect(store.session(ok?.token)?.account.username).toBe("lead");
-    store.logout(ok?.token);
-    expect(store.session(ok?.token)).toBeNull();
+    expect((await store.session(ok?.token))?.account.username).toBe("lead");
+    await store.logout(ok?.token);
+    expect(await store.session(ok?.token)).toBeNull();
   });
 
   it("rejects weak input with errors naming the field", async () => {
-    const store = new AccountStore(openSqlite(":memory:"));
+    const store = new AccountStore(new SqliteAccountRepository(openSqlite(":memory:")));
     await expect(
       store.create({ username: "a b", password: "longenough", role: "agent" }),
     ).rejects.toMatchObject({
@@ -42,14 +42,14 @@ describe("console accounts", () => {
   });
 
   it("ends the sessions of a disabled account and of a password change", async () => {
-    const store = new AccountStore(openSqlite(":memory:"));
+    const store = new AccountStore(new SqliteAccountRepository(openSqlite(":memory:")));
     const a = await store.create({ username: "bo", password: "password-1", role: "agent" });
     const s1 = await store.login("bo", "password-1");
     await store.setPassword(a.id, "password-2");
-    expect(store.session(s1?.token)).toBeNull();
+    expect(await store.session(s1?.token)).toBeNull();
     const s2 = await store.login("bo", "password-2");
-    store.update(a.id, { disabled: true });
-    expect(store.session(s2?.token)).toBeNull();
+    await store.update(a.id, { disabled: true });
+    expect(await store.session(s2?.token)).toBeNull();
     expect(await store.login("bo", "password-2")).toBeNull();
   });
 });

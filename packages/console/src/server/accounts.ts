@@ -1,7 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
-import { InvalidRequestError, NotFoundError } from "@seekdesk/core";
-import { type Migration, migrateSqlite, type SqliteDatabase } from "@seekdesk/store";
+import { InvalidRequestError, NotFoundError, type SeekdeskConfig } from "@seekdesk/core";
+import {
+  type AccountRepository,
+  type AccountRow,
+  openPostgresAccountRepository,
+  SqliteAccountRepository,
+  type SqliteDatabase,
+} from "@seekdesk/store";
 
 /** Who may do what in the console. Checked on the server for every route, never only in the UI. */
 export const ROLES = ["admin", "agent", "viewer"] as const;
@@ -21,48 +27,13 @@ export interface Session {
   expiresAt: number;
 }
 
-const MIGRATIONS: Migration[] = [
-  {
-    version: 1,
-    name: "accounts and sessions",
-    up: `
-      CREATE TABLE accounts (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
-        display_name TEXT NOT NULL,
-        password_hash TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('admin','agent','viewer')),
-        disabled INTEGER NOT NULL DEFAULT 0,
-        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
-      );
-      CREATE TABLE sessions (
-        token_hash TEXT PRIMARY KEY,
-        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-        created_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL
-      );
-      CREATE INDEX sessions_account ON sessions(account_id);
-    `,
-  },
-];
-
-interface AccountRow {
-  id: number;
-  username: string;
-  display_name: string;
-  password_hash: string;
-  role: Role;
-  disabled: number;
-  created_at: string;
-}
-
 const toAccount = (r: AccountRow): Account => ({
   id: r.id,
   username: r.username,
-  displayName: r.display_name,
-  role: r.role,
-  disabled: r.disabled === 1,
-  createdAt: r.created_at,
+  displayName: r.displayName,
+  role: r.role as Role,
+  disabled: r.disabled,
+  createdAt: r.createdAt,
 });
 
 const USERNAME = /^[A-Za-z0-9_.@-]{2,64}$/;
@@ -74,17 +45,20 @@ export function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }
 
+/** A session's expiry is written back only when it would move by more than this: not on every request. */
+const SLIDE_GRANULARITY_MS = 60_000;
+
 /**
- * Console accounts with argon2id password hashes and server-side sessions. Sessions slide: each
- * use pushes the expiry forward, so an agent working all day stays signed in, an idle one does not.
+ * Console accounts with argon2id password hashes and server-side sessions, over an
+ * AccountRepository (the SQLite file, or Postgres so that a sign-in is valid on every replica).
+ * Sessions slide: use pushes the expiry forward, so an agent working all day stays signed in, an
+ * idle one does not.
  */
 export class AccountStore {
   constructor(
-    private readonly db: SqliteDatabase,
+    readonly repo: AccountRepository,
     private readonly sessionTtlMs = 12 * 60 * 60 * 1000,
-  ) {
-    migrateSqlite(db, "accounts", MIGRATIONS);
-  }
+  ) {}
 
   async create(input: {
     username: string;
@@ -99,103 +73,105 @@ export class AccountStore {
       throw new InvalidRequestError(`password must be at least ${MIN_PASSWORD} characters`, "password");
     }
     if (!isRole(input.role)) throw new InvalidRequestError(`role must be one of ${ROLES.join(", ")}`, "role");
-    if (this.findByUsername(input.username)) {
-      throw new InvalidRequestError(
-        `an account named ${input.username} exists already`,
-        "username",
-        "conflict",
-      );
-    }
-    const passwordHash = await hash(input.password);
-    const row = this.db
-      .prepare(
-        "INSERT INTO accounts (username, display_name, password_hash, role) VALUES (?, ?, ?, ?) RETURNING *",
-      )
-      .get(input.username, input.displayName ?? input.username, passwordHash, input.role) as AccountRow;
+    const taken = () =>
+      new InvalidRequestError(`an account named ${input.username} exists already`, "username", "conflict");
+    // Checked before hashing too, so a taken name answers without spending an argon2 hash.
+    if (await this.repo.findByUsername(input.username)) throw taken();
+    const row = await this.repo.insert({
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      passwordHash: await hash(input.password),
+      role: input.role,
+    });
+    if (!row) throw taken();
     return toAccount(row);
   }
 
-  list(): Account[] {
-    return (this.db.prepare("SELECT * FROM accounts ORDER BY id").all() as AccountRow[]).map(toAccount);
+  async list(): Promise<Account[]> {
+    return (await this.repo.list()).map(toAccount);
   }
 
-  count(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM accounts").get() as { n: number }).n;
+  count(): Promise<number> {
+    return this.repo.count();
   }
 
-  get(id: number): Account {
-    const row = this.db.prepare("SELECT * FROM accounts WHERE id = ?").get(id) as AccountRow | undefined;
+  async get(id: number): Promise<Account> {
+    const row = await this.repo.get(id);
     if (!row) throw new NotFoundError(`no account with id ${id}`, "account_not_found");
     return toAccount(row);
   }
 
-  private findByUsername(username: string): AccountRow | undefined {
-    return this.db.prepare("SELECT * FROM accounts WHERE username = ?").get(username) as
-      | AccountRow
-      | undefined;
-  }
-
-  update(id: number, patch: { role?: Role; disabled?: boolean; displayName?: string }): Account {
-    const current = this.get(id);
+  /** Disabling an account ends its sessions. */
+  async update(
+    id: number,
+    patch: { role?: Role; disabled?: boolean; displayName?: string },
+  ): Promise<Account> {
+    const current = await this.get(id);
     if (patch.role !== undefined && !isRole(patch.role)) {
       throw new InvalidRequestError(`role must be one of ${ROLES.join(", ")}`, "role");
     }
     const next = { ...current, ...patch };
-    this.db
-      .prepare("UPDATE accounts SET role = ?, disabled = ?, display_name = ? WHERE id = ?")
-      .run(next.role, next.disabled ? 1 : 0, next.displayName, id);
-    if (next.disabled) this.db.prepare("DELETE FROM sessions WHERE account_id = ?").run(id);
-    return this.get(id);
+    const row = await this.repo.update(id, {
+      role: next.role,
+      disabled: next.disabled,
+      displayName: next.displayName,
+    });
+    if (!row) throw new NotFoundError(`no account with id ${id}`, "account_not_found");
+    return toAccount(row);
   }
 
+  /** Replaces the password and ends the account's sessions. */
   async setPassword(id: number, password: string): Promise<void> {
     if (password.length < MIN_PASSWORD) {
       throw new InvalidRequestError(`password must be at least ${MIN_PASSWORD} characters`, "password");
     }
-    this.get(id);
-    this.db.prepare("UPDATE accounts SET password_hash = ? WHERE id = ?").run(await hash(password), id);
-    this.db.prepare("DELETE FROM sessions WHERE account_id = ?").run(id);
+    await this.get(id);
+    if (!(await this.repo.setPasswordHash(id, await hash(password))))
+      throw new NotFoundError(`no account with id ${id}`, "account_not_found");
   }
 
-  remove(id: number): void {
-    this.get(id);
-    this.db.prepare("DELETE FROM accounts WHERE id = ?").run(id);
+  async remove(id: number): Promise<void> {
+    if (!(await this.repo.remove(id)))
+      throw new NotFoundError(`no account with id ${id}`, "account_not_found");
   }
 
   /** Returns a session token for valid credentials, or null; the same answer for a wrong user or password. */
   async login(username: string, password: string): Promise<{ token: string; account: Account } | null> {
-    const row = this.findByUsername(username);
+    const row = await this.repo.findByUsername(username);
     // Verify against a throwaway hash for unknown users so timing does not reveal which names exist.
-    const ok = await verify(row?.password_hash ?? (await dummyHash()), password).catch(() => false);
-    if (!row || !ok || row.disabled === 1) return null;
+    const ok = await verify(row?.passwordHash ?? (await dummyHash()), password).catch(() => false);
+    if (!row || !ok || row.disabled) return null;
     const token = randomBytes(32).toString("base64url");
     const now = Date.now();
-    this.db
-      .prepare("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-      .run(tokenHash(token), row.id, now, now + this.sessionTtlMs);
-    this.db.prepare("DELETE FROM sessions WHERE expires_at < ?").run(now);
+    await this.repo.createSession({
+      tokenHash: tokenHash(token),
+      accountId: row.id,
+      createdAt: now,
+      expiresAt: now + this.sessionTtlMs,
+    });
     return { token, account: toAccount(row) };
   }
 
-  session(token: string | undefined): Session | null {
+  /** The session of `token`, or null (unknown, expired, signed out, account disabled). */
+  async session(token: string | undefined): Promise<Session | null> {
     if (!token) return null;
-    const row = this.db
-      .prepare(
-        `SELECT a.*, s.expires_at AS session_expires FROM sessions s JOIN accounts a ON a.id = s.account_id
-         WHERE s.token_hash = ?`,
-      )
-      .get(tokenHash(token)) as (AccountRow & { session_expires: number }) | undefined;
+    const th = tokenHash(token);
+    const found = await this.repo.findSession(th);
     const now = Date.now();
-    if (!row || row.session_expires < now || row.disabled === 1) return null;
+    if (!found || found.expiresAt < now || found.account.disabled) return null;
     const expiresAt = now + this.sessionTtlMs;
-    this.db
-      .prepare("UPDATE sessions SET expires_at = ? WHERE token_hash = ?")
-      .run(expiresAt, tokenHash(token));
-    return { account: toAccount(row), expiresAt };
+    if (expiresAt - found.expiresAt < SLIDE_GRANULARITY_MS)
+      return { account: toAccount(found.account), expiresAt: found.expiresAt };
+    await this.repo.extendSession(th, expiresAt);
+    return { account: toAccount(found.account), expiresAt };
   }
 
-  logout(token: string | undefined): void {
-    if (token) this.db.prepare("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash(token));
+  async logout(token: string | undefined): Promise<void> {
+    if (token) await this.repo.deleteSession(tokenHash(token));
+  }
+
+  close(): Promise<void> {
+    return this.repo.close();
   }
 }
 
@@ -204,3 +180,13 @@ const dummyHash = () => {
   dummy ??= hash(randomBytes(16).toString("hex"));
   return dummy;
 };
+
+/**
+ * Accounts live where the conversations do (`store.driver`): the server's SQLite file, or
+ * Postgres so that every replica knows every account and session.
+ */
+export async function openAccountStore(config: SeekdeskConfig, db: SqliteDatabase): Promise<AccountStore> {
+  if (config.store.driver === "postgres")
+    return new AccountStore(await openPostgresAccountRepository(config.store.url as string));
+  return new AccountStore(new SqliteAccountRepository(db));
+}

@@ -7,7 +7,7 @@ import type { ConversationStore } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { AccountStore, ROLES } from "./accounts.ts";
+import { type AccountStore, openAccountStore, ROLES } from "./accounts.ts";
 import { registerAnalyticsRoutes } from "./analytics/routes.ts";
 import { emptyModelStats, type MetricJson, summariseModelMetrics } from "./models/model-stats.ts";
 import { requireRole } from "./roles.ts";
@@ -98,13 +98,18 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
   const plugin: GatewayPlugin & { guards?: ConsoleGuards } = {
     name: "console",
     async register(app, ctx) {
-      const accounts = new AccountStore(ctx.db);
+      const accounts = await openAccountStore(ctx.config, ctx.db);
+      plugin.close = () => accounts.close();
       const throttle = new LoginThrottle();
       ctx.auth.addVerifier((c) => {
-        const session = accounts.session(getCookie(c, SESSION_COOKIE));
-        return session
-          ? { kind: "session", id: session.account.username, roles: [session.account.role] }
-          : null;
+        // Most requests (API keys, the widget) carry no session cookie: answer those without a promise.
+        const token = getCookie(c, SESSION_COOKIE);
+        if (!token) return null;
+        return accounts
+          .session(token)
+          .then((session) =>
+            session ? { kind: "session", id: session.account.username, roles: [session.account.role] } : null,
+          );
       });
       const guards: ConsoleGuards = {
         admin: requireRole(ctx.auth, accounts, ["admin"]),
@@ -143,13 +148,13 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         });
         return c.json({ account: result.account });
       });
-      app.post("/api/auth/logout", (c) => {
-        accounts.logout(getCookie(c, SESSION_COOKIE));
+      app.post("/api/auth/logout", async (c) => {
+        await accounts.logout(getCookie(c, SESSION_COOKIE));
         deleteCookie(c, SESSION_COOKIE, { path: "/" });
         return c.json({ ok: true });
       });
-      app.get("/api/auth/me", (c) => {
-        const session = accounts.session(getCookie(c, SESSION_COOKIE));
+      app.get("/api/auth/me", async (c) => {
+        const session = await accounts.session(getCookie(c, SESSION_COOKIE));
         if (!session) {
           return c.json(
             {
@@ -166,7 +171,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         return c.json({ account: session.account });
       });
 
-      app.get("/api/admin/users", guards.admin, (c) => c.json({ data: accounts.list() }));
+      app.get("/api/admin/users", guards.admin, async (c) => c.json({ data: await accounts.list() }));
       app.post("/api/admin/users", guards.admin, async (c) => {
         const body = await ctx.readJson(c, NewAccount);
         return c.json(await accounts.create(body), 201);
@@ -175,17 +180,17 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         const id = Number(c.req.param("id"));
         const body = await ctx.readJson(c, AccountPatch);
         if (body.password !== undefined) await accounts.setPassword(id, body.password);
-        return c.json(accounts.update(id, body));
+        return c.json(await accounts.update(id, body));
       });
-      app.delete("/api/admin/users/:id", guards.admin, (c) => {
-        accounts.remove(Number(c.req.param("id")));
+      app.delete("/api/admin/users/:id", guards.admin, async (c) => {
+        await accounts.remove(Number(c.req.param("id")));
         return c.json({ ok: true });
       });
 
-      app.get("/api/admin/keys", guards.admin, (c) => c.json({ data: ctx.auth.keys.list() }));
+      app.get("/api/admin/keys", guards.admin, async (c) => c.json({ data: await ctx.auth.keys.list() }));
       app.post("/api/admin/keys", guards.admin, async (c) => {
         const body = await ctx.readJson(c, NewKey);
-        const created = ctx.auth.keys.create({
+        const created = await ctx.auth.keys.create({
           name: body.name,
           rpm: body.rpm ?? null,
           tpm: body.tpm ?? null,
@@ -194,16 +199,16 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         });
         return c.json({ ...created, scope: created.record.scope, origins: created.record.origins }, 201);
       });
-      app.delete("/api/admin/keys/:id", guards.admin, (c) => {
-        if (!ctx.auth.keys.revoke(c.req.param("id"))) throw new NotFoundError("No such key", "key_not_found");
+      app.delete("/api/admin/keys/:id", guards.admin, async (c) => {
+        if (!(await ctx.auth.keys.revoke(c.req.param("id"))))
+          throw new NotFoundError("No such key", "key_not_found");
         return c.json({ ok: true });
       });
 
       // Who a ticket can be transferred to: active agents and admins, without anything private.
-      app.get("/api/agents", guards.agent, (c) =>
+      app.get("/api/agents", guards.agent, async (c) =>
         c.json({
-          data: accounts
-            .list()
+          data: (await accounts.list())
             .filter((a) => !a.disabled && (a.role === "agent" || a.role === "admin"))
             .map((a) => ({ username: a.username, displayName: a.displayName, role: a.role })),
         }),

@@ -14,6 +14,6 @@ export function requireRole(
   accounts: AccountStore,
   roles: readonly Role[],
 ): MiddlewareHandler {
-  auth.setSignInRequired(() => accounts.count() > 0);
+  auth.setSignInRequired(async () => (await accounts.count()) > 0);
   return auth.requireRoles(roles);
 }

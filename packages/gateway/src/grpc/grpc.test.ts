@@ -118,7 +118,7 @@ describe("gRPC API", () => {
       code: grpc.status.INVALID_ARGUMENT,
     });
 
-    const { key } = gw.gateway.keys.create({ name: "grpc", rpm: 1 });
+    const { key } = await gw.gateway.keys.create({ name: "grpc", rpm: 1 });
     await expect(unary(request)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     const md = new grpc.Metadata();
     md.set("authorization", `Bearer ${key}`);

@@ -170,7 +170,7 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
       const v = md.get(k)[0];
       return typeof v === "string" ? v : v ? v.toString() : null;
     };
-    const principal = d.auth.principalForKey(bearerToken(first("authorization"), first("x-api-key")));
+    const principal = await d.auth.principalForKey(bearerToken(first("authorization"), first("x-api-key")));
     await d.auth.admit(principal);
     const requestId = first("x-request-id") ?? newId("req_", 8);
     const body = validate(ChatCompletionBody, toOpenAIBody(call.request));

@@ -1,32 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { InvalidRequestError, newId } from "@seekdesk/core";
-import { type Migration, migrateSqlite, type SqliteDatabase } from "@seekdesk/store";
-
-const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: "api keys",
-    up: `CREATE TABLE api_keys (
-      id TEXT PRIMARY KEY,
-      name TEXT NOT NULL,
-      -- SHA-256 of the whole key: keys are 256-bit random, so a fast hash is enough (no dictionary to attack)
-      hash TEXT NOT NULL UNIQUE,
-      -- the first characters, shown in listings so an operator can tell keys apart
-      prefix TEXT NOT NULL,
-      rpm INTEGER,
-      tpm INTEGER,
-      created_at TEXT NOT NULL,
-      revoked_at TEXT
-    )`,
-  },
-  {
-    version: 2,
-    name: "key scope and allowed origins",
-    // Existing keys keep full API access; `origins` is a JSON array, null meaning any origin.
-    up: `ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'api' CHECK (scope IN ('api', 'widget'));
-      ALTER TABLE api_keys ADD COLUMN origins TEXT;`,
-  },
-];
+import { createHash, randomBytes } from "node:crypto";
+import { InvalidRequestError, newId, UnavailableError } from "@seekdesk/core";
+import type { ApiKeyRepository, ApiKeyRow } from "@seekdesk/store";
 
 /**
  * What a key opens. `api`: every route (OpenAI API, gRPC, integrations). `widget`: only the
@@ -66,59 +40,111 @@ export interface ApiKeyRecord {
   origins: string[] | null;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  hash: string;
-  prefix: string;
-  rpm: number | null;
-  tpm: number | null;
-  created_at: string;
-  revoked_at: string | null;
-  scope: KeyScope;
-  origins: string | null;
-}
-
 const KEY_PREFIX = "sk-sd-";
 
 function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
-function toRecord(r: Row): ApiKeyRecord {
+function toRecord(r: ApiKeyRow): ApiKeyRecord {
   return {
     id: r.id,
     name: r.name,
     prefix: r.prefix,
     rpm: r.rpm,
     tpm: r.tpm,
-    createdAt: r.created_at,
-    revokedAt: r.revoked_at,
+    createdAt: r.createdAt,
+    revokedAt: r.revokedAt,
     scope: r.scope,
-    origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
+    origins: r.origins,
   };
 }
 
+export interface ApiKeyStoreOptions {
+  /**
+   * How long a looked-up key (or the absence of one) may be answered from memory. 0: every lookup
+   * reads the repository (SQLite, where that costs microseconds). A change announced by the
+   * repository's `watch` drops the entry at once; the lifetime bounds staleness when an
+   * announcement is lost.
+   */
+  cacheTtlMs?: number;
+  /** Most keys held in memory; the oldest go first. */
+  cacheSize?: number;
+  /** Told when a background refresh fails (the cached answer stays until it expires). */
+  onError?: (err: unknown) => void;
+}
+
+interface CacheEntry {
+  record: ApiKeyRecord | null;
+  at: number;
+  refreshing: boolean;
+}
+
+/** Default key cache lifetime on Postgres: the worst-case revocation delay when a NOTIFY is lost. */
+export const KEY_CACHE_TTL_MS = 5000;
+
 /**
- * API keys in SQLite, hashed. The server and `seekdesk keys` share the file, so lookups go to
- * the database every time (a prepared statement on an indexed column: microseconds) and a key
- * revoked from the CLI stops working on the next request.
+ * API keys, hashed, over an ApiKeyRepository (SQLite file or Postgres). On SQLite every lookup
+ * reads the file, so a key revoked with `seekdesk keys revoke` stops working on the next request.
+ * On Postgres lookups are answered from a per-replica cache: an entry is refreshed in the
+ * background once half its lifetime has passed (a steady caller never waits for the database),
+ * never served past its lifetime, and dropped as soon as Postgres announces a change to that
+ * key (the table's trigger NOTIFYs; see ApiKeyRepository.watch).
  */
 export class ApiKeyStore {
-  private readonly byHash;
-  private readonly anyKey;
+  private readonly ttl: number;
+  private readonly maxEntries: number;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly loading = new Map<string, Promise<ApiKeyRecord | null>>();
+  /** Bumped by every change or gap: a lookup that started before one must not fill the cache. */
+  private epoch = 0;
+  private stopWatching: (() => Promise<void>) | null = null;
+  private opened: Promise<void> | null = null;
 
-  constructor(private readonly db: SqliteDatabase) {
-    migrateSqlite(db, "keys", MIGRATIONS);
-    this.byHash = db.prepare<[string], Row>("SELECT * FROM api_keys WHERE hash = ?");
-    this.anyKey = db.prepare<[], { n: number }>("SELECT EXISTS (SELECT 1 FROM api_keys) AS n");
+  constructor(
+    readonly repo: ApiKeyRepository,
+    private readonly opts: ApiKeyStoreOptions = {},
+  ) {
+    this.ttl = opts.cacheTtlMs ?? (repo.kind === "sqlite" ? 0 : KEY_CACHE_TTL_MS);
+    this.maxEntries = opts.cacheSize ?? 10_000;
+  }
+
+  /** Migrates, starts listening for changes (cached stores) and learns whether keys exist. Idempotent. */
+  open(): Promise<void> {
+    this.opened ??= (async () => {
+      await this.repo.open();
+      if (this.ttl > 0 && this.repo.watch && !this.stopWatching) {
+        this.stopWatching = this.repo.watch({
+          changed: (hash) => {
+            this.epoch++;
+            this.cache.delete(hash);
+            this.sawKey = true;
+          },
+          gap: () => {
+            this.epoch++;
+            this.cache.clear();
+          },
+        });
+      }
+      this.sawKey ||= await this.repo.anyExists();
+    })().catch((err: unknown) => {
+      this.opened = null;
+      throw err;
+    });
+    return this.opened;
+  }
+
+  async close(): Promise<void> {
+    await this.stopWatching?.();
+    this.stopWatching = null;
+    await this.repo.close();
   }
 
   /**
    * Creates a key; the returned `key` is shown once and cannot be recovered. `origins` must be
    * origins (see `toOrigin`); they are stored normalised, and an empty list means any origin.
    */
-  create(
+  async create(
     opts: {
       name?: string;
       rpm?: number | null;
@@ -126,10 +152,7 @@ export class ApiKeyStore {
       scope?: KeyScope;
       origins?: readonly string[] | null;
     } = {},
-  ): {
-    key: string;
-    record: ApiKeyRecord;
-  } {
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     const scope = opts.scope ?? "api";
     if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
     const origins = (opts.origins ?? []).map((o) => {
@@ -142,63 +165,121 @@ export class ApiKeyStore {
       return origin;
     });
     const key = KEY_PREFIX + randomBytes(32).toString("base64url");
-    const row: Row = {
+    const row: ApiKeyRow = {
       id: newId("key_", 6),
       name: opts.name ?? "default",
       hash: hashKey(key),
       prefix: key.slice(0, KEY_PREFIX.length + 6),
       rpm: opts.rpm ?? null,
       tpm: opts.tpm ?? null,
-      created_at: new Date().toISOString(),
-      revoked_at: null,
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
       scope,
-      origins: origins.length > 0 ? JSON.stringify([...new Set(origins)]) : null,
+      origins: origins.length > 0 ? [...new Set(origins)] : null,
     };
+    await this.repo.insert(row);
     this.sawKey = true;
-    this.db
-      .prepare(
-        "INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins) VALUES (@id, @name, @hash, @prefix, @rpm, @tpm, @created_at, @revoked_at, @scope, @origins)",
-      )
-      .run(row);
     return { key, record: toRecord(row) };
   }
 
-  list(): ApiKeyRecord[] {
-    return (this.db.prepare("SELECT * FROM api_keys ORDER BY created_at, id").all() as Row[]).map(toRecord);
+  async list(): Promise<ApiKeyRecord[]> {
+    return (await this.repo.list()).map(toRecord);
   }
 
   /** Returns false when no key has that id; revoking twice keeps the first revocation time. */
-  revoke(id: string): boolean {
-    const found = this.db.prepare("SELECT id FROM api_keys WHERE id = ?").get(id);
-    if (!found) return false;
-    this.db
-      .prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-      .run(new Date().toISOString(), id);
-    return true;
+  async revoke(id: string): Promise<boolean> {
+    const found = await this.repo.revoke(id, new Date().toISOString());
+    // This replica stops honouring the key now, without waiting for its own notification.
+    if (found) {
+      this.epoch++;
+      for (const [hash, e] of this.cache) if (e.record?.id === id) this.cache.delete(hash);
+    }
+    return found;
   }
 
-  /** The active key matching `key`, or null (unknown or revoked). */
-  verify(key: string): ApiKeyRecord | null {
+  /**
+   * The active key matching `key`, or null (unknown or revoked). Synchronous when answered from
+   * the cache or SQLite, so the common request allocates no promise here.
+   */
+  verify(key: string): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
     if (!key.startsWith(KEY_PREFIX)) return null;
     const hash = hashKey(key);
-    const row = this.byHash.get(hash);
-    // The lookup is by hash, so timing reveals nothing about the key; the compare guards a collision-free index anyway.
-    if (!row || !timingSafeEqual(Buffer.from(row.hash), Buffer.from(hash))) return null;
-    return row.revoked_at === null ? toRecord(row) : null;
+    if (this.ttl === 0) {
+      const row = this.repo.findByHash(hash);
+      return row instanceof Promise ? row.then(active) : active(row);
+    }
+    const e = this.cache.get(hash);
+    if (e) {
+      const age = Date.now() - e.at;
+      if (age < this.ttl) {
+        if (age >= this.ttl / 2 && !e.refreshing) {
+          e.refreshing = true;
+          this.load(hash).catch((err: unknown) => {
+            e.refreshing = false;
+            this.opts.onError?.(err);
+          });
+        }
+        return e.record;
+      }
+    }
+    return this.load(hash);
+  }
+
+  /** One database read per hash at a time, whatever the number of callers waiting for it. */
+  private load(hash: string): Promise<ApiKeyRecord | null> {
+    let p = this.loading.get(hash);
+    if (p) return p;
+    const epoch = this.epoch;
+    p = (async () => {
+      try {
+        const record = active(await this.repo.findByHash(hash));
+        if (epoch === this.epoch) {
+          this.cache.delete(hash);
+          this.cache.set(hash, { record, at: Date.now(), refreshing: false });
+          if (this.cache.size > this.maxEntries) {
+            const oldest = this.cache.keys().next().value;
+            if (oldest !== undefined) this.cache.delete(oldest);
+          }
+        }
+        return record;
+      } catch (err) {
+        throw new UnavailableError(
+          `The API key store is unreachable: ${(err as Error).message}`,
+          "key_store_unavailable",
+        );
+      } finally {
+        this.loading.delete(hash);
+      }
+    })();
+    this.loading.set(hash, p);
+    return p;
   }
 
   /** Once any key was ever created, the server requires one (revoking all keys does not open it). */
   enforced(): boolean {
     // Keys are never deleted (revoked only), so once true it stays true: skip the query then.
     // While there are none, look again at most once a second: a key made with `seekdesk keys
-    // create` (another process) is enforced within a second, at no per-request query cost.
+    // create` (another process or replica) is enforced within a second, at no per-request query
+    // cost (on Postgres its announcement enforces it at once).
     if (this.sawKey) return true;
     const now = Date.now();
     if (now - this.checkedAt < 1000) return false;
     this.checkedAt = now;
-    this.sawKey = (this.anyKey.get()?.n ?? 0) > 0;
+    const any = this.repo.anyExists();
+    if (any instanceof Promise)
+      any.then(
+        (v) => {
+          this.sawKey ||= v;
+        },
+        (err: unknown) => this.opts.onError?.(err),
+      );
+    else this.sawKey = any;
     return this.sawKey;
   }
   private sawKey = false;
   private checkedAt = 0;
+}
+
+function active(row: ApiKeyRow | null): ApiKeyRecord | null {
+  return row && row.revokedAt === null ? toRecord(row) : null;
 }

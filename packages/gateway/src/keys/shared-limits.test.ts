@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("rateLimits.store redis: replicas share each key's budget", () => {
   it("the third request of a 2-per-minute key is refused whichever replica it reaches", async () => {
     const [a, b] = replicas;
-    const { key } = a.gateway.keys.create({ name: "shared", rpm: 2 });
+    const { key } = await a.gateway.keys.create({ name: "shared", rpm: 2 });
     const client = (r: TempGateway) => new OpenAI({ baseURL: `${r.url}/v1`, apiKey: key, maxRetries: 0 });
 
     const first = await client(a).models.list().withResponse();
@@ -62,7 +62,7 @@ describe("rateLimits.store redis: replicas share each key's budget", () => {
 
   it("with Redis gone the replicas keep serving (onStoreError allow) and count again once it is back", async () => {
     const [a, b] = replicas;
-    const { key } = a.gateway.keys.create({ name: "outage", rpm: 3 });
+    const { key } = await a.gateway.keys.create({ name: "outage", rpm: 3 });
     const get = (r: TempGateway) =>
       fetch(`${r.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect((await get(a)).status).toBe(200);
