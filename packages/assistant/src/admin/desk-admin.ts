@@ -145,7 +145,11 @@ export class DeskAdmin {
     const assistant = this.live();
     const run = this.training.then(async () => {
       const examples = this.trainingExamples();
-      const { classifier, report } = await trainAndEvaluateInWorker(examples, {}, signal);
+      const { classifier, report } = await trainAndEvaluateInWorker(
+        examples,
+        { backgroundOos: this.domain.backgroundOos },
+        signal,
+      );
       assistant.setClassifier(classifier);
       return { ...report, trained_at: new Date().toISOString() };
     });

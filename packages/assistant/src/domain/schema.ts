@@ -106,6 +106,13 @@ export const domainFileSchema = z.object({
   defaultLanguage: z.enum(["zh", "en"]).default("zh"),
   /** The shape of an order id in this shop, as a JavaScript regex source. */
   orderIdPattern: z.string().default("SD\\d{8}"),
+  /**
+   * Train the intent classifier with the shipped general-purpose utterances (weather, trivia,
+   * chit-chat, other services; zh + en) as an out-of-scope class, so unrelated questions are
+   * rejected instead of answered as the nearest intent. Off by default: a domain that covers
+   * such topics (a weather or travel desk) would learn to reject its own intents.
+   */
+  backgroundOos: z.boolean().default(false),
   messages: z.object({
     greeting: localizedSchema,
     fallback: localizedSchema,

@@ -7,6 +7,8 @@ export interface TrainEvaluateOptions {
   heldOutFraction?: number;
   /** Seed of the split and of training, so the same examples give the same report. Default 1. */
   seed?: number;
+  /** Train with the shipped background utterances as out of scope (the domain's `backgroundOos`). */
+  backgroundOos?: boolean;
 }
 
 /** What the console's intents page shows after "Train and evaluate" (snake_case: an API shape). */
@@ -42,11 +44,12 @@ export function trainAndEvaluate(
   const seed = opts.seed ?? 1;
   const started = performance.now();
   const { train, heldOut } = stratifiedSplit(examples, (e) => e.intent, fraction, seed);
-  const probe = trainIntentClassifier(train, { seed });
+  const backgroundOos = opts.backgroundOos ?? false;
+  const probe = trainIntentClassifier(train, { seed, backgroundOos });
   const evaluation = evaluateIntents(probe, heldOut);
   const { labels, confusion } = confusionMatrix(probe, heldOut);
   const evaluated = performance.now();
-  const classifier = trainIntentClassifier(examples, { seed });
+  const classifier = trainIntentClassifier(examples, { seed, backgroundOos });
   return {
     classifier,
     report: {

@@ -25,7 +25,9 @@ export function createEmbeddedAssistant(opts: EmbeddedAssistantOptions = {}): {
 } {
   const domain = loadDomain(opts.domainDir ?? demoDomainDir);
   const started = performance.now();
-  const classifier = trainIntentClassifier(opts.examples ?? domainExamples(domain));
+  const classifier = trainIntentClassifier(opts.examples ?? domainExamples(domain), {
+    backgroundOos: domain.backgroundOos,
+  });
   const trainMs = Math.round(performance.now() - started);
   const assistant = createAssistant({
     domain,
