@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InvalidRequestError, newId, UnavailableError } from "@seekdesk/core";
-import type { ApiKeyRepository, ApiKeyRow } from "@seekdesk/store";
+import type { ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "@seekdesk/store";
 
 /**
  * What a key opens. `api`: every route (OpenAI API, gRPC, integrations). `widget`: only the
@@ -72,6 +72,8 @@ export interface ApiKeyStoreOptions {
   cacheSize?: number;
   /** Told when a background refresh fails (the cached answer stays until it expires). */
   onError?: (err: unknown) => void;
+  /** Told of each change announced by the repository (the key's hash), or null for a gap. */
+  onChange?: (hash: string | null) => void;
 }
 
 interface CacheEntry {
@@ -96,9 +98,9 @@ export class ApiKeyStore {
   private readonly maxEntries: number;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly loading = new Map<string, Promise<ApiKeyRecord | null>>();
-  /** Bumped by every change or gap: a lookup that started before one must not fill the cache. */
-  private epoch = 0;
-  private stopWatching: (() => Promise<void>) | null = null;
+  /** Hashes whose lookup in flight started before a change to them: its answer must not be cached. */
+  private readonly stale = new Set<string>();
+  private watching: ApiKeyWatch | null = null;
   private opened: Promise<void> | null = null;
 
   constructor(
@@ -113,19 +115,23 @@ export class ApiKeyStore {
   open(): Promise<void> {
     this.opened ??= (async () => {
       await this.repo.open();
-      if (this.ttl > 0 && this.repo.watch && !this.stopWatching) {
-        this.stopWatching = this.repo.watch({
+      if (this.ttl > 0 && this.repo.watch && !this.watching) {
+        this.watching = this.repo.watch({
           changed: (hash) => {
-            this.epoch++;
             this.cache.delete(hash);
+            if (this.loading.has(hash)) this.stale.add(hash);
             this.sawKey = true;
+            this.opts.onChange?.(hash);
           },
           gap: () => {
-            this.epoch++;
             this.cache.clear();
+            for (const hash of this.loading.keys()) this.stale.add(hash);
+            this.opts.onChange?.(null);
           },
         });
       }
+      // Listening before the first lookup: the gap reported when LISTEN takes effect then finds nothing to drop.
+      await this.watching?.started;
       this.sawKey ||= await this.repo.anyExists();
     })().catch((err: unknown) => {
       this.opened = null;
@@ -135,8 +141,8 @@ export class ApiKeyStore {
   }
 
   async close(): Promise<void> {
-    await this.stopWatching?.();
-    this.stopWatching = null;
+    await this.watching?.stop();
+    this.watching = null;
     await this.repo.close();
   }
 
@@ -191,8 +197,8 @@ export class ApiKeyStore {
     const found = await this.repo.revoke(id, new Date().toISOString());
     // This replica stops honouring the key now, without waiting for its own notification.
     if (found) {
-      this.epoch++;
       for (const [hash, e] of this.cache) if (e.record?.id === id) this.cache.delete(hash);
+      for (const hash of this.loading.keys()) this.stale.add(hash);
     }
     return found;
   }
@@ -229,11 +235,10 @@ export class ApiKeyStore {
   private load(hash: string): Promise<ApiKeyRecord | null> {
     let p = this.loading.get(hash);
     if (p) return p;
-    const epoch = this.epoch;
     p = (async () => {
       try {
         const record = active(await this.repo.findByHash(hash));
-        if (epoch === this.epoch) {
+        if (!this.stale.has(hash)) {
           this.cache.delete(hash);
           this.cache.set(hash, { record, at: Date.now(), refreshing: false });
           if (this.cache.size > this.maxEntries) {
@@ -249,6 +254,7 @@ export class ApiKeyStore {
         );
       } finally {
         this.loading.delete(hash);
+        this.stale.delete(hash);
       }
     })();
     this.loading.set(hash, p);

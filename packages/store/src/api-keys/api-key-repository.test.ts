@@ -40,7 +40,7 @@ describe("Postgres API keys across replicas", () => {
     const b = await openPostgresApiKeyRepository(url);
     const heard: string[] = [];
     let gaps = 0;
-    const stop = b.watch({ changed: (h) => heard.push(h), gap: () => gaps++ });
+    const { stop } = b.watch({ changed: (h) => heard.push(h), gap: () => gaps++ });
     try {
       await expect.poll(() => gaps).toBe(1);
       await a.insert(key("w1"));
@@ -63,7 +63,7 @@ describe("Postgres API keys across replicas", () => {
     const b = await openPostgresApiKeyRepository(url, { reconnectMs: 20 });
     const heard: string[] = [];
     let gaps = 0;
-    const stop = b.watch({ changed: (h) => heard.push(h), gap: () => gaps++ });
+    const { stop } = b.watch({ changed: (h) => heard.push(h), gap: () => gaps++ });
     try {
       await expect.poll(() => gaps).toBe(1);
       await a.pool.query(

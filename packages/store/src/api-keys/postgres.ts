@@ -1,7 +1,7 @@
 import pg from "pg";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
-import type { ApiKeyChangeSink, ApiKeyRepository, ApiKeyRow } from "./types.ts";
+import type { ApiKeyChangeSink, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "./types.ts";
 
 interface Row {
   id: string;
@@ -120,7 +120,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
     return rows[0]?.n ?? false;
   }
 
-  watch(sink: ApiKeyChangeSink): () => Promise<void> {
+  watch(sink: ApiKeyChangeSink): ApiKeyWatch {
     let stopped = false;
     let client: pg.Client | null = null;
     let timer: NodeJS.Timeout | null = null;
@@ -174,13 +174,15 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       // Anything cached before LISTEN took effect was read without a guarantee of hearing about changes.
       sink.gap();
     };
-    void connect();
-    return async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      const c = client;
-      client = null;
-      await c?.end().catch(() => undefined);
+    return {
+      started: connect(),
+      async stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        const c = client;
+        client = null;
+        await c?.end().catch(() => undefined);
+      },
     };
   }
 

@@ -27,6 +27,11 @@ export interface ApiKeyChangeSink {
   gap(): void;
 }
 
+export interface ApiKeyWatch {
+  started: Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
  * Where API keys live: the SQLite file of one server, or Postgres shared by every replica.
  * Keys are never deleted, only revoked.
@@ -44,9 +49,10 @@ export interface ApiKeyRepository {
   /** Whether any key was ever created. */
   anyExists(): Awaitable<boolean>;
   /**
-   * Tells `sink` about changes made by other processes, as they commit; returns a stop function.
-   * Absent where every lookup reads the database anyway (SQLite).
+   * Tells `sink` about changes made by other processes, as they commit. `started` settles after
+   * the first attempt to listen (made or failed; it keeps retrying). Absent where every lookup
+   * reads the database anyway (SQLite).
    */
-  watch?(sink: ApiKeyChangeSink): () => Promise<void>;
+  watch?(sink: ApiKeyChangeSink): ApiKeyWatch;
   close(): Promise<void>;
 }

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import { type ApiKeyRepository, openPostgresApiKeyRepository } from "@seekdesk/store";
+import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiKeyStore } from "./key-store.ts";
+
+let pg: TestPostgres;
+let url: string;
+const open: ApiKeyStore[] = [];
+
+beforeAll(async () => {
+  pg = await startTestPostgres();
+  url = await pg.createDatabase("key_cache");
+});
+afterAll(async () => {
+  for (const s of open) await s.close();
+  await pg?.stop();
+});
+
+const sha256 = (key: string) => createHash("sha256").update(key).digest("hex");
+
+const heard = new WeakMap<ApiKeyStore, string[]>();
+
+async function replica(opts: { cacheTtlMs?: number; deaf?: boolean } = {}): Promise<ApiKeyStore> {
+  const mine: string[] = [];
+  const repo: ApiKeyRepository = await openPostgresApiKeyRepository(url);
+  // A replica whose notification connection is gone: only the cache lifetime bounds staleness.
+  if (opts.deaf) repo.watch = undefined;
+  const store = new ApiKeyStore(repo, {
+    cacheTtlMs: opts.cacheTtlMs,
+    onChange: (hash) => {
+      if (hash) mine.push(hash);
+    },
+  });
+  heard.set(store, mine);
+  await store.open();
+  open.push(store);
+  return store;
+}
+
+/** Creates a key on `store` and waits until `store` has heard its own insert announced (which drops it from the cache). */
+async function created(store: ApiKeyStore, opts: { name: string; rpm?: number }) {
+  const made = await store.create(opts);
+  await expect.poll(() => heard.get(store)?.includes(sha256(made.key))).toBe(true);
+  return made;
+}
+
+describe("API key cache over Postgres", () => {
+  it("answers a known key from memory without a promise, and an unknown one once per lifetime", async () => {
+    const a = await replica();
+    const { key, record } = await created(a, { name: "hot", rpm: 10 });
+    const first = a.verify(key);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toMatchObject({ id: record.id, rpm: 10 });
+    expect(a.verify(key)).toMatchObject({ id: record.id });
+    const unknown = "sk-sd-not-a-key-of-ours-000000000000000000000";
+    expect(await a.verify(unknown)).toBeNull();
+    expect(a.verify(unknown)).toBeNull();
+    expect(a.verify("not even our prefix")).toBeNull();
+  });
+
+  it("stops honouring a key revoked on another replica within the cache lifetime even without notifications", async () => {
+    const a = await replica();
+    const deaf = await replica({ cacheTtlMs: 400, deaf: true });
+    const { key, record } = await a.create({ name: "to revoke" });
+    expect(await deaf.verify(key)).not.toBeNull();
+    expect(deaf.verify(key)).not.toBeNull();
+    await a.revoke(record.id);
+    const t0 = Date.now();
+    let seen: unknown = deaf.verify(key);
+    while ((seen instanceof Promise ? await seen : seen) !== null) {
+      expect(Date.now() - t0).toBeLessThan(400 + 200);
+      await new Promise((r) => setTimeout(r, 10));
+      seen = deaf.verify(key);
+    }
+  });
+
+  it("refreshes a hot key in the background: callers keep getting answers at once", async () => {
+    const a = await replica({ cacheTtlMs: 200 });
+    const { key } = await created(a, { name: "steady" });
+    await a.verify(key);
+    let waited = 0;
+    const until = Date.now() + 600;
+    while (Date.now() < until) {
+      if (a.verify(key) instanceof Promise) waited++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(waited).toBe(0);
+  });
+
+  it("reads the database once for many concurrent first lookups of one key", async () => {
+    const a = await replica();
+    const { key } = await a.create({ name: "burst" });
+    const b = await replica();
+    let reads = 0;
+    const find = b.repo.findByHash.bind(b.repo);
+    b.repo.findByHash = (hash) => {
+      reads++;
+      return find(hash);
+    };
+    const answers = await Promise.all(Array.from({ length: 50 }, () => b.verify(key)));
+    expect(answers.every((r) => r !== null)).toBe(true);
+    expect(reads).toBe(1);
+  });
+
+  it("answers 503 when Postgres cannot be reached for a key it has not cached", async () => {
+    const store = new ApiKeyStore(
+      await openPostgresApiKeyRepository(url).then((r) => {
+        r.findByHash = async () => {
+          throw new Error("connect ECONNREFUSED");
+        };
+        return r;
+      }),
+    );
+    open.push(store);
+    await expect(store.verify("sk-sd-some-key-0000000000000000000000000000")).rejects.toMatchObject({
+      status: 503,
+      code: "key_store_unavailable",
+    });
+  });
+});
