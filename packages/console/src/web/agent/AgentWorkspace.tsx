@@ -3,19 +3,14 @@ import { api, readSse } from "../api.ts";
 import type { Strings } from "../i18n.ts";
 import type { Ticket, TicketDetail } from "./agent-types.ts";
 import { botViewByTurn, describeTurn, sentimentTrend } from "./bot-view.ts";
-
-// Canned replies are what the agent sends to the customer, not UI chrome: they stay in both
-// languages whatever the agent's console language is.
-const CANNED = [
-  "您好，我是人工客服，很高兴为您服务。",
-  "Thanks for waiting — I'm looking into this for you now.",
-  "I've escalated this; you'll hear from us within 24 hours.",
-];
+import { cannedReplies } from "./canned.ts";
 
 interface Suggestion {
   text: string;
   source: "kb" | "llm" | "canned";
   citations: { title: string }[];
+  /** The language of `text` where it may differ from the console's (canned replies: the customer's). */
+  lang?: string;
 }
 
 /** The hand-off queue live from the server, the selected ticket's transcript with the bot's view, and the reply box. */
@@ -154,6 +149,8 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   const tk = detail?.ticket;
   const turnViews = botViewByTurn(detail?.messages ?? []);
   const trend = sentimentTrend(detail?.messages ?? []);
+  const canned = cannedReplies(detail, t.lang);
+  const cannedLang = canned.lang === "zh" ? "zh-CN" : "en";
   return (
     <div className="page agent">
       <h1>{t.navAgent}</h1>
@@ -334,12 +331,17 @@ export function AgentWorkspace({ t }: { t: Strings }) {
             <ul className="suggestions">
               {[
                 ...suggestions,
-                ...CANNED.map((text) => ({ text, source: "canned" as const, citations: [] })),
+                ...canned.texts.map((text) => ({
+                  text,
+                  source: "canned" as const,
+                  citations: [],
+                  lang: cannedLang,
+                })),
               ].map((s) => (
                 <li key={`${s.source}:${s.text}`}>
                   <button type="button" onClick={() => setDraft(s.text)}>
                     <small className={`badge badge-${s.source}`}>{t.suggestionSource[s.source]}</small>{" "}
-                    {s.text.slice(0, 160)}
+                    <span lang={s.lang}>{s.text.slice(0, 160)}</span>
                     {s.citations[0] ? <small className="muted"> — {s.citations[0].title}</small> : null}
                   </button>
                 </li>

@@ -29,6 +29,8 @@ export interface TicketDetail {
   ticket: Ticket;
   messages: TranscriptMessage[];
   state?: {
+    /** The language the dialogue detected on the customer's last turn: "zh" or "en". */
+    language?: string;
     activeIntent?: string | null;
     slots?: Record<string, { raw: string; normalized: unknown }>;
   } | null;

@@ -45,6 +45,15 @@ const en = {
     SuggestionSource,
     string
   >,
+  /**
+   * Ready-made replies the agent can send. They are offered in the customer's language, not the
+   * console's (see `cannedReplies`): they go to the customer.
+   */
+  cannedReplies: [
+    "Hello, this is customer service. I'm glad to help you.",
+    "Thanks for waiting — I'm looking into this for you now.",
+    "I've escalated this; you'll hear from us within 24 hours.",
+  ] as readonly string[],
 };
 
 export type AgentStrings = typeof en;
@@ -89,6 +98,11 @@ const zh: AgentStrings = {
   sentimentTrendNote: "按客户发言顺序，从早到晚：",
   suggestedReplies: "推荐回复",
   suggestionSource: { kb: "知识库", llm: "AI 草稿", canned: "快捷回复" },
+  cannedReplies: [
+    "您好，我是人工客服，很高兴为您服务。",
+    "感谢您的耐心等待，我正在为您查询。",
+    "我已将问题升级处理，我们会在 24 小时内回复您。",
+  ],
 };
 
 export const agentStrings: Record<Lang, AgentStrings> = { en, zh };
