@@ -1,8 +1,8 @@
 import { createInterface } from "node:readline";
-import { type AccountStore, isRole, openAccountStore, ROLES } from "@seekdesk/console";
+import { AccountStore, isRole, ROLES } from "@seekdesk/console";
 import { UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
-import { openSqlite } from "@seekdesk/store";
+import { openPostgresAccountRepository, openSqlite, SqliteAccountRepository } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
@@ -15,15 +15,16 @@ interface Flags {
 /** The accounts the server uses, from the same config: the SQLite file, or Postgres when store.driver is postgres. */
 async function openAccounts(flags: Flags): Promise<{ accounts: AccountStore; close(): Promise<void> }> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  if (config.store.driver === "postgres") {
+    const accounts = new AccountStore(
+      await openPostgresAccountRepository(config.store.url as string, { max: 1 }),
+    );
+    return { accounts, close: () => accounts.close() };
+  }
   const db = openSqlite(resolveDataPaths(config).sqlite);
-  const accounts = await openAccountStore(config, db).catch((err: unknown) => {
-    db.close();
-    throw err;
-  });
   return {
-    accounts,
+    accounts: new AccountStore(new SqliteAccountRepository(db)),
     close: async () => {
-      await accounts.close();
       db.close();
     },
   };
