@@ -79,6 +79,15 @@ afterAll(async () => {
   await gw?.stop();
 });
 
+describe("the console's chat page before any key", () => {
+  it("is open to an anonymous visitor, as the loopback install is", async () => {
+    const access = await call("GET", "/api/auth/chat-access");
+    expect(access).toMatchObject({ status: 200, json: { anonymous: true } });
+    const started = await call("POST", "/api/conversations", { body: { userId: "web-visitor-0001" } });
+    expect(started.status).toBe(201);
+  });
+});
+
 describe("knowledge API roles", () => {
   it("lets a viewer read and search but not change the knowledge base; an admin changes it", async () => {
     const doc = {
@@ -321,5 +330,62 @@ describe("a widget-scoped key", () => {
     });
     expect(noVisitor.status).toBe(401);
     expect(noVisitor.json.error.code).toBe("visitor_required");
+  });
+});
+
+// After the widget-key tests above, which created keys.
+describe("the console's chat page once a key exists", () => {
+  it("tells the page that anonymous visitors are refused, and refuses them", async () => {
+    const access = await call("GET", "/api/auth/chat-access");
+    expect(access.status).toBe(200);
+    // A yes/no the 401 below gives away anyway: no key, no account, nothing else.
+    expect(access.json).toEqual({ anonymous: false });
+    const started = await call("POST", "/api/conversations", { body: { userId: "web-visitor-0001" } });
+    expect(started.status).toBe(401);
+    expect(started.json.error.type).toBe("authentication_error");
+    expect((await call("GET", "/api/conversations/anything/messages")).status).toBe(401);
+  });
+
+  it("lets a signed-in admin try the bot as itself, with its session and no key", async () => {
+    const started = await call("POST", "/api/conversations", {
+      headers: { cookie: admin },
+      body: { userId: "lead", channel: "web" },
+    });
+    expect(started.status).toBe(201);
+    expect(started.json.userId).toBe("lead");
+    const posted = await call("POST", `/api/conversations/${started.json.id}/messages`, {
+      headers: { cookie: admin },
+      body: { text: "How long does shipping take?", idempotencyKey: "try-1" },
+    });
+    expect(posted.status).toBe(201);
+    expect(posted.json.replies.length).toBeGreaterThan(0);
+  });
+
+  it("lets a signed-in viewer try it as itself only", async () => {
+    const mine = await call("POST", "/api/conversations", {
+      headers: { cookie: viewer },
+      body: { userId: "vera" },
+    });
+    expect(mine.status).toBe(201);
+    expect(mine.json.userId).toBe("vera");
+    const posted = await call("POST", `/api/conversations/${mine.json.id}/messages`, {
+      headers: { cookie: viewer },
+      body: { text: "我想退货", idempotencyKey: "try-1" },
+    });
+    expect(posted.status).toBe(201);
+    const asLead = await call("POST", "/api/conversations", {
+      headers: { cookie: viewer },
+      body: { userId: "lead" },
+    });
+    expect(asLead.status).toBe(403);
+    expect(asLead.json.error.code).toBe("not_your_user");
+    const leads = await call("POST", "/api/conversations", {
+      headers: { cookie: admin },
+      body: { userId: "lead" },
+    });
+    const peek = await call("GET", `/api/conversations/${leads.json.id}/messages`, {
+      headers: { cookie: viewer },
+    });
+    expect(peek.status).toBe(404);
   });
 });

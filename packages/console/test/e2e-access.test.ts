@@ -102,8 +102,8 @@ describe("console access in a real browser", () => {
     await context.close();
   });
 
-  // Before the widget-key test: once the server holds an API key, the anonymous chat page is refused
-  // (401, "Missing API key"), and this test needs a customer to ask for a person.
+  // Before the widget-key test: this test's customer is an anonymous visitor of the console's chat
+  // page, which the server admits only while it holds no key (the last test shows the keyed page).
   it("a Chinese browser gets the workspace and admin in Chinese: an agent accepts and answers a hand-off, an admin adds an intent example", async () => {
     // The customer, in Chinese too, asks for a person.
     const customerContext = await browser.newContext({ locale: "zh-CN" });
@@ -139,6 +139,8 @@ describe("console access in a real browser", () => {
     await customer.locator('li.msg[data-role="agent"] .msg-text').getByText(reply).waitFor();
     const side = page.getByRole("complementary", { name: "客户信息" });
     await side.getByRole("heading", { name: "推荐回复" }).waitFor();
+    // Canned replies go to the customer: Chinese here, where the customer wrote Chinese.
+    await side.getByRole("button", { name: /快捷回复 感谢您的耐心等待/ }).waitFor();
     const agentViolations = await seriousViolations(page);
     await page.screenshot({ path: screenshotPath("agent-workspace-zh") });
 
@@ -204,6 +206,65 @@ describe("console access in a real browser", () => {
       /shop widget.*widget.*https:\/\/shop\.example\.com/,
     );
     await page.screenshot({ path: screenshotPath("admin-widget-key") });
+    await context.close();
+  });
+
+  it("once the server holds a key, the chat page tells a visitor where to chat, and staff sign in there to try the bot", async () => {
+    expect(runCli(["keys", "list"], served.dataDir)).toMatch(/shop widget/);
+    const context = await browser.newContext({ locale: "zh-CN" });
+    const page = await context.newPage();
+    const conversationCalls: { status: number; authorization: string | null }[] = [];
+    page.on("response", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/api/conversations"))
+        conversationCalls.push({
+          status: r.status(),
+          authorization: r.request().headers().authorization ?? null,
+        });
+    });
+    await page.goto(`${served.url}/#/chat`);
+    // A visitor, in their language: where customers chat, and a way in for staff, not a raw 401.
+    await page.getByRole("heading", { name: "本页面仅供工作人员使用" }).waitFor();
+    await page.getByText(/客户请通过我们网站上的在线客服联系我们/).waitFor();
+    expect(await page.getByLabel("请输入您的问题…").count()).toBe(0);
+    await page.getByLabel("语言").selectOption("en");
+    await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
+    await page.getByText(/Customers reach us through the chat on our website/).waitFor();
+    const visitorViolations = await seriousViolations(page);
+    await page.screenshot({ path: screenshotPath("chat-keyed-visitor") });
+    expect(await page.content()).not.toMatch(/Missing API key|sk-sd-/);
+    expect(conversationCalls).toEqual([]);
+
+    // Staff sign in right there and try the bot with their session: no key in the page.
+    await page.getByLabel("Username").fill("lead");
+    await page.getByLabel("Password").fill("lead-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await page.getByLabel("Type your question…").fill("How long does shipping take?");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    const answer = page.locator('li.msg[data-role="bot"] .msg-text').last();
+    await answer.waitFor();
+    expect(await answer.textContent()).toMatch(/days/);
+    await page.getByRole("button", { name: "Talk to a human" }).click();
+    await page.getByText(/You are number \d+ in the queue/).waitFor();
+    expect(conversationCalls.length).toBeGreaterThan(0);
+    expect(conversationCalls.filter((c) => c.status >= 400 || c.authorization !== null)).toEqual([]);
+
+    // The hand-off reaches the queue; its canned replies are in the customer's language (English
+    // here), not the console's (Chinese).
+    await page.goto(`${served.url}/#/agent`);
+    await page.getByLabel("Language").selectOption("zh");
+    const queue = page.getByRole("region", { name: "转人工队列" });
+    await queue.locator("button.ticket", { hasText: "排队中" }).first().click();
+    const side = page.getByRole("complementary", { name: "客户信息" });
+    const canned = side.getByRole("button", { name: /快捷回复 Thanks for waiting/ });
+    await canned.waitFor();
+    expect(await canned.locator("[lang]").getAttribute("lang")).toBe("en");
+
+    // Signing out in the same tab puts the visitor's notice back.
+    await page.goto(`${served.url}/#/chat`);
+    await page.getByRole("button", { name: /退出/ }).click();
+    await page.getByRole("heading", { name: "本页面仅供工作人员使用" }).waitFor();
+    expect({ visitorViolations }).toEqual({ visitorViolations: [] });
     await context.close();
   });
 });

@@ -87,6 +87,15 @@ export class GatewayAuth {
   }
 
   /**
+   * Whether a caller with neither a key nor a session gets in (as `anonymous`) on `requireAuth`
+   * routes: only while no key exists. The console's chat page asks, so a visitor on a keyed install
+   * is told to use the site's widget (or, for staff, to sign in) instead of meeting a 401.
+   */
+  anonymousAllowed(): boolean {
+    return !this.keys.enforced();
+  }
+
+  /**
    * Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad.
    * A widget-scoped key is refused (403): callers without an HTTP request (gRPC) never admit one.
    */

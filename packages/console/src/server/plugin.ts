@@ -171,6 +171,11 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         return c.json({ account: session.account });
       });
 
+      // The chat page asks before it offers a visitor the chat: on a keyed install an anonymous
+      // caller is refused (401), so the page explains instead and staff sign in to try the bot. It
+      // says only what any 401 would reveal (whether a key exists), and opens nothing.
+      app.get("/api/auth/chat-access", (c) => c.json({ anonymous: ctx.auth.anonymousAllowed() }));
+
       app.get("/api/admin/users", guards.admin, async (c) => c.json({ data: await accounts.list() }));
       app.post("/api/admin/users", guards.admin, async (c) => {
         const body = await ctx.readJson(c, NewAccount);

@@ -5,7 +5,7 @@ import { Analytics } from "./analytics/Analytics.tsx";
 import { api } from "./api.ts";
 import { ChatPanel } from "./chat/ChatPanel.tsx";
 import { useChat } from "./chat/use-chat.ts";
-import { detectLang, type Lang, savedLang, saveLang, strings } from "./i18n.ts";
+import { detectLang, type Lang, type Strings, savedLang, saveLang, strings } from "./i18n.ts";
 import { Login } from "./Login.tsx";
 import { can, type Me, SessionContext } from "./session.ts";
 import { useHashRoute } from "./use-hash-route.ts";
@@ -20,15 +20,62 @@ function visitorId(): string {
   return id;
 }
 
-function CustomerChat({ lang }: { lang: Lang }) {
+/**
+ * The console's own chat page. A signed-in account (any role) chats as itself, to try the bot; its
+ * session is its credential, so no key ever reaches the page. A visitor without a session chats
+ * only while the server holds no key: on a keyed install the server refuses anonymous callers, and
+ * the page says where customers chat and lets staff sign in, rather than fail on the first message.
+ */
+function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checked: boolean }) {
   const t = strings[lang];
-  const endpoint = useMemo(() => ({ baseUrl: "", userId: visitorId(), language: lang }), [lang]);
-  const chat = useChat(endpoint);
+  const [anonymousOpen, setAnonymousOpen] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (!checked || me) return;
+    let live = true;
+    api<{ anonymous: boolean }>("/api/auth/chat-access").then(
+      (r) => live && setAnonymousOpen(r.anonymous),
+      // A server without the route: try the chat; a 401 then shows the same notice.
+      () => live && setAnonymousOpen(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, [checked, me]);
+
+  let body: ReactNode;
+  if (!checked || (!me && anonymousOpen === null)) body = <p>{t.loading}</p>;
+  else if (me)
+    body = (
+      <>
+        <p className="muted chat-as">{t.chatSignedInAs(me.username)}</p>
+        <ChatSession key={`account:${me.username}`} userId={me.username} lang={lang} />
+      </>
+    );
+  else if (anonymousOpen) body = <ChatSession key="visitor" userId={visitorId()} lang={lang} />;
+  else body = <StaffOnlyNotice t={t} />;
   return (
     <div className="page chat-page">
       <h1>{t.chatTitle}</h1>
-      <ChatPanel chat={chat} t={t} />
+      {body}
     </div>
+  );
+}
+
+/** One identity's conversation; keyed by it, so signing in or out starts from a clean state. */
+function ChatSession({ userId, lang }: { userId: string; lang: Lang }) {
+  const t = strings[lang];
+  const endpoint = useMemo(() => ({ baseUrl: "", userId, language: lang }), [userId, lang]);
+  const chat = useChat(endpoint);
+  return <ChatPanel chat={chat} t={t} denied={<StaffOnlyNotice t={t} />} />;
+}
+
+function StaffOnlyNotice({ t }: { t: Strings }) {
+  return (
+    <section className="card staff-only" aria-labelledby="staff-only-title">
+      <h2 id="staff-only-title">{t.chatKeyedTitle}</h2>
+      <p>{t.chatKeyedExplain}</p>
+      <Login t={t} />
+    </section>
   );
 }
 
@@ -63,7 +110,7 @@ export function App() {
   const section = route.split("/")[1] ?? "chat";
   const needsLogin = section === "agent" || section === "admin" || section === "analytics";
   let page: ReactNode;
-  if (section === "chat") page = <CustomerChat lang={lang} />;
+  if (section === "chat") page = <CustomerChat lang={lang} me={me} checked={checked} />;
   else if (!checked) page = <p>{t.loading}</p>;
   else if (needsLogin && !me) page = <Login t={t} />;
   else if (section === "agent" && can(me, "agent")) page = <AgentWorkspace t={t} />;

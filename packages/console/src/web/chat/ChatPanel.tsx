@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import type { ChatStrings as Strings } from "../i18n/chat.ts";
 import type { ChatMessage, Citation } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
@@ -83,8 +83,12 @@ function Icon({ d }: { d: string }) {
   );
 }
 
-/** The customer's side of a conversation; used by the console's chat page and by the embeddable widget. */
-export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
+/**
+ * The customer's side of a conversation; used by the console's chat page and by the embeddable
+ * widget. When the server refuses the caller (401), `denied` replaces the composer: the console's
+ * page explains and offers sign-in, the widget says the chat is unavailable.
+ */
+export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?: ReactNode }) {
   const { state, send, sendMedia, loadDocument, notifyTyping, rate } = chat;
   const [rated, setRated] = useState<number | null>(null);
   const answered = state.messages.some((m) => m.role === "bot" || m.role === "agent");
@@ -189,64 +193,68 @@ export function ChatPanel({ chat, t }: { chat: Chat; t: Strings }) {
           ))}
         </fieldset>
       )}
-      <form className="composer" onSubmit={submit}>
-        <label htmlFor="chat-input" className="visually-hidden">
-          {t.placeholder}
-        </label>
-        <input
-          id="chat-input"
-          value={draft}
-          onChange={(e) => {
-            setDraft(e.target.value);
-            notifyTyping();
-          }}
-          placeholder={t.placeholder}
-          autoComplete="off"
-        />
-        <button type="submit">{t.send}</button>
-        {h.status !== "waiting" && h.status !== "agent" && (
-          <button type="button" className="handoff" onClick={() => void send(t.talkToHuman)}>
-            {t.talkToHuman}
-          </button>
-        )}
-        <button
-          type="button"
-          onClick={() => fileRef.current?.click()}
-          aria-label={t.attachImage}
-          title={t.attachImage}
-        >
-          <Icon d="M4 5h16v14H4zM4 15l5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01" />
-        </button>
-        <input
-          ref={fileRef}
-          type="file"
-          accept="image/*"
-          hidden
-          aria-label={t.attachImage}
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) void sendMedia("image", f);
-            e.target.value = "";
-          }}
-        />
-        {canRecord() && (
+      {state.denied ? (
+        <div className="chat-denied">{denied ?? <p role="alert">{t.chatUnavailable}</p>}</div>
+      ) : (
+        <form className="composer" onSubmit={submit}>
+          <label htmlFor="chat-input" className="visually-hidden">
+            {t.placeholder}
+          </label>
+          <input
+            id="chat-input"
+            value={draft}
+            onChange={(e) => {
+              setDraft(e.target.value);
+              notifyTyping();
+            }}
+            placeholder={t.placeholder}
+            autoComplete="off"
+          />
+          <button type="submit">{t.send}</button>
+          {h.status !== "waiting" && h.status !== "agent" && (
+            <button type="button" className="handoff" onClick={() => void send(t.talkToHuman)}>
+              {t.talkToHuman}
+            </button>
+          )}
           <button
             type="button"
-            onClick={() => void toggleRecording()}
-            aria-label={recorder ? t.stopRecording : t.recordVoice}
-            title={recorder ? t.stopRecording : t.recordVoice}
+            onClick={() => fileRef.current?.click()}
+            aria-label={t.attachImage}
+            title={t.attachImage}
           >
-            <Icon
-              d={
-                recorder
-                  ? "M7 7h10v10H7z"
-                  : "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3"
-              }
-            />
-            {recorder && <span className="elapsed">{elapsed}s</span>}
+            <Icon d="M4 5h16v14H4zM4 15l5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01" />
           </button>
-        )}
-      </form>
+          <input
+            ref={fileRef}
+            type="file"
+            accept="image/*"
+            hidden
+            aria-label={t.attachImage}
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void sendMedia("image", f);
+              e.target.value = "";
+            }}
+          />
+          {canRecord() && (
+            <button
+              type="button"
+              onClick={() => void toggleRecording()}
+              aria-label={recorder ? t.stopRecording : t.recordVoice}
+              title={recorder ? t.stopRecording : t.recordVoice}
+            >
+              <Icon
+                d={
+                  recorder
+                    ? "M7 7h10v10H7z"
+                    : "M12 3a3 3 0 0 1 3 3v6a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3"
+                }
+              />
+              {recorder && <span className="elapsed">{elapsed}s</span>}
+            </button>
+          )}
+        </form>
+      )}
     </section>
   );
 }

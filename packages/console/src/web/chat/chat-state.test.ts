@@ -22,6 +22,18 @@ function run(...actions: Parameters<typeof chatReducer>[1][]): ChatState {
 }
 
 describe("chat thread state", () => {
+  it("a refused caller keeps its failed message on screen and stops connecting", () => {
+    const s = run(
+      { type: "send", clientKey: "k1", text: "hello" },
+      { type: "connection", connection: "reconnecting" },
+      { type: "sendFailed", clientKey: "k1", error: "Missing API key" },
+      { type: "denied" },
+    );
+    expect(s.denied).toBe(true);
+    expect(s.connection).toBe("idle");
+    expect(s.pending).toMatchObject([{ text: "hello", status: "failed" }]);
+    expect(initialChatState.denied).toBe(false);
+  });
   it("replaces the optimistic message with the stored one", () => {
     const s = run(
       { type: "send", clientKey: "k1", text: "where is my order?" },

@@ -63,6 +63,11 @@ export interface ChatState {
   handoff: HandoffStatus;
   connection: "idle" | "connecting" | "open" | "reconnecting";
   agentTyping: boolean;
+  /**
+   * The server refused who we are (401): a keyed install with no session for the console's chat
+   * page, an expired session, a revoked widget key. Retrying cannot help, so the panel says so.
+   */
+  denied: boolean;
 }
 
 export type ChatAction =
@@ -73,7 +78,8 @@ export type ChatAction =
   | { type: "delta"; text: string }
   | { type: "handoff"; handoff: HandoffStatus }
   | { type: "typing"; typing: boolean }
-  | { type: "connection"; connection: ChatState["connection"] };
+  | { type: "connection"; connection: ChatState["connection"] }
+  | { type: "denied" };
 
 /** The server's stored message (seekdesk's conversation store) as the thread shows it. */
 export function toChatMessage(raw: Record<string, unknown>): ChatMessage {
@@ -96,6 +102,7 @@ export const initialChatState: ChatState = {
   handoff: { status: "bot" },
   connection: "idle",
   agentTyping: false,
+  denied: false,
 };
 
 /** Highest seq held: the point a reconnecting client resumes from. */
@@ -156,5 +163,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, agentTyping: action.typing };
     case "connection":
       return { ...state, connection: action.connection };
+    case "denied":
+      return { ...state, denied: true, connection: "idle" };
   }
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { api, readSse } from "../api.ts";
+import { ApiError, api, readSse } from "../api.ts";
 import { chatReducer, handoffFromEvent, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
 
 type Raw = Record<string, unknown>;
@@ -15,6 +15,9 @@ export interface ChatEndpoint {
 }
 
 const storageKey = (userId: string) => `seekdesk.conversation.${userId}`;
+
+/** A 401: the server does not accept this caller at all, so no retry will get through. */
+const isDenied = (err: unknown) => err instanceof ApiError && err.status === 401;
 
 function newClientKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto
@@ -107,6 +110,10 @@ export function useChat(endpoint: ChatEndpoint) {
             localStorage.removeItem(storageKey(userId));
             return;
           }
+          if (isDenied(err)) {
+            dispatch({ type: "denied" });
+            return;
+          }
         }
         attempt++;
         dispatch({ type: "connection", connection: "reconnecting" });
@@ -158,6 +165,7 @@ export function useChat(endpoint: ChatEndpoint) {
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
+        if (isDenied(err)) dispatch({ type: "denied" });
       }
     },
     [ensureConversation, baseUrl, apiKey, userId],
@@ -179,6 +187,7 @@ export function useChat(endpoint: ChatEndpoint) {
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
+        if (isDenied(err)) dispatch({ type: "denied" });
       }
     },
     [ensureConversation, baseUrl, apiKey, userId],

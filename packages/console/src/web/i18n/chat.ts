@@ -44,6 +44,12 @@ const en = {
   mainNav: "Main",
   loading: "Loading…",
   forbidden: "403 — your role cannot open this page.",
+  chatSignedInAs: (name: string) =>
+    `You are signed in as ${name}: you try the assistant as yourself, and a hand-off goes to the agents' queue.`,
+  chatKeyedTitle: "This chat is for our staff",
+  chatKeyedExplain:
+    "Customers reach us through the chat on our website. If you work here, sign in to try the assistant with your account.",
+  chatUnavailable: "The chat is not available right now. Please try again later.",
 };
 
 export type ChatStrings = typeof en;
@@ -87,6 +93,12 @@ const zh: ChatStrings = {
   mainNav: "主导航",
   loading: "加载中…",
   forbidden: "403 — 您的角色无权打开此页面。",
+  chatSignedInAs: (name: string) =>
+    `您已以 ${name} 身份登录：将以本人账号体验智能助手，转人工会进入坐席队列。`,
+  chatKeyedTitle: "本页面仅供工作人员使用",
+  chatKeyedExplain:
+    "客户请通过我们网站上的在线客服联系我们。如果您是工作人员，请登录后用本人账号体验智能助手。",
+  chatUnavailable: "在线客服暂时无法使用，请稍后再试。",
 };
 
 export const chatStrings: Record<Lang, ChatStrings> = { en, zh };
