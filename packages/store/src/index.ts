@@ -5,6 +5,8 @@ export * from "./api-keys/postgres.ts";
 export * from "./api-keys/schema.ts";
 export * from "./api-keys/sqlite.ts";
 export * from "./api-keys/types.ts";
+export * from "./desk-events/postgres.ts";
+export * from "./desk-events/schema.ts";
 export * from "./migrations.ts";
 export * from "./postgres/conversation-store.ts";
 export * from "./postgres/migrate.ts";

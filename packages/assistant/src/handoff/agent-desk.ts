@@ -1,6 +1,6 @@
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from "@seekdesk/core";
 import { ConflictError, type ConversationStore, type StoredMessage, type Ticket } from "@seekdesk/store";
-import type { ConversationEventBus, QueueInfo } from "../service/events.ts";
+import type { DeskEventBus, QueueInfo } from "../service/events.ts";
 import type { KeyedLock } from "../service/keyed-lock.ts";
 import type { DeskObserver } from "../service/metrics.ts";
 import { toUserProfile } from "../service/profile.ts";
@@ -32,7 +32,7 @@ const NOTICES = {
 export class AgentDesk {
   constructor(
     private readonly store: ConversationStore,
-    private readonly bus: ConversationEventBus,
+    private readonly bus: DeskEventBus,
     private readonly queue: HandoffQueue,
     private readonly lock: KeyedLock,
     private readonly observer?: DeskObserver,

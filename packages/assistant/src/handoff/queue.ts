@@ -1,5 +1,5 @@
 import type { ConversationStore, NewTicket, Ticket } from "@seekdesk/store";
-import type { ConversationEventBus, QueueInfo } from "../service/events.ts";
+import type { DeskEventBus, QueueInfo } from "../service/events.ts";
 import { estimateWaitSeconds } from "./wait-estimate.ts";
 
 const RECENT_WAITS = 20;
@@ -12,7 +12,7 @@ const RECENT_WAITS = 20;
 export class HandoffQueue {
   constructor(
     private readonly store: ConversationStore,
-    private readonly bus: ConversationEventBus,
+    private readonly bus: DeskEventBus,
   ) {}
 
   async open(input: NewTicket): Promise<{ ticket: Ticket; queue: QueueInfo }> {

@@ -13,7 +13,7 @@ import { HandoffQueue } from "../handoff/queue.ts";
 import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
 import { cancelsHandoff } from "../slots/replies-words.ts";
 import type { Assistant, DialogueState, ReplySuggestion, TurnInput, TurnResult } from "../types.ts";
-import { ConversationEventBus, type QueueInfo } from "./events.ts";
+import { ConversationEventBus, type DeskEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { DeskObserver } from "./metrics.ts";
 import { profilePatch, toUserProfile } from "./profile.ts";
@@ -55,7 +55,8 @@ export interface ConversationServiceOptions {
   assistant: Assistant;
   ocr?: OcrEngine;
   asr?: AsrEngine;
-  bus?: ConversationEventBus;
+  /** Default: an in-process bus (one replica). */
+  bus?: DeskEventBus;
   /** Stored messages loaded as history for a turn (the assistant windows them further). */
   historyLimit?: number;
   observer?: DeskObserver;
@@ -75,7 +76,7 @@ const HANDOFF_WITHDRAWN = {
 
 export class ConversationService {
   readonly store: ConversationStore;
-  readonly bus: ConversationEventBus;
+  readonly bus: DeskEventBus;
   readonly queue: HandoffQueue;
   readonly lock = new KeyedLock();
   private readonly assistant: Assistant;

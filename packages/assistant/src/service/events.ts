@@ -13,7 +13,13 @@ export type ConversationEvent =
   | { type: "reply_chunk"; replyTo: number; text: string }
   | { type: "typing"; role: "bot" | "agent"; typing: boolean; agentId?: string }
   | { type: "queue"; queue: QueueInfo }
-  | { type: "status"; status: "bot" | "waiting" | "agent" | "closed"; agentId?: string };
+  | { type: "status"; status: "bot" | "waiting" | "agent" | "closed"; agentId?: string }
+  /**
+   * Never published: a replicated bus delivers it to this replica's listeners when events may
+   * have been lost (its LISTEN connection dropped), so streams re-read messages and status from
+   * the store.
+   */
+  | { type: "resync" };
 
 /** What the agents' stream carries. */
 export type AgentEvent =
@@ -28,11 +34,32 @@ export type AgentEvent =
 
 export type Listener<E> = (event: E) => void;
 
-/** Agent events with a process-local, increasing id so an agent console can resume its stream. */
+/**
+ * Agent events with an increasing id so an agent console can resume its stream: per process on
+ * the in-process bus, for the whole cluster on a replicated one.
+ */
 export interface NumberedAgentEvent {
   id: number;
   at: number;
   event: AgentEvent;
+}
+
+/**
+ * How the desk's services announce what happens and how streams hear it. Within one process
+ * `ConversationEventBus`; across replicas on Postgres `ReplicatedEventBus`.
+ */
+export interface DeskEventBus {
+  subscribe(conversationId: string, listener: Listener<ConversationEvent>): () => void;
+  publish(conversationId: string, event: ConversationEvent): void;
+  subscribeAgents(listener: Listener<NumberedAgentEvent>): () => void;
+  publishAgents(event: AgentEvent): void;
+  /**
+   * Agent events after `id`, or null when they are no longer kept (or the id was never issued),
+   * in which case the client must reload the queue.
+   */
+  agentEventsAfter(id: number): NumberedAgentEvent[] | null | Promise<NumberedAgentEvent[] | null>;
+  listenerCount(conversationId?: string): number;
+  close?(): Promise<void>;
 }
 
 /**
@@ -41,7 +68,7 @@ export interface NumberedAgentEvent {
  * sender (a broken SSE socket must not fail a customer's turn). Durable truth stays in the store:
  * streams catch up from it on reconnect, the bus only carries what happens meanwhile.
  */
-export class ConversationEventBus {
+export class ConversationEventBus implements DeskEventBus {
   private readonly conversations = new Map<string, Set<Listener<ConversationEvent>>>();
   private readonly agents = new Set<Listener<NumberedAgentEvent>>();
   private readonly recentAgentEvents: NumberedAgentEvent[] = [];
@@ -104,6 +131,11 @@ export class ConversationEventBus {
     if (first && id < first.id - 1) return null;
     if (!first && id < this.nextAgentEventId - 1) return null;
     return this.recentAgentEvents.filter((e) => e.id > id);
+  }
+
+  /** Conversations with at least one listener here. */
+  conversationIds(): string[] {
+    return [...this.conversations.keys()];
   }
 
   listenerCount(conversationId?: string): number {

@@ -3,6 +3,7 @@ import {
   type ConversationStore,
   migrateSqlite,
   openPostgresConversationStore,
+  PostgresDeskEvents,
   SQLITE_CONVERSATION_MIGRATIONS,
   SqliteConversationStore,
 } from "@seekdesk/store";
@@ -14,8 +15,10 @@ import { TesseractOcr } from "../inputs/tesseract-ocr.ts";
 import type { AsrEngine, OcrEngine } from "../inputs/types.ts";
 import type { Assistant } from "../types.ts";
 import { ConversationService } from "./conversation-service.ts";
+import type { DeskEventBus } from "./events.ts";
 import { registerConversationRoutes } from "./http-routes.ts";
 import { deskMetrics } from "./metrics.ts";
+import { ReplicatedEventBus } from "./replicated-events.ts";
 
 /** `assistant.inputs` in the config: which OCR and ASR engines turn images and audio into text. */
 export const InputsConfigSchema = z
@@ -88,6 +91,7 @@ export function inputEngines(config: InputsConfig): { ocr: OcrEngine | null; asr
 export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlugin {
   let service: ConversationService | null = null;
   let owned: ConversationStore | null = null;
+  let bus: DeskEventBus | undefined;
   return {
     name: "conversations",
     async register(app, ctx) {
@@ -105,6 +109,16 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         store = opened.store;
         if (opened.owned) owned = opened.store;
       }
+      if (ctx.config.store.driver === "postgres" && store.kind === "postgres") {
+        // Replicas share the Postgres store, so they share the desk's events through it too.
+        const replicated = new ReplicatedEventBus({
+          channel: new PostgresDeskEvents(ctx.config.store.url as string),
+          store,
+          onError: (err, what) => ctx.logger.warn({ err, what }, "desk events between replicas"),
+        });
+        await replicated.start();
+        bus = replicated;
+      }
       const assistant = await opts.assistant(ctx);
       const queueStore = store;
       const observer = deskMetrics(ctx.metrics, async () => (await queueStore.listQueue()).length);
@@ -112,6 +126,7 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         store,
         assistant,
         observer,
+        bus,
         ocr: opts.ocr === undefined ? (engines.ocr ?? undefined) : (opts.ocr ?? undefined),
         asr: opts.asr === undefined ? (engines.asr ?? undefined) : (opts.asr ?? undefined),
       });
@@ -122,6 +137,7 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
     },
     ready: () => service !== null,
     async close() {
+      await bus?.close?.();
       await owned?.close();
     },
   };

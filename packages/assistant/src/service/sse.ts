@@ -93,15 +93,24 @@ export function conversationEventStream(
           if (page.length < PAGE) return;
         }
       };
+      const writeStatus = async () => {
+        const now = (await service.store.getConversation(conversation.id)) ?? conversation;
+        await stream.writeSSE({
+          event: "handoff",
+          data: JSON.stringify(handoffStatus(now, await service.queueInfo(conversation.id))),
+        });
+      };
       await catchUp();
-      const now = (await service.store.getConversation(conversation.id)) ?? conversation;
-      await stream.writeSSE({
-        event: "handoff",
-        data: JSON.stringify(handoffStatus(now, await service.queueInfo(conversation.id))),
-      });
+      await writeStatus();
       while (!closed) {
         while (pending.length > 0 && !closed) {
           const e = pending.shift() as ConversationEvent;
+          if (e.type === "resync") {
+            // Events may have been lost between replicas: the store has the truth.
+            await catchUp();
+            await writeStatus();
+            continue;
+          }
           if (e.type === "message") {
             if (e.message.seq <= last) continue;
             // A gap means an event was published before we subscribed: read it from the store.
@@ -142,13 +151,15 @@ async function writeConversationEvent(stream: SSEStreamingApi, e: ConversationEv
         event: "handoff",
         data: JSON.stringify({ status: e.status, ...(e.agentId ? { agentName: e.agentId } : {}) }),
       });
+    case "resync":
+      return;
   }
 }
 
 /**
- * The agents' stream. Events carry a process-local id; Last-Event-ID replays what was missed
- * while it is still buffered, otherwise a `snapshot` of the open tickets tells the console to
- * start over.
+ * The agents' stream. Events carry the bus's id (per process, or cluster-wide on Postgres);
+ * Last-Event-ID replays what was missed while it is still kept, otherwise a `snapshot` of the
+ * open tickets tells the console to start over.
  */
 export function agentEventStream(
   c: Context,
@@ -169,8 +180,10 @@ export function agentEventStream(
       w.notify();
     });
     try {
-      const replay = lastEventId === undefined ? null : service.bus.agentEventsAfter(lastEventId);
-      const last = lastEventId ?? 0;
+      const replay = lastEventId === undefined ? null : await service.bus.agentEventsAfter(lastEventId);
+      // Ids only grow, so anything at or below the last one written is a repeat (an event both
+      // replayed and heard live while the replay was read).
+      let last = replay === null ? Number.NEGATIVE_INFINITY : (lastEventId as number);
       if (replay === null) {
         const queued = await service.queue.list();
         const assigned = await service.store.listTickets({ status: "assigned" });
@@ -184,12 +197,15 @@ export function agentEventStream(
           }),
         });
       } else {
-        pending.unshift(...replay.filter((r) => !pending.some((p) => p.id === r.id)));
+        // Events heard while the replay was read may be in both; ids order them.
+        const merged = [...replay, ...pending].sort((a, b) => a.id - b.id);
+        pending.splice(0, pending.length, ...merged);
       }
       while (!closed) {
         while (pending.length > 0 && !closed) {
           const e = pending.shift() as NumberedAgentEvent;
-          if (replay !== null && e.id <= last) continue;
+          if (e.id <= last) continue;
+          last = e.id;
           await stream.writeSSE({
             event: e.event.type,
             id: String(e.id),

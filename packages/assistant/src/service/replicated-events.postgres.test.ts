@@ -1,0 +1,237 @@
+import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
+import type { PostgresConversationStore } from "@seekdesk/store";
+import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Assistant } from "../types.ts";
+import type { ConversationService } from "./conversation-service.ts";
+import { createEmbeddedAssistant } from "./embedded.ts";
+import type { ConversationEvent } from "./events.ts";
+import { conversationPlugin } from "./http-plugin.ts";
+import { ReplicatedEventBus } from "./replicated-events.ts";
+import { openSse, type SseConnection } from "./testing/sse-client.ts";
+
+/**
+ * Two desk replicas (two real gateways, each with its own data directory) behind an imaginary
+ * load balancer, sharing one real Postgres: whatever one replica does, streams on the other see.
+ */
+let pgServer: TestPostgres;
+let url: string;
+let assistant: Assistant;
+const replicas: { gw: TempGateway; service: ConversationService }[] = [];
+
+beforeAll(async () => {
+  pgServer = await startTestPostgres();
+  url = await pgServer.createDatabase("desk_replicas");
+  assistant = createEmbeddedAssistant().assistant;
+  for (let i = 0; i < 2; i++) {
+    let service: ConversationService | null = null;
+    const gw = await startTempGateway({
+      plugins: [
+        conversationPlugin({
+          assistant: async () => assistant,
+          ocr: null,
+          asr: null,
+          onReady: (s) => {
+            service = s;
+          },
+        }),
+      ],
+      config: { store: { driver: "postgres", url } },
+    });
+    replicas.push({ gw, service: service as unknown as ConversationService });
+  }
+});
+afterAll(async () => {
+  for (const r of replicas) await r.gw.stop();
+  await pgServer?.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+type Json = any;
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<Json> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const busOf = (i: number) => replicas[i].service.bus as ReplicatedEventBus;
+
+/** Opens a conversation on `base`, asks for a human and returns its id and the ticket's. */
+async function handOff(base: string, user: string): Promise<{ conv: string; customer: SseConnection }> {
+  const conv = (await call(base, "POST", "/api/conversations", { userId: user })).id as string;
+  const customer = await openSse(`${base}/api/conversations/${conv}/events`);
+  await customer.next((e) => e.event === "handoff");
+  const h = await call(base, "POST", `/api/conversations/${conv}/messages`, { text: "转人工" });
+  expect(h.handoff.status).toBe("waiting");
+  return { conv, customer };
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+describe("the desk on two replicas sharing Postgres", () => {
+  it("uses the replicated bus on Postgres", () => {
+    expect(busOf(0)).toBeInstanceOf(ReplicatedEventBus);
+    expect(busOf(0).origin).not.toBe(busOf(1).origin);
+  });
+
+  it("shows a hand-off opened on A to an agent streaming from B, and B's reply to the customer on A", async () => {
+    const [a, b] = replicas.map((r) => r.gw.url);
+    const agents = await openSse(`${b}/api/agent/events`);
+    await agents.next((e) => e.event === "snapshot");
+    const { conv, customer } = await handOff(a, "rep-u1");
+
+    const opened = await agents.next((e) => e.event === "ticket_opened");
+    const ticketId = JSON.parse(opened.data).ticketId as string;
+    expect(JSON.parse(opened.data).ticket).toMatchObject({ conversationId: conv, position: 1 });
+    expect(Number(opened.id)).toBeGreaterThan(0);
+
+    await call(b, "POST", `/api/agent/tickets/${ticketId}/accept`, { agentId: "li" });
+    expect(
+      JSON.parse((await customer.next((e) => e.event === "handoff" && e.data.includes("agent"))).data),
+    ).toMatchObject({ status: "agent", agentName: "li" });
+    await call(b, "POST", `/api/agent/tickets/${ticketId}/typing`, { agentId: "li" });
+    expect(JSON.parse((await customer.next((e) => e.event === "typing")).data)).toMatchObject({
+      role: "agent",
+      typing: true,
+    });
+    const sent = await call(b, "POST", `/api/agent/tickets/${ticketId}/reply`, {
+      agentId: "li",
+      text: "您好，我来帮您查",
+    });
+    const got = await customer.next((e) => e.event === "message" && e.data.includes('"agent"'));
+    expect(JSON.parse(got.data)).toMatchObject({ role: "agent", text: "您好，我来帮您查", seq: sent.seq });
+    expect(got.id).toBe(String(sent.seq));
+
+    // Larger than a notification may carry (8000 characters of Chinese is ~24 KB): read back by seq.
+    const long = "长".repeat(8000);
+    const big = await call(b, "POST", `/api/agent/tickets/${ticketId}/reply`, { agentId: "li", text: long });
+    const bigGot = await customer.next((e) => e.event === "message" && e.id === String(big.seq));
+    expect(JSON.parse(bigGot.data).text).toBe(long);
+
+    // The customer answers on A; the agent streaming from B sees it, after everything before it.
+    await call(a, "POST", `/api/conversations/${conv}/messages`, { text: "订单SD20260001" });
+    const cm = await agents.next((e) => e.event === "customer_message");
+    expect(JSON.parse(cm.data).message.text).toBe("订单SD20260001");
+    expect(Number(cm.id)).toBeGreaterThan(Number(opened.id));
+
+    // Each message reached the customer once, in seq order.
+    const seqs = customer.received.filter((e) => e.event === "message").map((e) => Number(e.id));
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    await call(b, "POST", `/api/agent/tickets/${ticketId}/close`, { agentId: "li" });
+    await agents.next((e) => e.event === "ticket_closed");
+    customer.close();
+    agents.close();
+  });
+
+  it("numbers agent events for the whole cluster, so a stream resumes on the other replica", async () => {
+    const [a, b] = replicas.map((r) => r.gw.url);
+    const onA = await openSse(`${a}/api/agent/events`);
+    const onB = await openSse(`${b}/api/agent/events`);
+    await onA.next((e) => e.event === "snapshot");
+    await onB.next((e) => e.event === "snapshot");
+    const first = await handOff(b, "rep-u2");
+    const seenA = await onA.next((e) => e.event === "ticket_opened");
+    const seenB = await onB.next((e) => e.event === "ticket_opened");
+    expect(seenA.id).toBe(seenB.id);
+    expect(seenA.data).toBe(seenB.data);
+    onA.close();
+
+    // While the agent is away, more happens (on both replicas).
+    const second = await handOff(a, "rep-u3");
+    await call(b, "POST", `/api/conversations/${first.conv}/messages`, { text: "还在吗" });
+    await onB.next((e) => e.event === "customer_message");
+    // The console reconnects through the load balancer to B with A's last id.
+    const resumed = await openSse(`${b}/api/agent/events`, { "last-event-id": String(seenA.id) });
+    const replayed = [
+      await resumed.next((e) => e.event !== "snapshot"),
+      await resumed.next((e) => e.event !== "snapshot"),
+    ];
+    expect(resumed.received.some((e) => e.event === "snapshot")).toBe(false);
+    expect(replayed.map((e) => e.event)).toEqual(["ticket_opened", "customer_message"]);
+    expect(JSON.parse(replayed[0].data).ticket.conversationId).toBe(second.conv);
+    expect(Number(replayed[0].id)).toBeGreaterThan(Number(seenA.id));
+    expect(Number(replayed[1].id)).toBeGreaterThan(Number(replayed[0].id));
+    first.customer.close();
+    second.customer.close();
+    resumed.close();
+    onB.close();
+  });
+
+  it("recovers when a replica's LISTEN connection is killed, catching up on what it missed", async () => {
+    const [a, b] = replicas.map((r) => r.gw.url);
+    const agents = await openSse(`${b}/api/agent/events`);
+    await agents.next((e) => e.event === "snapshot");
+    const conv = (await call(b, "POST", "/api/conversations", { userId: "rep-u4" })).id as string;
+    const customer = await openSse(`${b}/api/conversations/${conv}/events`);
+    await customer.next((e) => e.event === "handoff");
+    const before = busOf(1).reconnects;
+
+    // Both replicas' listeners die; the hand-off is made on A while B is still reconnecting.
+    const killed = await (replicas[0].service.store as PostgresConversationStore).pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'seekdesk desk events'",
+    );
+    expect(killed.rowCount).toBe(2);
+    const h = await call(a, "POST", `/api/conversations/${conv}/messages`, { text: "转人工" });
+    expect(h.handoff.status).toBe("waiting");
+
+    const opened = await agents.next((e) => e.event === "ticket_opened");
+    expect(JSON.parse(opened.data).ticket.conversationId).toBe(conv);
+    // The customer's stream on B re-read the store (or heard it live): it knows it is waiting.
+    await customer.next((e) => e.event === "handoff" && e.data.includes("waiting"));
+    await until(() => customer.received.some((e) => e.event === "message" && e.data.includes("转人工")));
+    expect(busOf(1).reconnects).toBeGreaterThan(before);
+
+    // And live events flow again afterwards.
+    const ticketId = JSON.parse(opened.data).ticketId as string;
+    await call(a, "POST", `/api/agent/tickets/${ticketId}/accept`, { agentId: "wang" });
+    await customer.next((e) => e.event === "handoff" && e.data.includes('"agent"'));
+    await agents.next((e) => e.event === "ticket_assigned");
+    const ids = agents.received.filter((e) => e.id !== undefined).map((e) => Number(e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    customer.close();
+    agents.close();
+  });
+
+  it("carries an event from one replica's bus to the other's listeners in about a millisecond", async () => {
+    const conv = (await replicas[0].service.startConversation("rep-latency")).id;
+    let resolveNext: ((at: number) => void) | null = null;
+    const unsubscribe = busOf(1).subscribe(conv, (e: ConversationEvent) => {
+      if (e.type === "typing") resolveNext?.(performance.now());
+    });
+    const samples: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const heard = new Promise<number>((resolve) => {
+        resolveNext = resolve;
+      });
+      const sentAt = performance.now();
+      busOf(0).publish(conv, { type: "typing", role: "agent", typing: i % 2 === 0 });
+      samples.push((await heard) - sentAt);
+    }
+    unsubscribe();
+    samples.sort((x, y) => x - y);
+    const p50 = percentile(samples, 50);
+    const p99 = percentile(samples, 99);
+    process.stderr.write(
+      `cross-replica event latency over ${samples.length}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms\n`,
+    );
+    expect(p50).toBeLessThan(50);
+  });
+});

@@ -1,0 +1,226 @@
+import pg from "pg";
+import { migratePostgres } from "../postgres/migrate.ts";
+import {
+  DESK_AGENT_CHANNEL,
+  DESK_CONVERSATION_CHANNEL,
+  NOTIFY_PAYLOAD_MAX_BYTES,
+  POSTGRES_DESK_EVENT_MIGRATIONS,
+} from "./schema.ts";
+
+/** One row of the agents' event log. `event` is the JSON text the desk stored. */
+export interface StoredAgentEvent {
+  id: number;
+  at: number;
+  event: string;
+}
+
+/** What a replica hears on the desk channels. */
+export interface DeskEventSink {
+  /** A conversation event payload, exactly as another (or this) replica sent it. */
+  conversation(payload: string): void;
+  /** A new agent event: its id, with time and (parsed) event when they fitted in the notification. */
+  agent(event: { id: number; at?: number; event?: unknown }): void;
+  /**
+   * LISTEN is in effect on a fresh connection. `reconnected`: an earlier connection was lost, so
+   * notifications sent in between never arrived and the listener must catch up from the store.
+   */
+  listening(reconnected: boolean): void;
+}
+
+export interface DeskEventListen {
+  /** Settles once the first LISTEN took effect, or rejects when that first attempt failed. */
+  started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PostgresDeskEventOptions {
+  /** First delay before reconnecting a lost LISTEN connection; doubles up to 10 s. */
+  reconnectMs?: number;
+  /** How many agent events the log keeps for streams that resume (default 10 000). */
+  retain?: number;
+  /** application_name of the LISTEN connection (operators and tests find it in pg_stat_activity). */
+  applicationName?: string;
+}
+
+const AGENT_LOG_LOCK = "seekdesk:desk-agent-events";
+const PRUNE_EVERY = 128;
+
+/**
+ * The desk's events between replicas over Postgres LISTEN/NOTIFY. Conversation events are only
+ * notified (the messages they carry are in the conversation store already); agent events are
+ * appended to a log table whose ids number the agents' streams for the whole cluster.
+ *
+ * Order: sends go through a one-connection pool, so they reach the server in the order they were
+ * made; Postgres delivers notifications in commit order; and an agent event's id is drawn while
+ * holding a transaction-level advisory lock that is released only at commit, so ids also commit
+ * in increasing order and a replica that has seen id n has seen every id below it.
+ */
+export class PostgresDeskEvents {
+  readonly kind = "postgres" as const;
+  /** Sends: one connection, so order in is order out. */
+  private readonly sends: pg.Pool;
+  /** Reads of the log (resuming streams, filling gaps). */
+  private readonly reads: pg.Pool;
+  private opened: Promise<void> | null = null;
+  private readonly retain: number;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly opts: PostgresDeskEventOptions = {},
+  ) {
+    this.sends = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 5000 });
+    this.reads = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
+    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+    this.sends.on("error", () => undefined);
+    this.reads.on("error", () => undefined);
+    this.retain = opts.retain ?? 10_000;
+  }
+
+  open(): Promise<void> {
+    this.opened ??= migratePostgres(this.reads, "desk-events", POSTGRES_DESK_EVENT_MIGRATIONS).then(
+      () => undefined,
+      (err: unknown) => {
+        this.opened = null;
+        throw err;
+      },
+    );
+    return this.opened;
+  }
+
+  /** Notifies conversation payloads in order, in one statement (one transaction). */
+  async notifyConversations(payloads: readonly string[]): Promise<void> {
+    for (const p of payloads) {
+      if (Buffer.byteLength(p) > NOTIFY_PAYLOAD_MAX_BYTES)
+        throw new Error(`desk event payload of ${Buffer.byteLength(p)} bytes exceeds the NOTIFY limit`);
+    }
+    // unnest yields rows in array order, and notifications of one transaction arrive in the
+    // order they were made (payloads differ, so none is folded into another).
+    await this.sends.query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p", [
+      DESK_CONVERSATION_CHANNEL,
+      payloads,
+    ]);
+  }
+
+  /** Appends an agent event to the log and announces it; returns its id. */
+  async appendAgentEvent(at: number, event: string): Promise<number> {
+    await this.open();
+    // Room for {"i":<20 digits>,"a":<20 digits>,"e":...}.
+    const inline = Buffer.byteLength(event) + 60 <= NOTIFY_PAYLOAD_MAX_BYTES;
+    const { rows } = await this.sends.query<{ id: string }>(
+      `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+       ins AS (INSERT INTO desk_agent_events (at, event) SELECT $2, $3 FROM lock RETURNING id, at, event)
+       SELECT id, pg_notify($4, CASE WHEN $5::boolean
+         THEN '{"i":' || id || ',"a":' || at || ',"e":' || event || '}'
+         ELSE '{"i":' || id || '}' END) FROM ins`,
+      [AGENT_LOG_LOCK, at, event, DESK_AGENT_CHANNEL, inline],
+    );
+    const id = Number(rows[0].id);
+    if (id % PRUNE_EVERY === 0) {
+      await this.sends.query("DELETE FROM desk_agent_events WHERE id <= $1", [id - this.retain]);
+    }
+    return id;
+  }
+
+  /** Logged agent events after `id`, oldest first, at most `limit`. */
+  async agentEventsAfter(id: number, limit: number): Promise<StoredAgentEvent[]> {
+    await this.open();
+    const { rows } = await this.reads.query<{ id: string; at: string; event: string }>(
+      "SELECT id, at, event FROM desk_agent_events WHERE id > $1 ORDER BY id LIMIT $2",
+      [id, limit],
+    );
+    return rows.map((r) => ({ id: Number(r.id), at: Number(r.at), event: r.event }));
+  }
+
+  /** The oldest and newest ids in the log (null when it is empty). */
+  async agentEventRange(): Promise<{ first: number | null; last: number | null }> {
+    await this.open();
+    const { rows } = await this.reads.query<{ first: string | null; last: string | null }>(
+      "SELECT min(id) AS first, max(id) AS last FROM desk_agent_events",
+    );
+    const r = rows[0];
+    return {
+      first: r?.first == null ? null : Number(r.first),
+      last: r?.last == null ? null : Number(r.last),
+    };
+  }
+
+  /**
+   * Keeps one connection LISTENing on both channels, reconnecting with back-off when it is lost
+   * (including a silently dead peer, through TCP keep-alive).
+   */
+  listen(sink: DeskEventSink): DeskEventListen {
+    let stopped = false;
+    let client: pg.Client | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    let everListened = false;
+    const first = this.opts.reconnectMs ?? 250;
+    let delay = first;
+    const retry = () => {
+      if (stopped || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        void connect().catch(() => undefined);
+      }, delay);
+      timer.unref();
+      delay = Math.min(delay * 2, 10_000);
+    };
+    const lost = (c: pg.Client) => {
+      if (client !== c) return;
+      client = null;
+      c.end().catch(() => undefined);
+      retry();
+    };
+    const connect = async () => {
+      const c = new pg.Client({
+        connectionString: this.connectionString,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 5000,
+        connectionTimeoutMillis: 5000,
+        application_name: this.opts.applicationName ?? "seekdesk desk events",
+      });
+      c.on("notification", (n) => {
+        if (!n.payload) return;
+        if (n.channel === DESK_CONVERSATION_CHANNEL) sink.conversation(n.payload);
+        else if (n.channel === DESK_AGENT_CHANNEL) {
+          const p = JSON.parse(n.payload) as { i: number; a?: number; e?: unknown };
+          sink.agent(p.e === undefined ? { id: p.i } : { id: p.i, at: p.a, event: p.e });
+        }
+      });
+      c.on("error", () => lost(c));
+      c.on("end", () => lost(c));
+      try {
+        await this.open();
+        await c.connect();
+        await c.query(`LISTEN ${DESK_CONVERSATION_CHANNEL}; LISTEN ${DESK_AGENT_CHANNEL}`);
+      } catch (err) {
+        c.end().catch(() => undefined);
+        if (!everListened && !stopped) throw err;
+        retry();
+        return;
+      }
+      if (stopped) {
+        await c.end().catch(() => undefined);
+        return;
+      }
+      client = c;
+      delay = first;
+      const reconnected = everListened;
+      everListened = true;
+      sink.listening(reconnected);
+    };
+    return {
+      started: connect(),
+      async stop() {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        const c = client;
+        client = null;
+        await c?.end().catch(() => undefined);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.sends.end(), this.reads.end()]);
+  }
+}
