@@ -158,4 +158,24 @@ describe("the chat widget on another origin", () => {
     });
     expect(chat.status).toBe(403);
   });
+
+  // Last: it revokes the key.
+  it("once its key is revoked, the widget says the chat is unavailable instead of retrying", async () => {
+    const id = /(key_[0-9a-f]+)\s.*shop-widget/.exec(runCli(["keys", "list"], served.dataDir))?.[1];
+    expect(id).toBeDefined();
+    runCli(["keys", "revoke", id ?? ""], served.dataDir);
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await page.goto(`${shop.origin}/`);
+    const panel = await openWidget(page);
+    await panel.getByLabel("Type your question…").fill("How long does shipping take?");
+    await panel.getByRole("button", { name: "Send", exact: true }).click();
+    await panel
+      .getByRole("alert")
+      .getByText("The chat is not available right now. Please try again later.")
+      .waitFor();
+    expect(await panel.getByLabel("Type your question…").count()).toBe(0);
+    expect(await panel.textContent()).not.toMatch(/revoked|API key/);
+    await context.close();
+  });
 });
