@@ -1,5 +1,5 @@
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
-import type { PostgresConversationStore } from "@seekdesk/store";
+import { type PostgresConversationStore, PostgresDeskEvents } from "@seekdesk/store";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assistant } from "../types.ts";
@@ -233,5 +233,66 @@ describe("the desk on two replicas sharing Postgres", () => {
       `cross-replica event latency over ${samples.length}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms\n`,
     );
     expect(p50).toBeLessThan(50);
+  });
+});
+
+describe("ReplicatedEventBus on its own", () => {
+  it("splits what a notification cannot carry, and after losing LISTEN replays missed agent events and resyncs", async () => {
+    const sql = (q: string) => (replicas[0].service.store as PostgresConversationStore).pool.query(q);
+    const bus = (name: string) =>
+      new ReplicatedEventBus({
+        channel: new PostgresDeskEvents(url, { applicationName: name, reconnectMs: 300 }),
+        store: replicas[0].service.store,
+      });
+    const a = bus("bus-test-a");
+    const b = bus("bus-test-b");
+    await a.start();
+    await b.start();
+    try {
+      const onA: number[] = [];
+      const onB: number[] = [];
+      a.subscribeAgents((e) => onA.push(e.id));
+      b.subscribeAgents((e) => onB.push(e.id));
+      const heard: ConversationEvent[] = [];
+      b.subscribe("conv_bus", (e) => heard.push(e));
+
+      // 5000 characters of Chinese are ~15 KB: split into pieces that join back in order.
+      const text = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x4e00 + (i % 500))).join("");
+      a.publish("conv_bus", { type: "reply_chunk", replyTo: 1, text });
+      const joined = () => heard.map((e) => (e.type === "reply_chunk" ? e.text : "")).join("");
+      await until(() => joined().length === text.length);
+      expect(joined()).toBe(text);
+      expect(heard.length).toBeGreaterThan(1);
+
+      a.publishAgents({ type: "ticket_removed", ticketId: "tkt_before" });
+      await until(() => onB.length === 1);
+
+      await sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bus-test-b'",
+      );
+      // Wait until the backend is gone, so what follows cannot reach B live.
+      for (let i = 0; i < 50; i++) {
+        const left = await sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'bus-test-b'");
+        if (left.rowCount === 0) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (const t of ["tkt_1", "tkt_2", "tkt_3"]) a.publishAgents({ type: "ticket_removed", ticketId: t });
+      a.publish("conv_bus", { type: "typing", role: "agent", typing: true });
+      await a.flushed();
+      await until(() => onA.length === 4);
+      expect(b.reconnects).toBe(0);
+
+      await until(() => onB.length === 4);
+      expect(b.reconnects).toBe(1);
+      expect(onB).toEqual(onA);
+      expect(onA).toEqual([onA[0], onA[0] + 1, onA[0] + 2, onA[0] + 3]);
+      expect(heard.at(-1)).toEqual({ type: "resync" });
+      // And live again.
+      a.publish("conv_bus", { type: "typing", role: "agent", typing: false });
+      await until(() => heard.at(-1)?.type === "typing");
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

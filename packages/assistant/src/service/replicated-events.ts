@@ -167,7 +167,8 @@ export class ReplicatedEventBus implements DeskEventBus {
   private encode(c: string, e: ConversationEvent): string[] {
     const wire = (body: Partial<WireConversationEvent>) =>
       JSON.stringify({ o: this.origin, n: ++this.sent, c, ...body } satisfies Partial<WireConversationEvent>);
-    const fits = (s: string) => Buffer.byteLength(s) <= NOTIFY_PAYLOAD_MAX_BYTES;
+    // Measured with n = 0: leave room for the real number's digits.
+    const fits = (s: string) => Buffer.byteLength(s) <= NOTIFY_PAYLOAD_MAX_BYTES - 20;
     // Numbers are drawn only for payloads that will be sent, so a skip always means a loss.
     const whole = JSON.stringify({ o: this.origin, n: 0, c, e });
     if (fits(whole)) return [wire({ e })];

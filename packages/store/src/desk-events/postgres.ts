@@ -40,6 +40,12 @@ export interface PostgresDeskEventOptions {
   retain?: number;
   /** application_name of the LISTEN connection (operators and tests find it in pg_stat_activity). */
   applicationName?: string;
+  /**
+   * How often the LISTEN connection is pinged (default 15 s): a connection whose peer vanished
+   * without a reset (a failover, a dropped NAT entry) would otherwise wait for TCP keep-alive to
+   * give up, which takes minutes, while notifications silently stop.
+   */
+  pingMs?: number;
 }
 
 const AGENT_LOG_LOCK = "seekdesk:desk-agent-events";
@@ -152,6 +158,7 @@ export class PostgresDeskEvents {
     let stopped = false;
     let client: pg.Client | null = null;
     let timer: NodeJS.Timeout | null = null;
+    let ping: NodeJS.Timeout | null = null;
     let everListened = false;
     const first = this.opts.reconnectMs ?? 250;
     let delay = first;
@@ -167,6 +174,8 @@ export class PostgresDeskEvents {
     const lost = (c: pg.Client) => {
       if (client !== c) return;
       client = null;
+      if (ping) clearInterval(ping);
+      ping = null;
       c.end().catch(() => undefined);
       retry();
     };
@@ -177,6 +186,7 @@ export class PostgresDeskEvents {
         keepAliveInitialDelayMillis: 5000,
         connectionTimeoutMillis: 5000,
         application_name: this.opts.applicationName ?? "seekdesk desk events",
+        query_timeout: 5000,
       });
       c.on("notification", (n) => {
         if (!n.payload) return;
@@ -204,6 +214,10 @@ export class PostgresDeskEvents {
       }
       client = c;
       delay = first;
+      ping = setInterval(() => {
+        c.query("SELECT 1").catch(() => lost(c));
+      }, this.opts.pingMs ?? 15_000);
+      ping.unref();
       const reconnected = everListened;
       everListened = true;
       sink.listening(reconnected);
@@ -213,6 +227,7 @@ export class PostgresDeskEvents {
       async stop() {
         stopped = true;
         if (timer) clearTimeout(timer);
+        if (ping) clearInterval(ping);
         const c = client;
         client = null;
         await c?.end().catch(() => undefined);
