@@ -249,6 +249,19 @@ describe("console access in a real browser", () => {
     expect(conversationCalls.length).toBeGreaterThan(0);
     expect(conversationCalls.filter((c) => c.status >= 400 || c.authorization !== null)).toEqual([]);
 
+    // The session ends behind the page's back (as when it expires): the next message is refused,
+    // the page says so and offers sign-in, and signing in again resumes the conversation.
+    await page.evaluate(() => fetch("/api/auth/logout", { method: "POST" }));
+    await page.getByLabel("Type your question…").fill("Are you still there?");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
+    await page.getByLabel("Username").fill("lead");
+    await page.getByLabel("Password").fill("lead-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByLabel("Type your question…").waitFor();
+    await page.getByText(/You are number \d+ in the queue/).waitFor();
+    expect(await page.locator('li.msg[data-role="bot"]').count()).toBeGreaterThan(0);
+
     // The hand-off reaches the queue; its canned replies are in the customer's language (English
     // here), not the console's (Chinese).
     await page.goto(`${served.url}/#/agent`);

@@ -29,6 +29,10 @@ function visitorId(): string {
 function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checked: boolean }) {
   const t = strings[lang];
   const [anonymousOpen, setAnonymousOpen] = useState<boolean | null>(null);
+  // Bumped by each sign-in from this page: a session that expired mid-chat and is renewed under
+  // the same name must not keep the refused conversation's state.
+  const [signIns, setSignIns] = useState(0);
+  const signedIn = useCallback(() => setSignIns((n) => n + 1), []);
   useEffect(() => {
     if (!checked || me) return;
     let live = true;
@@ -48,11 +52,17 @@ function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checke
     body = (
       <>
         <p className="muted chat-as">{t.chatSignedInAs(me.username)}</p>
-        <ChatSession key={`account:${me.username}`} userId={me.username} lang={lang} />
+        <ChatSession
+          key={`account:${me.username}:${signIns}`}
+          userId={me.username}
+          lang={lang}
+          onSignedIn={signedIn}
+        />
       </>
     );
-  else if (anonymousOpen) body = <ChatSession key="visitor" userId={visitorId()} lang={lang} />;
-  else body = <StaffOnlyNotice t={t} />;
+  else if (anonymousOpen)
+    body = <ChatSession key="visitor" userId={visitorId()} lang={lang} onSignedIn={signedIn} />;
+  else body = <StaffOnlyNotice t={t} onSignedIn={signedIn} />;
   return (
     <div className="page chat-page">
       <h1>{t.chatTitle}</h1>
@@ -62,19 +72,19 @@ function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checke
 }
 
 /** One identity's conversation; keyed by it, so signing in or out starts from a clean state. */
-function ChatSession({ userId, lang }: { userId: string; lang: Lang }) {
+function ChatSession({ userId, lang, onSignedIn }: { userId: string; lang: Lang; onSignedIn: () => void }) {
   const t = strings[lang];
   const endpoint = useMemo(() => ({ baseUrl: "", userId, language: lang }), [userId, lang]);
   const chat = useChat(endpoint);
-  return <ChatPanel chat={chat} t={t} denied={<StaffOnlyNotice t={t} />} />;
+  return <ChatPanel chat={chat} t={t} denied={<StaffOnlyNotice t={t} onSignedIn={onSignedIn} />} />;
 }
 
-function StaffOnlyNotice({ t }: { t: Strings }) {
+function StaffOnlyNotice({ t, onSignedIn }: { t: Strings; onSignedIn: () => void }) {
   return (
     <section className="card staff-only" aria-labelledby="staff-only-title">
       <h2 id="staff-only-title">{t.chatKeyedTitle}</h2>
       <p>{t.chatKeyedExplain}</p>
-      <Login t={t} />
+      <Login t={t} onSignedIn={onSignedIn} />
     </section>
   );
 }

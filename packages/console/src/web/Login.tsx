@@ -3,7 +3,8 @@ import { api } from "./api.ts";
 import type { Strings } from "./i18n.ts";
 import { useSession } from "./session.ts";
 
-export function Login({ t }: { t: Strings }) {
+/** The sign-in form; `onSignedIn` runs after the session is refreshed (the chat page starts over then). */
+export function Login({ t, onSignedIn }: { t: Strings; onSignedIn?: () => void }) {
   const { refresh } = useSession();
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -15,6 +16,7 @@ export function Login({ t }: { t: Strings }) {
       });
       setError(null);
       await refresh();
+      onSignedIn?.();
     } catch {
       setError(t.loginFailed);
     }
