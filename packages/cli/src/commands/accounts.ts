@@ -12,12 +12,17 @@ interface Flags {
   dataDir?: string;
 }
 
+/** One line instead of a stack; the URL is not repeated (it may hold a password). */
+const unreachable = (err: Error): never => {
+  throw new UserInputError(`cannot open the Postgres store (store.url): ${err.message}`);
+};
+
 /** The accounts the server uses, from the same config: the SQLite file, or Postgres when store.driver is postgres. */
 async function openAccounts(flags: Flags): Promise<{ accounts: AccountStore; close(): Promise<void> }> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres") {
     const accounts = new AccountStore(
-      await openPostgresAccountRepository(config.store.url as string, { max: 1 }),
+      await openPostgresAccountRepository(config.store.url as string, { max: 1 }).catch(unreachable),
     );
     return { accounts, close: () => accounts.close() };
   }

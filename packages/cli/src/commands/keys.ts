@@ -10,11 +10,18 @@ interface KeyFlags {
   dataDir?: string;
 }
 
+/** One line instead of a stack; the URL is not repeated (it may hold a password). */
+const unreachable = (err: Error): never => {
+  throw new UserInputError(`cannot open the Postgres store (store.url): ${err.message}`);
+};
+
 /** The keys the server uses, from the same config: the SQLite file, or Postgres when store.driver is postgres. */
 async function openKeys(flags: KeyFlags): Promise<{ keys: ApiKeyStore; close(): Promise<void> }> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres") {
-    const keys = new ApiKeyStore(await openPostgresApiKeyRepository(config.store.url as string, { max: 1 }));
+    const keys = new ApiKeyStore(
+      await openPostgresApiKeyRepository(config.store.url as string, { max: 1 }).catch(unreachable),
+    );
     return { keys, close: () => keys.close() };
   }
   const db = openSqlite(resolveDataPaths(config).sqlite);
