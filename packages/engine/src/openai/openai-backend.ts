@@ -267,8 +267,9 @@ class StreamState {
     if (typeof reasoning === "string" && reasoning.length > 0) append(out, "reasoning", reasoning);
     const content = typeof delta.content === "string" ? delta.content : choice.text;
     if (typeof content === "string" && content.length > 0) {
-      if (this.splitter) for (const p of this.splitter.push(content)) append(out, p.type, p.text);
-      else append(out, "text", content);
+      const plain = this.splitter ? this.splitter.plain(content) : "text";
+      if (plain !== undefined) append(out, plain, content);
+      else if (this.splitter) for (const p of this.splitter.push(content)) append(out, p.type, p.text);
     }
     for (const tc of delta.tool_calls ?? []) {
       const idx = typeof tc.index === "number" ? tc.index : this.tools.size;

@@ -23,6 +23,34 @@ function run(
 describe("ThinkSplitter", () => {
   const answer = "<think>\nThe user wants a refund.\n</think>\n\nYour refund is on its way.";
 
+  it("plain() passes whole only chunks that push() would return whole, for every cut into three", () => {
+    const text = `${answer} More <b>text</b> after.`;
+    const whole = run([text]);
+    for (let a = 1; a < text.length; a += 3) {
+      for (let b = a + 1; b < text.length; b += 5) {
+        const s = new ThinkSplitter();
+        const pieces: SplitPiece[] = [];
+        for (const c of [text.slice(0, a), text.slice(a, b), text.slice(b)]) {
+          const plain = s.plain(c);
+          if (plain !== undefined) pieces.push({ type: plain, text: c });
+          else pieces.push(...s.push(c));
+        }
+        pieces.push(...s.flush());
+        const join = (t: string) =>
+          pieces
+            .filter((p) => p.type === t)
+            .map((p) => p.text)
+            .join("");
+        expect({ a, b, reasoning: join("reasoning"), text: join("text") }).toEqual({
+          a,
+          b,
+          reasoning: whole.reasoning,
+          text: whole.text,
+        });
+      }
+    }
+  });
+
   it("separates reasoning from the answer in one chunk", () => {
     const r = run([answer]);
     expect(r.reasoning).toBe("The user wants a refund.\n");

@@ -37,6 +37,18 @@ export class ThinkSplitter {
     return this.inside;
   }
 
+  /**
+   * The piece type of a chunk that push() would return whole: nothing held back, nothing to trim,
+   * and not even the first character of the tag looked for. Undefined when push() must look at
+   * it. Most deltas are such chunks; this spares them push()'s array, slices and piece object.
+   */
+  plain(chunk: string): SplitPiece["type"] | undefined {
+    if (this.pending !== "" || this.trimLeading) return undefined;
+    const tag = this.inside ? this.close : this.open;
+    if (chunk.includes(tag[0])) return undefined;
+    return this.inside ? "reasoning" : "text";
+  }
+
   push(chunk: string): SplitPiece[] {
     const out: SplitPiece[] = [];
     let buf = this.pending + chunk;
