@@ -17,7 +17,7 @@ import type { Assistant } from "../types.ts";
 import { ConversationService } from "./conversation-service.ts";
 import type { DeskEventBus } from "./events.ts";
 import { registerConversationRoutes } from "./http-routes.ts";
-import { deskMetrics } from "./metrics.ts";
+import { deskEventMetrics, deskMetrics } from "./metrics.ts";
 import { ReplicatedEventBus } from "./replicated-events.ts";
 
 /** `assistant.inputs` in the config: which OCR and ASR engines turn images and audio into text. */
@@ -111,10 +111,18 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
       }
       if (ctx.config.store.driver === "postgres" && store.kind === "postgres") {
         // Replicas share the Postgres store, so they share the desk's events through it too.
+        const metrics = deskEventMetrics(ctx.metrics);
         const replicated = new ReplicatedEventBus({
           channel: new PostgresDeskEvents(ctx.config.store.url as string),
           store,
-          onError: (err, what) => ctx.logger.warn({ err, what }, "desk events between replicas"),
+          onError: (err, what) => {
+            metrics.error(what);
+            ctx.logger.warn({ err, what }, "desk events between replicas");
+          },
+          onResync: (reason) => {
+            metrics.resync(reason);
+            ctx.logger.info({ reason }, "desk event streams resynchronised from the store");
+          },
         });
         await replicated.start();
         bus = replicated;

@@ -57,3 +57,34 @@ export function deskMetrics(registry: Registry, queueLength: () => Promise<numbe
     accepted: (waitSeconds) => waits.observe(waitSeconds),
   };
 }
+
+/** What a replicated event bus reports (Postgres only): failures and resynchronisations. */
+export interface DeskEventObserver {
+  error(what: string): void;
+  resync(reason: "reconnect" | "sender_gap"): void;
+}
+
+/**
+ * `seekdesk_desk_event_errors_total{what}`: sends or reads between replicas that failed (events
+ * lost for other replicas until they resync); `seekdesk_desk_event_resyncs_total{reason}`: times
+ * this replica's streams re-read the store because it may have missed events.
+ */
+export function deskEventMetrics(registry: Registry): DeskEventObserver {
+  const registers = [registry];
+  const errors = new Counter({
+    name: "seekdesk_desk_event_errors_total",
+    help: "Desk events that could not be sent to or read from the other replicas, by step",
+    labelNames: ["what"],
+    registers,
+  });
+  const resyncs = new Counter({
+    name: "seekdesk_desk_event_resyncs_total",
+    help: "Times this replica's event streams re-read the store after possibly missing events",
+    labelNames: ["reason"],
+    registers,
+  });
+  return {
+    error: (what) => errors.inc({ what }),
+    resync: (reason) => resyncs.inc({ reason }),
+  };
+}

@@ -197,6 +197,8 @@ describe("the desk on two replicas sharing Postgres", () => {
     await customer.next((e) => e.event === "handoff" && e.data.includes("waiting"));
     await until(() => customer.received.some((e) => e.event === "message" && e.data.includes("转人工")));
     expect(busOf(1).reconnects).toBeGreaterThan(before);
+    const metrics = await (await fetch(`${b}/metrics`)).text();
+    expect(metrics).toMatch(/seekdesk_desk_event_resyncs_total\{reason="reconnect"\} [1-9]/);
 
     // And live events flow again afterwards.
     const ticketId = JSON.parse(opened.data).ticketId as string;

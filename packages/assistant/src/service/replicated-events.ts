@@ -34,8 +34,13 @@ export interface ReplicatedEventBusOptions {
   store: Pick<ConversationStore, "listMessages">;
   /** Most agent events a resuming stream is replayed; further behind, it gets a snapshot. */
   agentReplay?: number;
-  /** Told of what could not be sent or read (events are then lost for other replicas, which resync). */
+  /**
+   * Told of what could not be sent or read (events are then lost for other replicas, which
+   * resync): `what` is send_agent, send_conversation, too_large, parse, read_message or read_agent.
+   */
   onError?: (err: unknown, what: string) => void;
+  /** Told when local streams are sent a resync: LISTEN came back, or a sender's numbers skipped. */
+  onResync?: (reason: "reconnect" | "sender_gap") => void;
 }
 
 /** A conversation event on the wire: origin, the origin's running number, conversation, event. */
@@ -92,6 +97,7 @@ export class ReplicatedEventBus implements DeskEventBus {
   private readonly store: Pick<ConversationStore, "listMessages">;
   private readonly agentReplay: number;
   private readonly onError: (err: unknown, what: string) => void;
+  private readonly onResync: (reason: "reconnect" | "sender_gap") => void;
   /** How many times LISTEN was re-established after a loss (tests and metrics read it). */
   reconnects = 0;
 
@@ -100,6 +106,7 @@ export class ReplicatedEventBus implements DeskEventBus {
     this.store = opts.store;
     this.agentReplay = opts.agentReplay ?? 1000;
     this.onError = opts.onError ?? (() => undefined);
+    this.onResync = opts.onResync ?? (() => undefined);
   }
 
   /** LISTENs; resolves once notifications are heard (rejects when Postgres cannot be reached). */
@@ -110,6 +117,7 @@ export class ReplicatedEventBus implements DeskEventBus {
       listening: (reconnected) => {
         if (reconnected) {
           this.reconnects++;
+          this.onResync("reconnect");
           this.heard.clear();
           for (const c of this.local.conversationIds()) this.receive(c, { type: "resync" });
         }
@@ -180,7 +188,10 @@ export class ReplicatedEventBus implements DeskEventBus {
         out.push(wire({ e: { ...e, text: chars.slice(i, i + CHUNK_CHARS).join("") } }));
       return out;
     }
-    this.onError(new Error(`a ${e.type} event of ${Buffer.byteLength(whole)} bytes is too large`), "send");
+    this.onError(
+      new Error(`a ${e.type} event of ${Buffer.byteLength(whole)} bytes is too large`),
+      "too_large",
+    );
     ++this.sent;
     return [];
   }
@@ -201,7 +212,7 @@ export class ReplicatedEventBus implements DeskEventBus {
       const head = this.outbox[0];
       if (head.kind === "agent") {
         this.outbox.shift();
-        await this.attempt(() => this.channel.appendAgentEvent(head.at, head.event), "agent event");
+        await this.attempt(() => this.channel.appendAgentEvent(head.at, head.event), "send_agent");
         continue;
       }
       let n = 0;
@@ -209,7 +220,7 @@ export class ReplicatedEventBus implements DeskEventBus {
       const batch = this.outbox.splice(0, n) as { kind: "conversation"; payload: string }[];
       await this.attempt(
         () => this.channel.notifyConversations(batch.map((b) => b.payload)),
-        "conversation events",
+        "send_conversation",
       );
     }
   }
@@ -222,7 +233,7 @@ export class ReplicatedEventBus implements DeskEventBus {
       try {
         await fn();
       } catch (err) {
-        this.onError(err, `send ${what}`);
+        this.onError(err, what);
       }
     }
   }
@@ -234,7 +245,7 @@ export class ReplicatedEventBus implements DeskEventBus {
     try {
       w = JSON.parse(payload) as WireConversationEvent;
     } catch (err) {
-      this.onError(err, "parse conversation event");
+      this.onError(err, "parse");
       return;
     }
     if (w.o === this.origin) return;
@@ -242,6 +253,7 @@ export class ReplicatedEventBus implements DeskEventBus {
     this.heard.set(w.o, w.n);
     if (before !== undefined && w.n !== before + 1) {
       // The sender failed to send something: every local stream re-reads the store.
+      this.onResync("sender_gap");
       for (const c of this.local.conversationIds()) if (c !== w.c) this.receive(c, { type: "resync" });
       this.receive(w.c, { type: "resync" });
     }
@@ -277,7 +289,7 @@ export class ReplicatedEventBus implements DeskEventBus {
         const [message] = await this.store.listMessages(c, { afterSeq: item.ref - 1, limit: 1 });
         if (message?.seq === item.ref) this.local.publish(c, { type: "message", message });
       } catch (err) {
-        this.onError(err, "read a message back");
+        this.onError(err, "read_message");
         this.local.publish(c, { type: "resync" });
       }
     }
@@ -299,7 +311,7 @@ export class ReplicatedEventBus implements DeskEventBus {
         try {
           await this.agentTask(task);
         } catch (err) {
-          this.onError(err, "read agent events");
+          this.onError(err, "read_agent");
         }
       }
     } finally {
