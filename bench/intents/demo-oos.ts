@@ -39,6 +39,8 @@ const lines = (file: string): string[] =>
     .filter(Boolean);
 const customerProbes = lines("./demo-probes.jsonl").map((l) => JSON.parse(l) as IntentExample);
 const oosProbes = lines("./demo-oos-probes.txt");
+const oosProbesZh = oosProbes.filter((t) => /\p{Script=Han}/u.test(t));
+const oosProbesEn = oosProbes.filter((t) => !/\p{Script=Han}/u.test(t));
 // The 20 general questions of demo-domain.ts (kept in step by hand).
 const generalProbes = [
   "月亮上有水吗",
@@ -106,6 +108,7 @@ if (report)
     "customer probes top-1",
     "customer probes right ≥ 0.6",
     "OOS probes confident (191)",
+    "… zh / en",
     "general 20 confident",
     "background-oos.txt first 120 confident",
   );
@@ -118,6 +121,8 @@ for (const setting of settings) {
   const { bg, firstN, opts } = parse(setting);
   const allowed = new Set(background.slice(0, firstN));
   const sum = new Array<number>(head.length - 1).fill(0);
+  let zh = 0;
+  let en = 0;
   for (let seed = 1; seed <= seeds; seed++) {
     const { train, heldOut } = stratifiedSplit(examples, (e) => e.intent, 0.2, seed);
     const shuffled = shuffleInPlace([...background], seededRandom(1000 + seed));
@@ -138,12 +143,14 @@ for (const setting of settings) {
       sum[3] += share(customerProbes, (e) => full.classify(e.text).ranked[0]?.intent === e.intent);
       sum[4] += share(customerProbes, (e) => rightAndSure(full, e));
       sum[5] += share(oosProbes, (t) => confident(full, t));
-      sum[6] += share(generalProbes, (t) => confident(full, t));
+      zh += share(oosProbesZh, (t) => confident(full, t));
+      en += share(oosProbesEn, (t) => confident(full, t));
+      sum[7] += share(generalProbes, (t) => confident(full, t));
       // Only meaningful when the background utterances were not trained.
-      sum[7] += bg ? Number.NaN : share(background.slice(0, 120), (t) => confident(full, t));
+      sum[8] += bg ? Number.NaN : share(background.slice(0, 120), (t) => confident(full, t));
     }
   }
-  console.log(
-    `| ${setting} | ${sum.map((s) => (Number.isNaN(s) ? "(trained)" : pct(s / seeds))).join(" | ")} |`,
-  );
+  const cells = sum.map((s) => (Number.isNaN(s) ? "(trained)" : pct(s / seeds)));
+  if (report) cells[6] = `${pct(zh / seeds)} / ${pct(en / seeds)}`;
+  console.log(`| ${setting} | ${cells.join(" | ")} |`);
 }

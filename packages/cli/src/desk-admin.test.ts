@@ -76,6 +76,12 @@ async function ask(text: string): Promise<{ conversation: string; reply: Json; h
 }
 
 const ZORBLAX = "my zorblax stopped working";
+/**
+ * Answered as a warranty question at the desk's default hand-off threshold. Before training on
+ * "zorblax" the bot is not sure: its guess between warranty and a failed payment is a coin toss
+ * that moves with the demo's examples, so the test checks the confidence, not the guess.
+ */
+const sureOfWarranty = (meta: Json): boolean => meta.intent === "warranty" && meta.confidence >= 0.6;
 const HELP_WITH_DELIVERY = "can you help me with my delivery";
 
 describe("analytics on the desk's conversations", () => {
@@ -227,7 +233,7 @@ describe("console admin: intents and settings", () => {
   });
 
   it("retrains on the edited examples, reports a held-out evaluation and swaps the live classifier", async () => {
-    expect((await ask(ZORBLAX)).reply.meta.intent).not.toBe("warranty");
+    expect(sureOfWarranty((await ask(ZORBLAX)).reply.meta)).toBe(false);
 
     const lines = [
       "zorblax",
@@ -258,7 +264,7 @@ describe("console admin: intents and settings", () => {
     expect(warranty.removed).toEqual(["is this covered by warranty"]);
     expect(warranty.examples).not.toContain("is this covered by warranty");
     // Edits wait for training: the bot still answers with the classifier it started with.
-    expect((await ask(ZORBLAX)).reply.meta.intent).not.toBe("warranty");
+    expect(sureOfWarranty((await ask(ZORBLAX)).reply.meta)).toBe(false);
 
     // The desk keeps answering while the classifier trains on a worker thread.
     const training = call("POST", "/api/admin/intents/train", {}, admin);
@@ -277,22 +283,25 @@ describe("console admin: intents and settings", () => {
     expect(r.macro_f1).toBeGreaterThan(0.6);
     expect(r.train_ms).toBeGreaterThan(0);
 
-    expect((await ask(ZORBLAX)).reply.meta.intent).toBe("warranty");
+    expect(sureOfWarranty((await ask(ZORBLAX)).reply.meta)).toBe(true);
   });
 
-  it("applies settings to the next turn: at threshold 0.99 a plain question goes to a person", async () => {
+  it("applies settings to the next turn: at threshold 1 a plain question goes to a person", async () => {
     const before = await ask(HELP_WITH_DELIVERY);
     expect(before.reply.meta.intent).toBe("schedule_delivery");
     expect(before.handoff.status).toBe("bot");
+    // At the strictest threshold any turn short of certainty goes to a person (0.99 was used here
+    // until retraining with background out-of-scope data made this question 0.991 sure).
+    expect(before.reply.meta.confidence).toBeLessThan(1);
 
     const saved = await call(
       "PUT",
       "/api/admin/settings",
-      { handoffThreshold: 0.99, maxLowConfidenceTurns: 1, handoffPhrases: ["duty manager"] },
+      { handoffThreshold: 1, maxLowConfidenceTurns: 1, handoffPhrases: ["duty manager"] },
       admin,
     );
     expect(saved.status).toBe(200);
-    expect(saved.json).toMatchObject({ handoffThreshold: 0.99, maxLowConfidenceTurns: 1, windowTurns: 8 });
+    expect(saved.json).toMatchObject({ handoffThreshold: 1, maxLowConfidenceTurns: 1, windowTurns: 8 });
 
     const after = await ask(HELP_WITH_DELIVERY);
     expect(after.handoff.status).toBe("waiting");
@@ -306,7 +315,7 @@ describe("console admin: intents and settings", () => {
     admin = await login("ada");
 
     expect((await call("GET", "/api/admin/settings", undefined, admin)).json).toMatchObject({
-      handoffThreshold: 0.99,
+      handoffThreshold: 1,
       maxLowConfidenceTurns: 1,
       handoffPhrases: ["duty manager"],
       windowTurns: 8,
@@ -318,7 +327,7 @@ describe("console admin: intents and settings", () => {
     expect(warranty.removed).toEqual(["is this covered by warranty"]);
     // Start-up trained on the examples as edited, and applied the saved settings.
     const zorblax = await ask(ZORBLAX);
-    expect(zorblax.reply.meta.intent).toBe("warranty");
+    expect(sureOfWarranty(zorblax.reply.meta)).toBe(true);
     expect((await ask(HELP_WITH_DELIVERY)).handoff.status).toBe("waiting");
   });
 });
