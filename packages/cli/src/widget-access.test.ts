@@ -349,10 +349,10 @@ describe("the console's chat page once a key exists", () => {
   it("lets a signed-in admin try the bot as itself, with its session and no key", async () => {
     const started = await call("POST", "/api/conversations", {
       headers: { cookie: admin },
-      body: { userId: "lead", channel: "web" },
+      body: { userId: "account:lead", channel: "web" },
     });
     expect(started.status).toBe(201);
-    expect(started.json.userId).toBe("lead");
+    expect(started.json.userId).toBe("account:lead");
     const posted = await call("POST", `/api/conversations/${started.json.id}/messages`, {
       headers: { cookie: admin },
       body: { text: "How long does shipping take?", idempotencyKey: "try-1" },
@@ -361,27 +361,51 @@ describe("the console's chat page once a key exists", () => {
     expect(posted.json.replies.length).toBeGreaterThan(0);
   });
 
-  it("lets a signed-in viewer try it as itself only", async () => {
+  it("lets a signed-in viewer try it as itself only, in a namespace no integration's customer shares", async () => {
     const mine = await call("POST", "/api/conversations", {
       headers: { cookie: viewer },
-      body: { userId: "vera" },
+      body: { userId: "account:vera" },
     });
     expect(mine.status).toBe(201);
-    expect(mine.json.userId).toBe("vera");
+    expect(mine.json.userId).toBe("account:vera");
     const posted = await call("POST", `/api/conversations/${mine.json.id}/messages`, {
       headers: { cookie: viewer },
       body: { text: "我想退货", idempotencyKey: "try-1" },
     });
     expect(posted.status).toBe(201);
-    const asLead = await call("POST", "/api/conversations", {
+    const rated = await call("POST", `/api/conversations/${mine.json.id}/rating`, {
       headers: { cookie: viewer },
-      body: { userId: "lead" },
+      body: { rating: 4 },
     });
-    expect(asLead.status).toBe(403);
-    expect(asLead.json.error.code).toBe("not_your_user");
+    expect(rated.status).toBe(200);
+    for (const userId of ["account:lead", "vera"]) {
+      const other = await call("POST", "/api/conversations", {
+        headers: { cookie: viewer },
+        body: { userId },
+      });
+      expect(other.status, userId).toBe(403);
+      expect(other.json.error.code).toBe("not_your_user");
+    }
+    // A shop customer who happens to be called "vera", served by an integration: not the viewer's.
+    const crm = await call("POST", "/api/admin/keys", {
+      headers: { cookie: admin },
+      body: { name: "crm-2" },
+    });
+    const theirs = await call("POST", "/api/conversations", {
+      headers: { authorization: `Bearer ${crm.json.key}` },
+      body: { userId: "vera" },
+    });
+    expect(theirs.json.userId).toBe("vera");
+    for (const [method, path, body] of [
+      ["GET", `/api/conversations/${theirs.json.id}/messages`, undefined],
+      ["POST", `/api/conversations/${theirs.json.id}/rating`, { rating: 1 }],
+    ] as const) {
+      const res = await call(method, path, { headers: { cookie: viewer }, body });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
     const leads = await call("POST", "/api/conversations", {
       headers: { cookie: admin },
-      body: { userId: "lead" },
+      body: { userId: "account:lead" },
     });
     const peek = await call("GET", `/api/conversations/${leads.json.id}/messages`, {
       headers: { cookie: viewer },

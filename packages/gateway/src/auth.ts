@@ -31,6 +31,22 @@ export type Principal =
 /** Prefix of widget visitors' user ids. */
 export const VISITOR_PREFIX = "visitor:";
 
+/**
+ * Prefix of console accounts' user ids when they act as customers (trying the bot from the
+ * console's chat page): like visitors, a namespace of their own, so an account named like a
+ * customer of an integration ("vera") never reads that customer's conversations.
+ */
+export const ACCOUNT_PREFIX = "account:";
+
+/**
+ * The customer a caller is when it acts as one: `account:<username>` for a console session,
+ * `visitor:<id>` for a widget visitor, the principal's id otherwise (keys and the keyless
+ * loopback caller are trusted and name their customers).
+ */
+export function customerIdOf(p: Principal): string {
+  return p.kind === "session" ? `${ACCOUNT_PREFIX}${p.id}` : p.id;
+}
+
 export const VISITOR_HEADER = "x-seekdesk-visitor";
 const VISITOR_ID = /^[A-Za-z0-9_:.-]{16,200}$/;
 

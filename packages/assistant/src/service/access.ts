@@ -1,5 +1,5 @@
 import { PermissionDeniedError } from "@seekdesk/core";
-import type { Principal } from "@seekdesk/gateway";
+import { customerIdOf, type Principal } from "@seekdesk/gateway";
 import type { Context } from "hono";
 
 /**
@@ -7,8 +7,9 @@ import type { Context } from "hono";
  * integrations (a shop backend, the chat widget's proxy) and may act for any customer or agent;
  * so may the anonymous caller of a loopback server without keys. A console session acts as
  * itself: an `agent` or `admin` works tickets, anyone else is a customer limited to their own
- * conversations and data. A widget visitor (a widget-scoped key, which is public) is such a
- * customer too, identified by its visitor id.
+ * conversations and data, as `account:<username>`. A widget visitor (a widget-scoped key, which
+ * is public) is such a customer too, as `visitor:<visitor id>`. Neither namespace can be claimed
+ * by the other or collide with the customer ids integrations use.
  */
 export interface Caller {
   id: string;
@@ -43,7 +44,8 @@ export function callerOf(c: Context): Caller {
   const roles = p.roles;
   const isAgent = roles.includes("agent") || roles.includes("admin");
   return {
-    id: p.id,
+    // An agent acts (accepts, replies) as its username; anyone else is the customer account:<username>.
+    id: isAgent ? p.id : customerIdOf(p),
     trusted: isAgent,
     canViewTickets: isAgent || roles.includes("viewer"),
     isAgent,

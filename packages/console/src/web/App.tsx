@@ -21,8 +21,9 @@ function visitorId(): string {
 }
 
 /**
- * The console's own chat page. A signed-in account (any role) chats as itself, to try the bot; its
- * session is its credential, so no key ever reaches the page. A visitor without a session chats
+ * The console's own chat page. A signed-in account (any role) chats as itself, the customer
+ * `account:<username>` (a namespace the server keeps apart from integrations' customer ids), to try
+ * the bot; its session is its credential, so no key ever reaches the page. A visitor without a session chats
  * only while the server holds no key: on a keyed install the server refuses anonymous callers, and
  * the page says where customers chat and lets staff sign in, rather than fail on the first message.
  */
@@ -54,7 +55,7 @@ function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checke
         <p className="muted chat-as">{t.chatSignedInAs(me.username)}</p>
         <ChatSession
           key={`account:${me.username}:${signIns}`}
-          userId={me.username}
+          userId={`account:${me.username}`}
           lang={lang}
           onSignedIn={signedIn}
         />

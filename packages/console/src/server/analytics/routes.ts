@@ -1,5 +1,5 @@
 import { NotFoundError, UnavailableError } from "@seekdesk/core";
-import type { GatewayContext } from "@seekdesk/gateway";
+import { customerIdOf, type GatewayContext } from "@seekdesk/gateway";
 import type { ConversationStore } from "@seekdesk/store";
 import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -56,7 +56,7 @@ export function registerAnalyticsRoutes(
     const p = c.get("principal");
     const customer =
       p.kind === "widget" || (p.kind === "session" && !p.roles.some((r) => r === "agent" || r === "admin"));
-    if (!conversation || (customer && conversation.userId !== p.id))
+    if (!conversation || (customer && conversation.userId !== customerIdOf(p)))
       throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
     feedback.rate(id, body.rating, body.comment);
     return c.json({ ok: true });
