@@ -7,7 +7,7 @@ import type { ConversationService } from "./conversation-service.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import type { ConversationEvent } from "./events.ts";
 import { conversationPlugin } from "./http-plugin.ts";
-import { ReplicatedEventBus } from "./replicated-events.ts";
+import { type DeskEventChannel, ReplicatedEventBus } from "./replicated-events.ts";
 import { openSse, type SseConnection } from "./testing/sse-client.ts";
 
 /**
@@ -310,6 +310,68 @@ describe("ReplicatedEventBus on its own", () => {
       // And live again.
       a.publish("conv_bus", { type: "typing", role: "agent", typing: false });
       await until(() => heard.at(-1)?.type === "typing");
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it("resyncs other replicas when a sender loses events, and drops a retried send that had gone through", async () => {
+    const real = new PostgresDeskEvents(url, { applicationName: "bus-test-c" });
+    let mode: "ok" | "lose" | "sent-then-fail" = "ok";
+    const flaky: DeskEventChannel = {
+      notifyConversations: async (payloads) => {
+        if (mode === "lose") throw new Error("connection lost");
+        await real.notifyConversations(payloads);
+        if (mode === "sent-then-fail") {
+          mode = "ok";
+          throw new Error("connection lost after commit");
+        }
+      },
+      appendAgentEvent: (at, event) => real.appendAgentEvent(at, event),
+      agentEventsAfter: (id, limit) => real.agentEventsAfter(id, limit),
+      agentEventRange: () => real.agentEventRange(),
+      listen: (sink) => real.listen(sink),
+      close: () => real.close(),
+    };
+    const errors: string[] = [];
+    const a = new ReplicatedEventBus({
+      channel: flaky,
+      store: replicas[0].service.store,
+      onError: (_err, what) => errors.push(what),
+    });
+    const resyncs: string[] = [];
+    const b = new ReplicatedEventBus({
+      channel: new PostgresDeskEvents(url, { applicationName: "bus-test-d" }),
+      store: replicas[0].service.store,
+      onResync: (reason) => resyncs.push(reason),
+    });
+    await a.start();
+    await b.start();
+    try {
+      const heard: ConversationEvent[] = [];
+      b.subscribe("conv_flaky", (e) => heard.push(e));
+      const typing = (typing: boolean) => a.publish("conv_flaky", { type: "typing", role: "bot", typing });
+
+      typing(true);
+      await until(() => heard.length === 1);
+      mode = "sent-then-fail";
+      typing(false);
+      await a.flushed();
+      typing(true);
+      await until(() => heard.length >= 3);
+      expect(heard.map((e) => e.type)).toEqual(["typing", "typing", "typing"]);
+      expect(resyncs).toEqual([]);
+
+      mode = "lose";
+      typing(false);
+      await a.flushed();
+      expect(errors).toEqual(["send_conversation"]);
+      mode = "ok";
+      typing(true);
+      await until(() => heard.length === 5);
+      expect(heard.slice(3)).toEqual([{ type: "resync" }, { type: "typing", role: "bot", typing: true }]);
+      expect(resyncs).toEqual(["sender_gap"]);
     } finally {
       await a.close();
       await b.close();

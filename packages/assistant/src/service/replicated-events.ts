@@ -173,26 +173,26 @@ export class ReplicatedEventBus implements DeskEventBus {
   // --- sending ---
 
   private encode(c: string, e: ConversationEvent): string[] {
-    const wire = (body: Partial<WireConversationEvent>) =>
-      JSON.stringify({ o: this.origin, n: ++this.sent, c, ...body } satisfies Partial<WireConversationEvent>);
-    // Measured with n = 0: leave room for the real number's digits.
-    const fits = (s: string) => Buffer.byteLength(s) <= NOTIFY_PAYLOAD_MAX_BYTES - 20;
-    // Numbers are drawn only for payloads that will be sent, so a skip always means a loss.
-    const whole = JSON.stringify({ o: this.origin, n: 0, c, e });
-    if (fits(whole)) return [wire({ e })];
-    if (e.type === "message") return [wire({ m: e.message.seq })];
+    // A number is drawn only for a payload that is sent, so a skip always means a loss.
+    const wire = (body: { e: ConversationEvent } | { m: number }): string | null => {
+      const s = JSON.stringify({ o: this.origin, n: this.sent + 1, c, ...body });
+      if (Buffer.byteLength(s) > NOTIFY_PAYLOAD_MAX_BYTES) return null;
+      this.sent++;
+      return s;
+    };
+    const whole = wire({ e });
+    if (whole) return [whole];
+    if (e.type === "message") return [wire({ m: e.message.seq }) as string];
     if (e.type === "reply_chunk") {
       const chars = Array.from(e.text);
       const out: string[] = [];
       for (let i = 0; i < chars.length; i += CHUNK_CHARS)
-        out.push(wire({ e: { ...e, text: chars.slice(i, i + CHUNK_CHARS).join("") } }));
+        out.push(wire({ e: { ...e, text: chars.slice(i, i + CHUNK_CHARS).join("") } }) as string);
       return out;
     }
-    this.onError(
-      new Error(`a ${e.type} event of ${Buffer.byteLength(whole)} bytes is too large`),
-      "too_large",
-    );
-    ++this.sent;
+    this.onError(new Error(`a ${e.type} event is too large to notify`), "too_large");
+    // Skip a number: other replicas notice and resync.
+    this.sent++;
     return [];
   }
 
@@ -250,12 +250,13 @@ export class ReplicatedEventBus implements DeskEventBus {
     }
     if (w.o === this.origin) return;
     const before = this.heard.get(w.o);
+    // A send retried after its first attempt did commit after all: heard already.
+    if (before !== undefined && w.n <= before) return;
     this.heard.set(w.o, w.n);
     if (before !== undefined && w.n !== before + 1) {
       // The sender failed to send something: every local stream re-reads the store.
       this.onResync("sender_gap");
-      for (const c of this.local.conversationIds()) if (c !== w.c) this.receive(c, { type: "resync" });
-      this.receive(w.c, { type: "resync" });
+      for (const c of this.local.conversationIds()) this.receive(c, { type: "resync" });
     }
     if (this.local.listenerCount(w.c) === 0) return;
     if (w.e) this.receive(w.c, w.e);
