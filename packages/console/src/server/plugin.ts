@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFoundError, RateLimitError } from "@seekdesk/core";
 import { type GatewayContext, type GatewayPlugin, KEY_SCOPES, toOrigin } from "@seekdesk/gateway";
-import type { ConversationStore } from "@seekdesk/store";
+import type { AccountRepository, ConversationStore } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -47,30 +47,32 @@ const NewKey = z.object({
   tpm: z.number().int().positive().optional(),
 });
 
-/** Failed sign-ins per username+address; slows password guessing without locking real users out for long. */
+/**
+ * Failed sign-ins per username+address; slows password guessing without locking real users out
+ * for long. Counted in the account store, so replicas share the count (N replicas do not allow N
+ * times the guesses).
+ */
 class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; until: number }>();
   constructor(
+    private readonly repo: AccountRepository,
     private readonly max = 10,
     private readonly windowMs = 5 * 60_000,
   ) {}
-  check(key: string): void {
-    const f = this.failures.get(key);
-    if (f && f.count >= this.max && f.until > Date.now()) {
+  async check(key: string): Promise<void> {
+    const now = Date.now();
+    const f = await this.repo.loginFailures(key, now);
+    if (f && f.count >= this.max) {
       throw new RateLimitError(
         "Too many failed sign-ins; try again later",
-        Math.ceil((f.until - Date.now()) / 1000),
+        Math.ceil((f.until - now) / 1000),
       );
     }
   }
-  fail(key: string): void {
-    const now = Date.now();
-    const f = this.failures.get(key);
-    const count = f && f.until > now ? f.count + 1 : 1;
-    this.failures.set(key, { count, until: now + this.windowMs });
+  async fail(key: string): Promise<void> {
+    await this.repo.addLoginFailure(key, Date.now(), this.windowMs);
   }
-  succeed(key: string): void {
-    this.failures.delete(key);
+  async succeed(key: string): Promise<void> {
+    await this.repo.clearLoginFailures(key);
   }
 }
 
@@ -100,7 +102,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
     async register(app, ctx) {
       const accounts = await openAccountStore(ctx.config, ctx.db);
       plugin.close = () => accounts.close();
-      const throttle = new LoginThrottle();
+      const throttle = new LoginThrottle(accounts.repo);
       ctx.auth.addVerifier((c) => {
         // Most requests (API keys, the widget) carry no session cookie: answer those without a promise.
         const token = getCookie(c, SESSION_COOKIE);
@@ -122,10 +124,10 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
       app.post("/api/auth/login", async (c) => {
         const body = await ctx.readJson(c, LoginBody);
         const who = `${body.username.toLowerCase()}|${c.req.header("x-forwarded-for") ?? ""}`;
-        throttle.check(who);
+        await throttle.check(who);
         const result = await accounts.login(body.username, body.password);
         if (!result) {
-          throttle.fail(who);
+          await throttle.fail(who);
           return c.json(
             {
               error: {
@@ -138,7 +140,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
             401,
           );
         }
-        throttle.succeed(who);
+        await throttle.succeed(who);
         setCookie(c, SESSION_COOKIE, result.token, {
           httpOnly: true,
           sameSite: "Lax",

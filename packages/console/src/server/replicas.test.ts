@@ -74,6 +74,21 @@ describe("replicas on one Postgres", () => {
     expect((await fetch(`${a.url}/api/auth/me`, { headers: { cookie } })).status).toBe(401);
   });
 
+  it("share the count of failed sign-ins: ten wrong passwords spread over both lock the name on both", async () => {
+    const attempt = (r: TempGateway) =>
+      fetch(`${r.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "203.0.113.9" },
+        body: JSON.stringify({ username: "mallory", password: "guess-password" }),
+      });
+    for (let i = 0; i < 10; i++) expect((await attempt(replicas[i % 2])).status).toBe(401);
+    for (const r of replicas) {
+      const locked = await attempt(r);
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+  });
+
   it("accept a key created on another replica and refuse it within the cache lifetime once revoked there", async () => {
     const [a, b] = replicas;
     const cookie = await login(a);

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { POSTGRES_ACCOUNT_MIGRATIONS } from "./schema.ts";
-import type { AccountRepository, AccountRow, NewAccountRow, SessionRow } from "./types.ts";
+import type { AccountRepository, AccountRow, LoginFailures, NewAccountRow, SessionRow } from "./types.ts";
 
 interface Row {
   id: number;
@@ -130,6 +130,31 @@ export class PostgresAccountRepository implements AccountRepository {
 
   async deleteSession(tokenHash: string): Promise<void> {
     await this.pool.query("DELETE FROM sessions WHERE token_hash = $1", [tokenHash]);
+  }
+
+  async loginFailures(key: string, now: number): Promise<LoginFailures | null> {
+    const { rows } = await this.pool.query<{ count: number; until: string }>(
+      "SELECT count, until FROM login_failures WHERE key = $1 AND until > $2",
+      [key, now],
+    );
+    return rows[0] ? { count: rows[0].count, until: Number(rows[0].until) } : null;
+  }
+
+  async addLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures> {
+    // One statement, so concurrent failures on several replicas all count (the row lock orders them).
+    const { rows } = await this.pool.query<{ count: number; until: string }>(
+      `INSERT INTO login_failures AS f (key, count, until) VALUES ($1, 1, $2::bigint + $3::bigint)
+       ON CONFLICT (key) DO UPDATE SET count = CASE WHEN f.until > $2::bigint THEN f.count + 1 ELSE 1 END,
+         until = $2::bigint + $3::bigint
+       RETURNING count, until`,
+      [key, now, windowMs],
+    );
+    await this.pool.query("DELETE FROM login_failures WHERE until <= $1", [now]);
+    return { count: rows[0].count, until: Number(rows[0].until) };
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.pool.query("DELETE FROM login_failures WHERE key = $1", [key]);
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,11 @@ export const SQLITE_ACCOUNT_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_account ON sessions(account_id);
     `,
   },
+  {
+    version: 2,
+    name: "failed sign-ins",
+    up: `CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, until INTEGER NOT NULL)`,
+  },
 ];
 
 /**
@@ -54,5 +59,10 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_account ON sessions(account_id);
 CREATE INDEX sessions_expires ON sessions(expires_at);
 `,
+  },
+  {
+    version: 2,
+    name: "failed sign-ins",
+    up: `CREATE TABLE login_failures (key TEXT PRIMARY KEY, count INTEGER NOT NULL, until BIGINT NOT NULL)`,
   },
 ];

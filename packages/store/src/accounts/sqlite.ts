@@ -1,7 +1,7 @@
 import { migrateSqlite } from "../migrations.ts";
 import type { SqliteDatabase } from "../sqlite.ts";
 import { SQLITE_ACCOUNT_MIGRATIONS } from "./schema.ts";
-import type { AccountRepository, AccountRow, NewAccountRow, SessionRow } from "./types.ts";
+import type { AccountRepository, AccountRow, LoginFailures, NewAccountRow, SessionRow } from "./types.ts";
 
 interface Row {
   id: number;
@@ -112,6 +112,29 @@ export class SqliteAccountRepository implements AccountRepository {
 
   async deleteSession(tokenHash: string): Promise<void> {
     this.db.prepare("DELETE FROM sessions WHERE token_hash = ?").run(tokenHash);
+  }
+
+  async loginFailures(key: string, now: number): Promise<LoginFailures | null> {
+    const row = this.db
+      .prepare("SELECT count, until FROM login_failures WHERE key = ? AND until > ?")
+      .get(key, now) as LoginFailures | undefined;
+    return row ?? null;
+  }
+
+  async addLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures> {
+    return this.db.transaction(() => {
+      this.db.prepare("DELETE FROM login_failures WHERE until <= ?").run(now);
+      return this.db
+        .prepare(
+          `INSERT INTO login_failures (key, count, until) VALUES (?, 1, ?)
+           ON CONFLICT (key) DO UPDATE SET count = count + 1, until = excluded.until RETURNING count, until`,
+        )
+        .get(key, now + windowMs) as LoginFailures;
+    })();
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    this.db.prepare("DELETE FROM login_failures WHERE key = ?").run(key);
   }
 
   /** The database belongs to whoever opened it. */

@@ -26,6 +26,13 @@ export interface SessionRow {
   expiresAt: number;
 }
 
+/** Failed sign-ins in the current window; shared by replicas, so N replicas do not allow N times the guesses. */
+export interface LoginFailures {
+  count: number;
+  /** ms since the epoch. */
+  until: number;
+}
+
 /**
  * Console accounts and their server-side sessions: the SQLite file of one server, or Postgres
  * shared by every replica (so a sign-in on one is valid on the next). Usernames are unique
@@ -55,5 +62,10 @@ export interface AccountRepository {
   findSession(tokenHash: string): Promise<{ account: AccountRow; expiresAt: number } | null>;
   extendSession(tokenHash: string, expiresAt: number): Promise<void>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Failed sign-ins recorded under `key` (e.g. username and address) whose window is still open at `now`. */
+  loginFailures(key: string, now: number): Promise<LoginFailures | null>;
+  /** Counts one more failure under `key`: a window still open at `now` grows by one, else a new one starts; both end `windowMs` after `now`. */
+  addLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures>;
+  clearLoginFailures(key: string): Promise<void>;
   close(): Promise<void>;
 }

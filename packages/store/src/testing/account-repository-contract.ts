@@ -99,6 +99,20 @@ export function accountRepositoryContract(name: string, open: () => Promise<Acco
       expect(await repo.update(cy.id, { role: "agent", disabled: false, displayName: "x" })).toBeNull();
     });
 
+    it("counts failed sign-ins per key within a window, starts again after it, and clears them", async () => {
+      const t = 1_000_000;
+      expect(await repo.loginFailures("ann|1.2.3.4", t)).toBeNull();
+      expect(await repo.addLoginFailure("ann|1.2.3.4", t, 100)).toEqual({ count: 1, until: t + 100 });
+      expect(await repo.addLoginFailure("ann|1.2.3.4", t + 50, 100)).toEqual({ count: 2, until: t + 150 });
+      expect(await repo.addLoginFailure("bo|1.2.3.4", t + 50, 100)).toEqual({ count: 1, until: t + 150 });
+      expect(await repo.loginFailures("ann|1.2.3.4", t + 60)).toEqual({ count: 2, until: t + 150 });
+      expect(await repo.loginFailures("bo|1.2.3.4", t + 60)).toEqual({ count: 1, until: t + 150 });
+      expect(await repo.loginFailures("ann|1.2.3.4", t + 150)).toBeNull();
+      expect(await repo.addLoginFailure("ann|1.2.3.4", t + 200, 100)).toEqual({ count: 1, until: t + 300 });
+      await repo.clearLoginFailures("ann|1.2.3.4");
+      expect(await repo.loginFailures("ann|1.2.3.4", t + 210)).toBeNull();
+    });
+
     it("refuses a role the console does not know", async () => {
       await expect(repo.insert(account("eve", "root"))).rejects.toThrow();
     });
