@@ -84,6 +84,17 @@ describe("loadDomain rejects a broken domain with the file and field", () => {
     expect(() => loadDomain(dir)).toThrow(/general\.json: intents\.1\.reply\.text/);
   });
 
+  it("trains the background out-of-scope class only when domain.json asks (the demo does)", () => {
+    expect(loadDomain(demoDomainDir).backgroundOos).toBe(true);
+    const dir = copyOfDemo();
+    const file = join(dir, "domain.json");
+    const { backgroundOos: _, ...rest } = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify(rest));
+    expect(loadDomain(dir).backgroundOos).toBe(false);
+    writeFileSync(file, JSON.stringify({ ...rest, backgroundOos: "yes" }));
+    expect(() => loadDomain(dir)).toThrow(/domain\.json: backgroundOos/);
+  });
+
   it("reports invalid JSON", () => {
     const dir = copyOfDemo();
     writeFileSync(join(dir, "data", "orders.json"), "[{");

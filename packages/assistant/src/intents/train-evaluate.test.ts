@@ -44,4 +44,14 @@ describe("train and evaluate", () => {
     abort.abort(new Error("the admin left"));
     await expect(training).rejects.toThrow("the admin left");
   });
+
+  it("trains the background out-of-scope class when the domain asks for it, in the worker too", async () => {
+    // The console's "Train and evaluate" must serve a demo model like the one it started with.
+    const plain = await trainAndEvaluateInWorker(examples, { seed: 5 });
+    const withBackground = await trainAndEvaluateInWorker(examples, { seed: 5, backgroundOos: true });
+    expect(plain.classifier.labels).not.toContain("oos");
+    expect(withBackground.classifier.labels).toContain("oos");
+    expect(withBackground.classifier.classify("what's the weather like today").oos).toBe(true);
+    expect(withBackground.classifier.classify("where is my parcel").intent).toBe("track_order");
+  });
 });
