@@ -124,7 +124,14 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
             ctx.logger.info({ reason }, "desk event streams resynchronised from the store");
           },
         });
-        await replicated.start();
+        try {
+          await replicated.start();
+        } catch (err) {
+          await replicated.close().catch(() => undefined);
+          throw new Error(`cannot LISTEN for desk events on the Postgres store: ${(err as Error).message}`, {
+            cause: err,
+          });
+        }
         bus = replicated;
       }
       const assistant = await opts.assistant(ctx);
