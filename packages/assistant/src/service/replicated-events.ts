@@ -89,7 +89,8 @@ export class ReplicatedEventBus implements DeskEventBus {
   private readonly inbox = new Map<string, Inbound[]>();
   private readonly agentInbox: AgentTask[] = [];
   private agentDraining = false;
-  private lastAgentId = 0;
+  /** The last agent event id delivered here; null until known (then nothing is caught up). */
+  private lastAgentId: number | null = null;
   private readonly outbox: Outgoing[] = [];
   private flushing: Promise<void> | null = null;
   private listening: DeskEventListen | null = null;
@@ -325,17 +326,18 @@ export class ReplicatedEventBus implements DeskEventBus {
       if (task.catchUp === "start") {
         // Earlier events were before this replica had listeners; start numbering from here.
         this.lastAgentId = (await this.channel.agentEventRange()).last ?? 0;
-      } else {
-        await this.agentCatchUp(Number.POSITIVE_INFINITY);
+      } else if (this.lastAgentId !== null) {
+        await this.agentCatchUp(this.lastAgentId, Number.POSITIVE_INFINITY);
       }
       return;
     }
-    if (task.id <= this.lastAgentId) return;
+    const last = this.lastAgentId;
+    if (last !== null && task.id <= last) return;
     // Ids commit in order, so a skip is a notification this replica did not hear.
-    if (task.id > this.lastAgentId + 1) await this.agentCatchUp(task.id);
-    if (task.id <= this.lastAgentId) return;
+    if (last !== null && task.id > last + 1) await this.agentCatchUp(last, task.id);
     if (task.event === undefined) {
-      const [row] = await this.channel.agentEventsAfter(task.id - 1, 1);
+      // Too large to notify: read it back, unless nobody here would see it.
+      const [row] = this.agents.size === 0 ? [] : await this.channel.agentEventsAfter(task.id - 1, 1);
       if (row?.id === task.id) this.deliverAgent(toNumbered(row));
       this.lastAgentId = task.id;
       return;
@@ -343,13 +345,15 @@ export class ReplicatedEventBus implements DeskEventBus {
     this.deliverAgent({ id: task.id, at: task.at as number, event: task.event as AgentEvent });
   }
 
-  /** Delivers logged events after the last delivered one and before `before`. */
-  private async agentCatchUp(before: number): Promise<void> {
+  /** Delivers logged events after `after` and before `before`. */
+  private async agentCatchUp(after: number, before: number): Promise<void> {
+    let from = after;
     for (;;) {
-      const rows = await this.channel.agentEventsAfter(this.lastAgentId, 500);
+      const rows = await this.channel.agentEventsAfter(from, 500);
       for (const r of rows) {
         if (r.id >= before) return;
         this.deliverAgent(toNumbered(r));
+        from = r.id;
       }
       if (rows.length < 500) return;
     }
