@@ -53,6 +53,10 @@ describe("seekdesk keys and accounts with store.driver postgres", () => {
     await expect.poll(async () => (await models(key)).status, { timeout: KEY_CACHE_TTL_MS }).toBe(401);
     expect(Date.now() - t0).toBeLessThan(KEY_CACHE_TTL_MS);
     expect((await runSeekdesk(["keys", "revoke", "key_nope"], { env })).code).toBe(1);
+    // A key exists (revoked ones count): --if-none creates nothing and succeeds.
+    const again = await runSeekdesk(["keys", "create", "--name", "bootstrap", "--if-none"], { env });
+    expect(again).toMatchObject({ code: 0, stdout: "" });
+    expect(again.stderr).toContain("none created");
   });
 
   it("creates a console account that signs in on the replica", async () => {

@@ -102,6 +102,10 @@ Example:
     )
     .option("--rpm <n>", "requests per minute allowed (default: unlimited)", limit("rpm"))
     .option("--tpm <n>", "tokens per minute allowed, prompt + generated (default: unlimited)", limit("tpm"))
+    .option(
+      "--if-none",
+      "create the key only if no key exists yet (atomic across replicas: a first key for pods starting together)",
+    )
     .option("--json", "print JSON")
     .action(
       async (
@@ -112,17 +116,24 @@ Example:
           rpm?: number;
           tpm?: number;
           json?: boolean;
+          ifNone?: boolean;
         },
       ) => {
         const { keys: store, close } = await openKeys(flags);
         try {
-          const { key, record } = await store.create({
+          const opts = {
             name: flags.name,
             scope: flags.scope,
             origins: flags.origin ?? null,
             rpm: flags.rpm ?? null,
             tpm: flags.tpm ?? null,
-          });
+          };
+          const made = flags.ifNone ? await store.createFirst(opts) : await store.create(opts);
+          if (!made) {
+            process.stderr.write("keys exist already: none created (--if-none)\n");
+            return;
+          }
+          const { key, record } = made;
           if (flags.json) process.stdout.write(`${JSON.stringify({ key, ...record })}\n`);
           else {
             process.stdout.write(`${key}\n`);

@@ -150,42 +150,22 @@ export class ApiKeyStore {
    * Creates a key; the returned `key` is shown once and cannot be recovered. `origins` must be
    * origins (see `toOrigin`); they are stored normalised, and an empty list means any origin.
    */
-  async create(
-    opts: {
-      name?: string;
-      rpm?: number | null;
-      tpm?: number | null;
-      scope?: KeyScope;
-      origins?: readonly string[] | null;
-    } = {},
-  ): Promise<{ key: string; record: ApiKeyRecord }> {
-    const scope = opts.scope ?? "api";
-    if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
-    const origins = (opts.origins ?? []).map((o) => {
-      const origin = toOrigin(o);
-      if (!origin)
-        throw new InvalidRequestError(
-          `'${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
-          "origins",
-        );
-      return origin;
-    });
-    const key = KEY_PREFIX + randomBytes(32).toString("base64url");
-    const row: ApiKeyRow = {
-      id: newId("key_", 6),
-      name: opts.name ?? "default",
-      hash: hashKey(key),
-      prefix: key.slice(0, KEY_PREFIX.length + 6),
-      rpm: opts.rpm ?? null,
-      tpm: opts.tpm ?? null,
-      createdAt: new Date().toISOString(),
-      revokedAt: null,
-      scope,
-      origins: origins.length > 0 ? [...new Set(origins)] : null,
-    };
-    await this.repo.insert(row);
+  async create(opts: NewKeyOptions = {}): Promise<{ key: string; record: ApiKeyRecord }> {
+    const made = newKey(opts);
+    await this.repo.insert(made.row);
     this.sawKey = true;
-    return { key, record: toRecord(row) };
+    return { key: made.key, record: toRecord(made.row) };
+  }
+
+  /**
+   * Creates a key only if none exists yet (revoked ones count), atomically across processes and
+   * replicas: the bootstrap key of pods that start together. Null when keys exist.
+   */
+  async createFirst(opts: NewKeyOptions = {}): Promise<{ key: string; record: ApiKeyRecord } | null> {
+    const made = newKey(opts);
+    if (!(await this.repo.insertIfNone(made.row))) return null;
+    this.sawKey = true;
+    return { key: made.key, record: toRecord(made.row) };
   }
 
   async list(): Promise<ApiKeyRecord[]> {
@@ -288,4 +268,42 @@ export class ApiKeyStore {
 
 function active(row: ApiKeyRow | null): ApiKeyRecord | null {
   return row && row.revokedAt === null ? toRecord(row) : null;
+}
+
+export interface NewKeyOptions {
+  name?: string;
+  rpm?: number | null;
+  tpm?: number | null;
+  scope?: KeyScope;
+  origins?: readonly string[] | null;
+}
+
+function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
+  const scope = opts.scope ?? "api";
+  if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
+  const origins = (opts.origins ?? []).map((o) => {
+    const origin = toOrigin(o);
+    if (!origin)
+      throw new InvalidRequestError(
+        `'${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
+        "origins",
+      );
+    return origin;
+  });
+  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+  return {
+    key,
+    row: {
+      id: newId("key_", 6),
+      name: opts.name ?? "default",
+      hash: hashKey(key),
+      prefix: key.slice(0, KEY_PREFIX.length + 6),
+      rpm: opts.rpm ?? null,
+      tpm: opts.tpm ?? null,
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
+      scope,
+      origins: origins.length > 0 ? [...new Set(origins)] : null,
+    },
+  };
 }

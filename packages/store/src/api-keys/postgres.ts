@@ -29,6 +29,19 @@ const toRow = (r: Row): ApiKeyRow => ({
   origins: r.origins,
 });
 
+const values = (k: ApiKeyRow) => [
+  k.id,
+  k.name,
+  k.hash,
+  k.prefix,
+  k.rpm,
+  k.tpm,
+  k.createdAt,
+  k.revokedAt,
+  k.scope,
+  k.origins === null ? null : JSON.stringify(k.origins),
+];
+
 export interface PostgresApiKeyOptions {
   /** Pool size; lookups are cached by the gateway, so a few connections carry a busy replica. */
   max?: number;
@@ -71,19 +84,30 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
     await this.pool.query(
       `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        k.id,
-        k.name,
-        k.hash,
-        k.prefix,
-        k.rpm,
-        k.tpm,
-        k.createdAt,
-        k.revokedAt,
-        k.scope,
-        k.origins === null ? null : JSON.stringify(k.origins),
-      ],
+      values(k),
     );
+  }
+
+  async insertIfNone(k: ApiKeyRow): Promise<boolean> {
+    await this.open();
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // Replicas starting together (each making a first key) take turns; the later ones see the key.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('seekdesk:keys:first'))");
+      const r = await client.query(
+        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+        values(k),
+      );
+      await client.query("COMMIT");
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async list(): Promise<ApiKeyRow[]> {

@@ -66,6 +66,28 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
       );
   }
 
+  async insertIfNone(k: ApiKeyRow): Promise<boolean> {
+    // One statement: SQLite's single writer makes the check and the insert one step.
+    const info = this.db
+      .prepare(
+        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+      )
+      .run(
+        k.id,
+        k.name,
+        k.hash,
+        k.prefix,
+        k.rpm,
+        k.tpm,
+        k.createdAt,
+        k.revokedAt,
+        k.scope,
+        k.origins === null ? null : JSON.stringify(k.origins),
+      );
+    return info.changes > 0;
+  }
+
   async list(): Promise<ApiKeyRow[]> {
     return (this.db.prepare("SELECT * FROM api_keys ORDER BY created_at, id").all() as Row[]).map(toRow);
   }

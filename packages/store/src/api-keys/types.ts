@@ -41,6 +41,8 @@ export interface ApiKeyRepository {
   /** Resolves once the schema is migrated; the other methods wait for it. */
   open(): Promise<void>;
   insert(row: ApiKeyRow): Promise<void>;
+  /** Inserts `row` only if no key exists at all, atomically across processes; says whether it did. */
+  insertIfNone(row: ApiKeyRow): Promise<boolean>;
   list(): Promise<ApiKeyRow[]>;
   /** Marks the key revoked at `at` unless it already was; false when no key has that id. */
   revoke(id: string, at: string): Promise<boolean>;

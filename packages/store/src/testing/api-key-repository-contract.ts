@@ -49,6 +49,20 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       expect((await repo.list()).map((k) => k.id)).toEqual(["k1", "k2"]);
     });
 
+    it("creates a first key once however many processes try at the same time", async () => {
+      const fresh = await open();
+      try {
+        const made = await Promise.all(
+          [1, 2, 3, 4, 5].map((i) => fresh.insertIfNone(row(`first${i}`, { hash: String(i).repeat(64) }))),
+        );
+        expect(made.filter(Boolean)).toHaveLength(1);
+        expect(await fresh.list()).toHaveLength(1);
+        expect(await fresh.insertIfNone(row("later", { hash: "9".repeat(64) }))).toBe(false);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     it("refuses a second key with the same id or hash", async () => {
       await expect(repo.insert(row("k1", { hash: "f".repeat(64) }))).rejects.toThrow();
       await expect(repo.insert(row("k9", { hash: row("k1").hash }))).rejects.toThrow();
