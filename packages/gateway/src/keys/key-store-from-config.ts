@@ -15,6 +15,13 @@ export function apiKeyStoreFromConfig(
   if (config.store.driver === "postgres")
     return new ApiKeyStore(new PostgresApiKeyRepository(config.store.url as string), {
       onError: (err) => logger.warn({ err }, "refreshing a cached API key failed"),
+      // While lost, a key revoked on another replica is still honoured here for up to the cache life (5 s).
+      onGap: (reason) =>
+        reason === "lost"
+          ? logger.warn(
+              "API key change notifications lost: reconnecting; revocations seen within 5 s meanwhile",
+            )
+          : logger.info("listening for API key changes"),
     });
   return new ApiKeyStore(new SqliteApiKeyRepository(db));
 }

@@ -28,9 +28,7 @@ async function replica(opts: { cacheTtlMs?: number; deaf?: boolean } = {}): Prom
   if (opts.deaf) repo.watch = undefined;
   const store = new ApiKeyStore(repo, {
     cacheTtlMs: opts.cacheTtlMs,
-    onChange: (hash) => {
-      if (hash) mine.push(hash);
-    },
+    onChange: (hash) => mine.push(hash),
   });
   heard.set(store, mine);
   await store.open();

@@ -72,8 +72,10 @@ export interface ApiKeyStoreOptions {
   cacheSize?: number;
   /** Told when a background refresh fails (the cached answer stays until it expires). */
   onError?: (err: unknown) => void;
-  /** Told of each change announced by the repository (the key's hash), or null for a gap. */
-  onChange?: (hash: string | null) => void;
+  /** Told of each change announced by the repository (the key's hash). */
+  onChange?: (hash: string) => void;
+  /** Told when change notifications were lost or (re)established; the cache was cleared either way. */
+  onGap?: (reason: "lost" | "listening") => void;
 }
 
 interface CacheEntry {
@@ -123,10 +125,10 @@ export class ApiKeyStore {
             this.sawKey = true;
             this.opts.onChange?.(hash);
           },
-          gap: () => {
+          gap: (reason) => {
             this.cache.clear();
             for (const hash of this.loading.keys()) this.stale.add(hash);
-            this.opts.onChange?.(null);
+            this.opts.onGap?.(reason);
           },
         });
       }

@@ -164,7 +164,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       client = null;
       c.end().catch(() => undefined);
       // Notifications sent while we were away are gone: whatever was cached may be stale.
-      sink.gap();
+      sink.gap("lost");
       retry();
     };
     const connect = async () => {
@@ -196,7 +196,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       client = c;
       delay = first;
       // Anything cached before LISTEN took effect was read without a guarantee of hearing about changes.
-      sink.gap();
+      sink.gap("listening");
     };
     return {
       started: connect(),

@@ -23,8 +23,11 @@ export interface ApiKeyRow {
 export interface ApiKeyChangeSink {
   /** The key with this hash was created, revoked or otherwise changed (in any process). */
   changed(hash: string): void;
-  /** Changes may have been missed (the notification connection was lost or has just been made): forget everything. */
-  gap(): void;
+  /**
+   * Changes may have been missed: the notification connection was `lost`, or is `listening`
+   * (again). Forget everything cached.
+   */
+  gap(reason: "lost" | "listening"): void;
 }
 
 export interface ApiKeyWatch {
