@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -157,6 +157,32 @@ describe("seekdesk kb, eval retrieval and data through the real CLI", () => {
     expect((await seekdesk(...q, "--embedder", "nothing.model")).stderr).toMatch(
       /--embedder: expected hashed, corpus, paraphrase or a model file, got nothing.model/,
     );
+
+    // kb commands on a --file knowledge base use the configured embedder, as serve does.
+    writeFileSync(
+      join(dir, "paraphrase.config.json"),
+      JSON.stringify({ knowledge: { embedder: { kind: "paraphrase", path: join(dir, "desk.model") } } }),
+    );
+    mkdirSync(join(dir, "p-docs"));
+    for (const [i, text] of docs.entries())
+      writeFileSync(join(dir, "p-docs", `${i}.md`), `# ${text}\n\n${text}。\n`);
+    const withModel = ["--file", join(dir, "p-kb.sqlite"), "--config", "paraphrase.config.json"];
+    expect((await seekdesk("kb", "add", join(dir, "p-docs"), ...withModel)).code).toBe(0);
+    const pStats = JSON.parse((await seekdesk("kb", "stats", ...withModel, "--json")).stdout);
+    expect(pStats.embedder).toMatch(/^paraphrase-64-[0-9a-f]{12}$/);
+    const pHits = JSON.parse(
+      (await seekdesk("kb", "search", "退钱怎么弄", "--mode", "vector", "-k", "1", ...withModel, "--json"))
+        .stdout,
+    );
+    expect(pHits[0].citation.title).toBe("退款申请流程");
+    const badConfig = join(dir, "missing-model.config.json");
+    writeFileSync(
+      badConfig,
+      JSON.stringify({ knowledge: { embedder: { kind: "paraphrase", path: "no-such.model" } } }),
+    );
+    const missing = await seekdesk("kb", "stats", "--file", join(dir, "p-kb.sqlite"), "--config", badConfig);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/knowledge\.embedder\.path/);
   });
 
   it("exports training data without evaluation near-duplicates", async () => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type SearchMode, UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
 import {
+  configuredEmbedder,
   type IngestReport,
   type KnowledgeBase,
   openConfiguredKnowledgeBase,
@@ -23,12 +24,16 @@ interface KbFlags {
 
 /**
  * The knowledge base `seekdesk serve` uses (config `knowledge.store`: <data-dir>/knowledge.sqlite,
- * or Postgres with pgvector), unless --file names a SQLite file.
+ * or Postgres with pgvector), unless --file names a SQLite file. Either way the vectors come from
+ * the config's `knowledge.embedder`: a file opened with another embedder than serve's would be
+ * re-embedded on every switch between the two.
  */
 async function openKb(flags: KbFlags): Promise<KnowledgeBase> {
-  if (flags.file) return openKnowledgeBase({ file: flags.file });
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
-  return openConfiguredKnowledgeBase(config, resolveDataPaths(config).dataDir);
+  const { dataDir } = resolveDataPaths(config);
+  if (flags.file)
+    return openKnowledgeBase({ file: flags.file, embedder: configuredEmbedder(config, dataDir) });
+  return openConfiguredKnowledgeBase(config, dataDir);
 }
 
 function kbFlags(cmd: Command): Command {
