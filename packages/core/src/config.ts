@@ -110,6 +110,12 @@ export const StoreConfigSchema = z
     path: nonEmpty("a file path").default("seekdesk.sqlite"),
     /** Postgres connection URL (driver postgres). */
     url: z.string().optional(),
+    /**
+     * Driver postgres: how long a replica may answer an API key lookup from memory, and so the
+     * longest a key revoked elsewhere is still honoured when a change notification is lost.
+     * 0 reads Postgres on every request. SQLite always reads its file.
+     */
+    keyCacheTtlMs: nonNegativeInt().default(5000),
   })
   .strict()
   .refine((s) => s.driver !== "postgres" || (s.url !== undefined && s.url.length > 0), {

@@ -114,6 +114,24 @@ describe("configuration sources", () => {
     );
   });
 
+  it("caches Postgres API key lookups for store.keyCacheTtlMs, 5 s unless set", () => {
+    expect(loadConfig({ cwd: dir, env: {} }).store.keyCacheTtlMs).toBe(5000);
+    const env = { SEEKDESK_STORE_DRIVER: "postgres", SEEKDESK_STORE_URL: "postgres://127.0.0.1/x" };
+    expect(
+      loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_KEY_CACHE_TTL_MS: "1500" } }).store.keyCacheTtlMs,
+    ).toBe(1500);
+    expect(
+      loadConfig({ file: file("no-key-cache.json", { store: { keyCacheTtlMs: 0 } }), env }).store
+        .keyCacheTtlMs,
+    ).toBe(0);
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_STORE_KEY_CACHE_TTL_MS: "-1" } })).toThrow(
+      "config: store.keyCacheTtlMs: expected a non-negative integer",
+    );
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_STORE_KEY_CACHE_TTL_MS: "5s" } })).toThrow(
+      "config: store.keyCacheTtlMs: expected a number",
+    );
+  });
+
   it("shares rate limits through Redis only with a redis:// URL", () => {
     expect(loadConfig({ cwd: dir, env: {} }).rateLimits.store).toBe("memory");
     const c = loadConfig({

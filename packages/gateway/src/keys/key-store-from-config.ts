@@ -12,16 +12,20 @@ export function apiKeyStoreFromConfig(
   db: SqliteDatabase,
   logger: Logger,
 ): ApiKeyStore {
-  if (config.store.driver === "postgres")
+  if (config.store.driver === "postgres") {
+    const ttl = config.store.keyCacheTtlMs;
     return new ApiKeyStore(new PostgresApiKeyRepository(config.store.url as string), {
+      cacheTtlMs: ttl,
       onError: (err) => logger.warn({ err }, "refreshing a cached API key failed"),
-      // While lost, a key revoked on another replica is still honoured here for up to the cache life (5 s).
+      // While lost, a key revoked on another replica is still honoured here for up to the cache life.
       onGap: (reason) =>
         reason === "lost"
           ? logger.warn(
-              "API key change notifications lost: reconnecting; revocations seen within 5 s meanwhile",
+              { keyCacheTtlMs: ttl },
+              `API key change notifications lost: reconnecting; revocations seen within ${ttl} ms meanwhile`,
             )
           : logger.info("listening for API key changes"),
     });
+  }
   return new ApiKeyStore(new SqliteApiKeyRepository(db));
 }

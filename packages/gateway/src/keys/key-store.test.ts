@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { type ApiKeyRepository, openPostgresApiKeyRepository } from "@seekdesk/store";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyStore } from "./key-store.ts";
+import { startTempGateway } from "../testing/temp-gateway.ts";
+import { ApiKeyStore, KEY_CACHE_TTL_MS } from "./key-store.ts";
 
 let pg: TestPostgres;
 let url: string;
@@ -109,6 +110,29 @@ describe("API key cache over Postgres", () => {
     const answers = await Promise.all(Array.from({ length: 50 }, () => b.verify(key)));
     expect(answers.every((r) => r !== null)).toBe(true);
     expect(reads).toBe(1);
+  });
+
+  it("takes the cache life from store.keyCacheTtlMs: 0 reads Postgres on every request", async () => {
+    const cached = await startTempGateway({ config: { store: { driver: "postgres", url } } });
+    const uncached = await startTempGateway({
+      config: { store: { driver: "postgres", url, keyCacheTtlMs: 0 } },
+    });
+    try {
+      expect(cached.gateway.keys.ttl).toBe(KEY_CACHE_TTL_MS);
+      expect(uncached.gateway.keys.ttl).toBe(0);
+      const other = await replica();
+      const { key, record } = await other.create({ name: "uncached" });
+      const status = async () =>
+        (await fetch(`${uncached.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status;
+      expect(await status()).toBe(200);
+      // No notification reaches a store that caches nothing; the very next request reads the revocation.
+      const deaf = await replica({ deaf: true });
+      await deaf.revoke(record.id);
+      expect(await status()).toBe(401);
+    } finally {
+      await cached.stop();
+      await uncached.stop();
+    }
   });
 
   it("answers 503 when Postgres cannot be reached for a key it has not cached", async () => {

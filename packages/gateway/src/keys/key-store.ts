@@ -84,7 +84,10 @@ interface CacheEntry {
   refreshing: boolean;
 }
 
-/** Default key cache lifetime on Postgres: the worst-case revocation delay when a NOTIFY is lost. */
+/**
+ * Default key cache lifetime on Postgres (config `store.keyCacheTtlMs`): the worst-case revocation
+ * delay when a NOTIFY is lost.
+ */
 export const KEY_CACHE_TTL_MS = 5000;
 
 /**
@@ -96,7 +99,8 @@ export const KEY_CACHE_TTL_MS = 5000;
  * key (the table's trigger NOTIFYs; see ApiKeyRepository.watch).
  */
 export class ApiKeyStore {
-  private readonly ttl: number;
+  /** Milliseconds a lookup is answered from memory; 0: never cached. */
+  readonly ttl: number;
   private readonly maxEntries: number;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly loading = new Map<string, Promise<ApiKeyRecord | null>>();
