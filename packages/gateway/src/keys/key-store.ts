@@ -68,8 +68,14 @@ export interface ApiKeyStoreOptions {
    * announcement is lost.
    */
   cacheTtlMs?: number;
-  /** Most keys held in memory; the oldest go first. */
+  /** Most keys held in memory; the longest unread go first (a hot key is re-read every half life). */
   cacheSize?: number;
+  /**
+   * Most unknown (or revoked) key hashes remembered as such, held apart from the known keys so
+   * that a flood of made-up keys can neither push real keys out nor grow memory (about 150 bytes
+   * an entry: 10,000 is 1.5 MB). The oldest go first.
+   */
+  unknownCacheSize?: number;
   /** Told when a background refresh fails (the cached answer stays until it expires). */
   onError?: (err: unknown) => void;
   /** Told of each change announced by the repository (the key's hash). */
@@ -79,7 +85,7 @@ export interface ApiKeyStoreOptions {
 }
 
 interface CacheEntry {
-  record: ApiKeyRecord | null;
+  record: ApiKeyRecord;
   at: number;
   refreshing: boolean;
 }
@@ -102,7 +108,15 @@ export class ApiKeyStore {
   /** Milliseconds a lookup is answered from memory; 0: never cached. */
   readonly ttl: number;
   private readonly maxEntries: number;
+  private readonly maxUnknown: number;
+  /** Active keys by hash, in the order they were read. */
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Hashes that matched no active key, with when that was read, oldest first. Never
+   * refreshed in the background (nobody needs them kept warm): one read per hash per lifetime,
+   * however often it is tried, and dropped at once when a key with that hash is announced.
+   */
+  private readonly unknown = new Map<string, number>();
   private readonly loading = new Map<string, Promise<ApiKeyRecord | null>>();
   /** Hashes whose lookup in flight started before a change to them: its answer must not be cached. */
   private readonly stale = new Set<string>();
@@ -115,6 +129,12 @@ export class ApiKeyStore {
   ) {
     this.ttl = opts.cacheTtlMs ?? (repo.kind === "sqlite" ? 0 : KEY_CACHE_TTL_MS);
     this.maxEntries = opts.cacheSize ?? 10_000;
+    this.maxUnknown = opts.unknownCacheSize ?? 10_000;
+  }
+
+  /** Entries held in memory now: active keys and hashes remembered as unknown. */
+  cached(): { keys: number; unknown: number } {
+    return { keys: this.cache.size, unknown: this.unknown.size };
   }
 
   /** Migrates, starts listening for changes (cached stores) and learns whether keys exist. Idempotent. */
@@ -125,12 +145,14 @@ export class ApiKeyStore {
         this.watching = this.repo.watch({
           changed: (hash) => {
             this.cache.delete(hash);
+            this.unknown.delete(hash);
             if (this.loading.has(hash)) this.stale.add(hash);
             this.sawKey = true;
             this.opts.onChange?.(hash);
           },
           gap: (reason) => {
             this.cache.clear();
+            this.unknown.clear();
             for (const hash of this.loading.keys()) this.stale.add(hash);
             this.opts.onGap?.(reason);
           },
@@ -159,6 +181,7 @@ export class ApiKeyStore {
   async create(opts: NewKeyOptions = {}): Promise<{ key: string; record: ApiKeyRecord }> {
     const made = newKey(opts);
     await this.repo.insert(made.row);
+    this.known(made.row.hash);
     this.sawKey = true;
     return { key: made.key, record: toRecord(made.row) };
   }
@@ -170,6 +193,7 @@ export class ApiKeyStore {
   async createFirst(opts: NewKeyOptions = {}): Promise<{ key: string; record: ApiKeyRecord } | null> {
     const made = newKey(opts);
     if (!(await this.repo.insertIfNone(made.row))) return null;
+    this.known(made.row.hash);
     this.sawKey = true;
     return { key: made.key, record: toRecord(made.row) };
   }
@@ -183,7 +207,7 @@ export class ApiKeyStore {
     const found = await this.repo.revoke(id, new Date().toISOString());
     // This replica stops honouring the key now, without waiting for its own notification.
     if (found) {
-      for (const [hash, e] of this.cache) if (e.record?.id === id) this.cache.delete(hash);
+      for (const [hash, e] of this.cache) if (e.record.id === id) this.cache.delete(hash);
       for (const hash of this.loading.keys()) this.stale.add(hash);
     }
     return found;
@@ -200,9 +224,10 @@ export class ApiKeyStore {
       const row = this.repo.findByHash(hash);
       return row instanceof Promise ? row.then(active) : active(row);
     }
+    const now = Date.now();
     const e = this.cache.get(hash);
     if (e) {
-      const age = Date.now() - e.at;
+      const age = now - e.at;
       if (age < this.ttl) {
         if (age >= this.ttl / 2 && !e.refreshing) {
           e.refreshing = true;
@@ -214,7 +239,15 @@ export class ApiKeyStore {
         return e.record;
       }
     }
+    const at = this.unknown.get(hash);
+    if (at !== undefined && now - at < this.ttl) return null;
     return this.load(hash);
+  }
+
+  /** This process made a key with `hash`: it must not be answered as unknown from memory. */
+  private known(hash: string): void {
+    this.unknown.delete(hash);
+    if (this.loading.has(hash)) this.stale.add(hash);
   }
 
   /** One database read per hash at a time, whatever the number of callers waiting for it. */
@@ -226,11 +259,10 @@ export class ApiKeyStore {
         const record = active(await this.repo.findByHash(hash));
         if (!this.stale.has(hash)) {
           this.cache.delete(hash);
-          this.cache.set(hash, { record, at: Date.now(), refreshing: false });
-          if (this.cache.size > this.maxEntries) {
-            const oldest = this.cache.keys().next().value;
-            if (oldest !== undefined) this.cache.delete(oldest);
-          }
+          this.unknown.delete(hash);
+          if (record)
+            remember(this.cache, hash, { record, at: Date.now(), refreshing: false }, this.maxEntries);
+          else remember(this.unknown, hash, Date.now(), this.maxUnknown);
         }
         return record;
       } catch (err) {
@@ -270,6 +302,16 @@ export class ApiKeyStore {
   }
   private sawKey = false;
   private checkedAt = 0;
+}
+
+/** Adds `key` as the newest entry (a Map iterates in insertion order), dropping the oldest beyond `max`. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.set(key, value);
+  while (map.size > max) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) break;
+    map.delete(oldest);
+  }
 }
 
 function active(row: ApiKeyRow | null): ApiKeyRecord | null {
