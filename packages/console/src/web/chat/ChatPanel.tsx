@@ -86,7 +86,8 @@ function Icon({ d }: { d: string }) {
 /**
  * The customer's side of a conversation; used by the console's chat page and by the embeddable
  * widget. When the server refuses the caller (401), `denied` replaces the composer: the console's
- * page explains and offers sign-in, the widget says the chat is unavailable.
+ * page explains and offers sign-in, the widget says the chat is unavailable. A message refused so
+ * stays on screen marked unsent; the chat sends it again by itself once it is admitted.
  */
 export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?: ReactNode }) {
   const { state, send, sendMedia, loadDocument, notifyTyping, rate } = chat;
@@ -148,7 +149,10 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
           <li key={p.clientKey} className={`msg msg-user pending ${p.status}`}>
             <span className="msg-who">{t.you}</span>
             <p className="msg-text">{p.text}</p>
-            {p.status === "failed" && (
+            {p.status === "failed" && p.refused && (
+              <p className="unsent-note">{denied ? t.unsentUntilSignIn : t.unsentUntilAvailable}</p>
+            )}
+            {p.status === "failed" && !p.refused && !p.media && !state.denied && (
               <button type="button" onClick={() => void send(p.text, p.clientKey)}>
                 {t.retry}
               </button>

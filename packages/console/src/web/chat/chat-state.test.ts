@@ -34,6 +34,26 @@ describe("chat thread state", () => {
     expect(s.pending).toMatchObject([{ text: "hello", status: "failed" }]);
     expect(initialChatState.denied).toBe(false);
   });
+  it("marks a message refused for want of a session, and a retry under its key clears the mark", () => {
+    let s = run(
+      { type: "send", clientKey: "k1", text: "still there?" },
+      { type: "sendFailed", clientKey: "k1", error: "Sign in", refused: true },
+      { type: "denied" },
+    );
+    expect(s.pending).toMatchObject([{ clientKey: "k1", status: "failed", refused: true }]);
+    s = chatReducer(s, { type: "send", clientKey: "k1", text: "still there?" });
+    expect(s.pending).toEqual([{ clientKey: "k1", text: "still there?", status: "sending" }]);
+  });
+
+  it("knows a pending image or voice message, which cannot be retried as text", () => {
+    const s = run(
+      { type: "send", clientKey: "m1", text: "🖼", media: true },
+      { type: "sendFailed", clientKey: "m1", error: "timeout" },
+    );
+    expect(s.pending).toMatchObject([{ clientKey: "m1", status: "failed", media: true }]);
+    expect(s.pending[0].refused).toBeUndefined();
+  });
+
   it("replaces the optimistic message with the stored one", () => {
     const s = run(
       { type: "send", clientKey: "k1", text: "where is my order?" },

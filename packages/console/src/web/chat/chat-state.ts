@@ -23,6 +23,14 @@ export interface PendingMessage {
   text: string;
   status: "sending" | "failed";
   error?: string;
+  /**
+   * Refused because the caller is not (or no longer) admitted: kept in the browser's outbox and
+   * sent again, once, after the next sign-in or page load, rather than offered for a retry that
+   * would be refused too.
+   */
+  refused?: boolean;
+  /** An image or voice message: its bytes are not kept, so it cannot be retried from the bubble. */
+  media?: boolean;
 }
 
 export interface HandoffStatus {
@@ -72,8 +80,8 @@ export interface ChatState {
 
 export type ChatAction =
   | { type: "conversation"; id: string }
-  | { type: "send"; clientKey: string; text: string }
-  | { type: "sendFailed"; clientKey: string; error: string }
+  | { type: "send"; clientKey: string; text: string; media?: boolean }
+  | { type: "sendFailed"; clientKey: string; error: string; refused?: boolean }
   | { type: "messages"; messages: ChatMessage[] }
   | { type: "delta"; text: string }
   | { type: "handoff"; handoff: HandoffStatus }
@@ -133,14 +141,24 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const rest = state.pending.filter((p) => p.clientKey !== action.clientKey);
       return {
         ...state,
-        pending: [...rest, { clientKey: action.clientKey, text: action.text, status: "sending" }],
+        pending: [
+          ...rest,
+          {
+            clientKey: action.clientKey,
+            text: action.text,
+            status: "sending",
+            ...(action.media ? { media: true } : {}),
+          },
+        ],
       };
     }
     case "sendFailed":
       return {
         ...state,
         pending: state.pending.map((p) =>
-          p.clientKey === action.clientKey ? { ...p, status: "failed", error: action.error } : p,
+          p.clientKey === action.clientKey
+            ? { ...p, status: "failed", error: action.error, ...(action.refused ? { refused: true } : {}) }
+            : p,
         ),
       };
     case "messages": {

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useReducer, useRef } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
 import { ApiError, api, readSse } from "../api.ts";
 import { chatReducer, handoffFromEvent, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
+import { Outbox } from "./outbox.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -19,6 +20,18 @@ const storageKey = (userId: string) => `seekdesk.conversation.${userId}`;
 /** A 401: the server does not accept this caller at all, so no retry will get through. */
 const isDenied = (err: unknown) => err instanceof ApiError && err.status === 401;
 
+/**
+ * Whether a failed send may get through later unchanged: refused for now (401: signed out), cut
+ * off (no HTTP answer), or the server busy or failing. Other answers (400, 404, 409, 413) are
+ * about the message or conversation itself, and sending it again as it is would fail the same way.
+ */
+const mayGetThroughLater = (err: unknown) =>
+  !(err instanceof ApiError) ||
+  err.status === 401 ||
+  err.status === 408 ||
+  err.status === 429 ||
+  err.status >= 500;
+
 function newClientKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto
     ? crypto.randomUUID()
@@ -28,13 +41,18 @@ function newClientKey(): string {
 /**
  * One customer conversation: starts or resumes it, sends messages with idempotency keys (a retry
  * never duplicates), and keeps a live event stream that resumes from the last seen message after
- * any disconnect, catching up over HTTP first so nothing is lost in between.
+ * any disconnect, catching up over HTTP first so nothing is lost in between. A text message is
+ * kept in the browser's outbox until the server has stored it: one refused because the session
+ * ended is sent again, once and under the same key, when the chat starts over after sign-in.
  */
 export function useChat(endpoint: ChatEndpoint) {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const stateRef = useRef(state);
   stateRef.current = state;
   const { baseUrl, apiKey, userId, language } = endpoint;
+  const outbox = useMemo(() => new Outbox(userId), [userId]);
+  /** Client keys whose POST is on its way: a second press (or the outbox's re-send) waits for it. */
+  const inflight = useRef(new Set<string>());
 
   const ensureConversation = useCallback(async (): Promise<string> => {
     if (stateRef.current.conversationId) return stateRef.current.conversationId;
@@ -152,8 +170,10 @@ export function useChat(endpoint: ChatEndpoint) {
   const send = useCallback(
     async (text: string, clientKey = newClientKey()) => {
       const trimmed = text.trim();
-      if (!trimmed) return;
+      if (!trimmed || inflight.current.has(clientKey)) return;
+      inflight.current.add(clientKey);
       dispatch({ type: "send", clientKey, text: trimmed });
+      outbox.put({ clientKey, text: trimmed });
       try {
         const id = await ensureConversation();
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
@@ -162,19 +182,33 @@ export function useChat(endpoint: ChatEndpoint) {
           visitorId: userId,
           body: { text: trimmed, idempotencyKey: clientKey },
         });
+        outbox.remove(clientKey);
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
-        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
-        if (isDenied(err)) dispatch({ type: "denied" });
+        if (!mayGetThroughLater(err)) outbox.remove(clientKey);
+        const refused = isDenied(err);
+        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message, refused });
+        if (refused) dispatch({ type: "denied" });
+      } finally {
+        inflight.current.delete(clientKey);
       }
     },
-    [ensureConversation, baseUrl, apiKey, userId],
+    [ensureConversation, baseUrl, apiKey, userId, outbox],
   );
+
+  // What an earlier page or session of this identity sent but never saw stored (refused when its
+  // session ended, or cut off) goes out again now, once per start of the chat.
+  const resumed = useRef(false);
+  useEffect(() => {
+    if (resumed.current) return;
+    resumed.current = true;
+    for (const entry of outbox.list()) void send(entry.text, entry.clientKey);
+  }, [outbox, send]);
 
   const sendMedia = useCallback(
     async (kind: "image" | "audio", blob: Blob) => {
       const clientKey = newClientKey();
-      dispatch({ type: "send", clientKey, text: kind === "image" ? "🖼" : "🎤" });
+      dispatch({ type: "send", clientKey, text: kind === "image" ? "🖼" : "🎤", media: true });
       try {
         const id = await ensureConversation();
         const base64 = await blobToBase64(blob);

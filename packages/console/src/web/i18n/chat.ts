@@ -50,6 +50,8 @@ const en = {
   chatKeyedExplain:
     "Customers reach us through the chat on our website. If you work here, sign in to try the assistant with your account.",
   chatUnavailable: "The chat is not available right now. Please try again later.",
+  unsentUntilSignIn: "Not sent yet: it is kept and goes out once you sign in again.",
+  unsentUntilAvailable: "Not sent yet: it is kept and goes out once the chat is available again.",
 };
 
 export type ChatStrings = typeof en;
@@ -99,6 +101,8 @@ const zh: ChatStrings = {
   chatKeyedExplain:
     "客户请通过我们网站上的在线客服联系我们。如果您是工作人员，请登录后用本人账号体验智能助手。",
   chatUnavailable: "在线客服暂时无法使用，请稍后再试。",
+  unsentUntilSignIn: "尚未发送：消息已保留，重新登录后会自动发送。",
+  unsentUntilAvailable: "尚未发送：消息已保留，客服恢复可用后会自动发送。",
 };
 
 export const chatStrings: Record<Lang, ChatStrings> = { en, zh };

@@ -1,0 +1,70 @@
+/**
+ * Text messages the customer sent that the server has not confirmed yet, kept in the browser
+ * (localStorage, one list per identity) from the moment they are sent until they are stored. A
+ * message refused because the session ended, or cut off by the network, thus outlives the chat's
+ * remount after a new sign-in and a page reload, and is sent again with its own idempotency key:
+ * the server stores a key once per conversation, so however often it is re-sent it shows once.
+ * Image and voice messages are not kept (their bytes are too large for localStorage).
+ */
+export interface OutboxEntry {
+  clientKey: string;
+  text: string;
+}
+
+type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+
+/** Enough for anyone typing while cut off; older entries give way so the list cannot grow without end. */
+const MAX_ENTRIES = 20;
+
+const outboxKey = (userId: string) => `seekdesk.outbox.${userId}`;
+
+function browserStorage(): KeyValueStore | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    // Storage disabled (some privacy modes throw on access): the outbox then lives as long as the page.
+    return null;
+  }
+}
+
+export class Outbox {
+  constructor(
+    private readonly userId: string,
+    private readonly storage: KeyValueStore | null = browserStorage(),
+  ) {}
+
+  list(): OutboxEntry[] {
+    try {
+      const raw = this.storage?.getItem(outboxKey(this.userId));
+      const parsed: unknown = raw ? JSON.parse(raw) : [];
+      return Array.isArray(parsed)
+        ? parsed.filter(
+            (e): e is OutboxEntry =>
+              typeof e?.clientKey === "string" && typeof e?.text === "string" && e.text.trim() !== "",
+          )
+        : [];
+    } catch {
+      return [];
+    }
+  }
+
+  put(entry: OutboxEntry): void {
+    const rest = this.list().filter((e) => e.clientKey !== entry.clientKey);
+    this.write([...rest, entry].slice(-MAX_ENTRIES));
+  }
+
+  remove(clientKey: string): void {
+    const all = this.list();
+    const rest = all.filter((e) => e.clientKey !== clientKey);
+    if (rest.length !== all.length) this.write(rest);
+  }
+
+  private write(entries: OutboxEntry[]): void {
+    try {
+      if (entries.length === 0) this.storage?.removeItem(outboxKey(this.userId));
+      else this.storage?.setItem(outboxKey(this.userId), JSON.stringify(entries));
+    } catch {
+      // Quota exceeded: the message still shows as pending in the page.
+    }
+  }
+}
