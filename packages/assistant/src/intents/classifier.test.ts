@@ -101,6 +101,31 @@ describe("trainIntentClassifier", () => {
     expect(legacy.classify(text).confidence).toBeGreaterThan(clf.classify(text).confidence);
   });
 
+  it("cross-fits calibration: every example (held-out ones too) is scored out of fold and trains the final model", () => {
+    const all = shopExamples(true);
+    // Every fifth example of each label is the explicit held-out set; with crossFit it becomes
+    // training data as well, since calibration uses out-of-fold scores instead.
+    const heldOut = all.filter((_, i) => i % 5 === 0);
+    const train = all.filter((_, i) => i % 5 !== 0);
+    const crossFitted = trainIntentClassifier(train, { seed: 3, heldOut, crossFit: 4, targetOosRecall: 0.8 });
+    expect(crossFitted.report?.examples).toBe(all.length);
+    expect(crossFitted.report?.heldOut).toBe(all.length);
+    expect(crossFitted.report?.eceAfter).toBeLessThanOrEqual(crossFitted.report?.eceBefore ?? 0);
+    expect(crossFitted.threshold).toBeGreaterThan(0);
+    const oos = ["什么是量子力学", "recommend me a good movie", "北京到上海多远", "sing me a song"];
+    expect(oos.filter((t) => crossFitted.classify(t).oos).length).toBeGreaterThanOrEqual(3);
+    for (const [text, intent] of [
+      ["查一下我的物流", "track_order"],
+      ["I want my money back", "refund"],
+      ["reset password", "change_password"],
+    ])
+      expect(crossFitted.classify(text).intent, text).toBe(intent);
+    // The held-out-only model never saw `heldOut` in training; the cross-fitted one did.
+    const protocol = trainIntentClassifier(train, { seed: 3, heldOut, targetOosRecall: 0.8 });
+    expect(protocol.report?.examples).toBe(train.length);
+    expect(() => trainIntentClassifier(train, { crossFit: 1 })).toThrow(/at least 2 folds/);
+  });
+
   it("refuses training data with fewer than two intents", () => {
     expect(() => trainIntentClassifier([{ text: "hi", intent: "greeting" }])).toThrow(/two/);
   });

@@ -3,7 +3,7 @@ import { expectedCalibrationError, fitTemperature, softmax } from "./calibration
 import { extractFeatures } from "./features.ts";
 import { LinearModel } from "./linear.ts";
 import { dequantizeRows, quantizeRows } from "./quantize.ts";
-import { stratifiedSplit } from "./split.ts";
+import { stratifiedFolds, stratifiedSplit } from "./split.ts";
 import { type SparseVector, TfidfVectorizer, type VectorizerJSON } from "./vectorizer.ts";
 
 export interface IntentExample {
@@ -49,6 +49,15 @@ export interface TrainIntentOptions {
    * model on `examples` and `heldOut` together (more data, same calibration). Default false.
    */
   refitOnHeldOut?: boolean;
+  /**
+   * Cross-fitted calibration with this many folds (at least 2): the examples (and `heldOut`, when
+   * given, as more training data) are cut into stratified folds, each fold is scored by a model
+   * trained on the others, temperature and threshold are fitted on those out-of-fold scores, and
+   * the final model is trained on everything. No example is spent on calibration alone, and
+   * calibration never sees scores of its own training data; it costs one more training per fold.
+   * Off by default (a single held-out split).
+   */
+  crossFit?: number;
   /**
    * When the examples have no out-of-scope class, add the shipped general-purpose utterances
    * (weather, trivia, chit-chat, zh + en) as one. Off by default: a domain covering such topics
@@ -249,6 +258,78 @@ function quantile(sorted: number[], q: number): number {
   return sorted[pos];
 }
 
+export interface ScoreCalibration {
+  temperature: number;
+  threshold: number;
+  eceBefore: number;
+  eceAfter: number;
+}
+
+/**
+ * Temperature and OOS threshold from held-out class scores (`IntentClassifier.scores`, gold label
+ * indexes into `labels`): the temperature minimises their NLL; with out-of-scope examples the
+ * threshold is the smallest that rejects `targetOosRecall` of them, otherwise the
+ * `inScopeRejectRate` quantile of in-scope confidence.
+ */
+export function calibrateOnScores(
+  scores: Float64Array[],
+  gold: Int32Array,
+  labels: string[],
+  oosLabel: string,
+  options: Pick<TrainIntentOptions, "targetOosRecall" | "inScopeRejectRate"> = {},
+): ScoreCalibration {
+  const temperature = fitTemperature(scores, gold);
+  const oosIndex = labels.indexOf(oosLabel);
+  const ece = (t: number): number => {
+    const conf: number[] = [];
+    const correct: boolean[] = [];
+    scores.forEach((s, i) => {
+      const p = softmax(s, t);
+      let best = 0;
+      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+      conf.push(p[best]);
+      correct.push(best === gold[i]);
+    });
+    return expectedCalibrationError(conf, correct);
+  };
+  const oosConf: { conf: number; rejected: boolean }[] = [];
+  const inScopeConf: number[] = [];
+  scores.forEach((s, i) => {
+    const p = softmax(s, temperature);
+    let top = -1;
+    let overall = 0;
+    for (let c = 0; c < p.length; c++) {
+      if (p[c] > p[overall]) overall = c;
+      if (c !== oosIndex && (top < 0 || p[c] > p[top])) top = c;
+    }
+    const conf = top >= 0 ? p[top] : 0;
+    if (gold[i] === oosIndex) oosConf.push({ conf, rejected: top < 0 || overall === oosIndex });
+    else inScopeConf.push(conf);
+  });
+  let threshold: number;
+  if (oosConf.length > 0) {
+    // The smallest threshold that rejects the target share of held-out OOS utterances: every
+    // extra bit of threshold costs in-scope accuracy.
+    const target = options.targetOosRecall ?? 0.75;
+    const need = Math.ceil(target * oosConf.length) - oosConf.filter((o) => o.rejected).length;
+    const pending = oosConf
+      .filter((o) => !o.rejected)
+      .map((o) => o.conf)
+      .sort((a, b) => a - b);
+    threshold = need <= 0 ? 0 : (pending[Math.min(need, pending.length) - 1] ?? 0) + 1e-9;
+  } else {
+    const rate = options.inScopeRejectRate ?? 0.05;
+    threshold =
+      rate <= 0
+        ? 0
+        : quantile(
+            inScopeConf.sort((a, b) => a - b),
+            rate,
+          );
+  }
+  return { temperature, threshold, eceBefore: ece(1), eceAfter: ece(temperature) };
+}
+
 /**
  * Trains the TF-IDF linear classifier. With no explicit `heldOut`, a stratified share of the
  * examples is held out to fit the temperature and the OOS threshold; the final model is then
@@ -283,96 +364,74 @@ export function trainIntentClassifier(
     throw new Error("Intent training needs examples of at least two in-scope intents");
   }
 
-  let fitSet = cleaned;
-  let calSet: IntentExample[];
-  const explicit = options.heldOut !== undefined;
-  if (options.heldOut) {
-    calSet = options.heldOut.filter((e) => labels.includes(e.intent));
-  } else {
-    const split = stratifiedSplit(cleaned, (e) => e.intent, options.heldOutFraction ?? 0.2, seed);
-    fitSet = split.train;
-    calSet = split.heldOut;
-  }
-
-  const first = fitModel(fitSet, labels, fitOpts);
-  const probe = new IntentClassifier(labels, oosLabel, first.vectorizer, first.model, 1, 0, coveragePower);
-  const calScores = calSet.map((e) => probe.scores(e.text));
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
-  const calLabels = Int32Array.from(calSet.map((e) => labelIndex.get(e.intent) ?? 0));
-  const temperature = fitTemperature(calScores, calLabels);
-
-  const ece = (t: number): number => {
-    const conf: number[] = [];
-    const correct: boolean[] = [];
-    calScores.forEach((s, i) => {
-      const p = softmax(s, t);
-      let best = 0;
-      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-      conf.push(p[best]);
-      correct.push(best === calLabels[i]);
-    });
-    return expectedCalibrationError(conf, correct);
+  const crossFit = options.crossFit ?? 0;
+  if (crossFit !== 0 && (!Number.isInteger(crossFit) || crossFit < 2))
+    throw new Error(`crossFit: expected an integer of at least 2 folds, got ${crossFit}`);
+  const explicit = options.heldOut !== undefined;
+  const known = (e: IntentExample): boolean => labelIndex.has(e.intent);
+  let fitCount: number;
+  let calSet: IntentExample[];
+  let calScores: Float64Array[];
+  let final: ReturnType<typeof fitModel>;
+  const probeScores = (m: ReturnType<typeof fitModel>, items: IntentExample[]): Float64Array[] => {
+    const probe = new IntentClassifier(labels, oosLabel, m.vectorizer, m.model, 1, 0, coveragePower);
+    return items.map((e) => probe.scores(e.text));
   };
-
-  const calibrated = new IntentClassifier(
-    labels,
-    oosLabel,
-    first.vectorizer,
-    first.model,
-    temperature,
-    0,
-    coveragePower,
-  );
-  const calPreds = calScores.map((s) => calibrated.predictFromScores(s));
-  const oosConf: { conf: number; rejected: boolean }[] = [];
-  const inScopeConf: number[] = [];
-  calSet.forEach((e, i) => {
-    if (e.intent === oosLabel) oosConf.push({ conf: calPreds[i].confidence, rejected: calPreds[i].oos });
-    else inScopeConf.push(calPreds[i].confidence);
-  });
-  let threshold: number;
-  if (oosConf.length > 0) {
-    // The smallest threshold that rejects the target share of held-out OOS utterances: every
-    // extra bit of threshold costs in-scope accuracy.
-    const target = options.targetOosRecall ?? 0.75;
-    const need = Math.ceil(target * oosConf.length) - oosConf.filter((o) => o.rejected).length;
-    const pending = oosConf
-      .filter((o) => !o.rejected)
-      .map((o) => o.conf)
-      .sort((a, b) => a - b);
-    threshold = need <= 0 ? 0 : (pending[Math.min(need, pending.length) - 1] ?? 0) + 1e-9;
+  if (crossFit >= 2) {
+    // Every example is scored once by a model trained without its fold; the served model is
+    // trained on them all and inherits the calibration fitted on those out-of-fold scores.
+    const pool = [...cleaned, ...(options.heldOut ?? []).filter(known)];
+    const folds = stratifiedFolds(pool, (e) => e.intent, crossFit, seed);
+    calSet = [];
+    calScores = [];
+    for (let f = 0; f < crossFit; f++) {
+      const held = pool.filter((_, i) => folds[i] === f);
+      if (held.length === 0) continue;
+      const part = fitModel(
+        pool.filter((_, i) => folds[i] !== f),
+        labels,
+        fitOpts,
+      );
+      calSet.push(...held);
+      calScores.push(...probeScores(part, held));
+    }
+    final = fitModel(pool, labels, fitOpts);
+    fitCount = pool.length;
   } else {
-    const rate = options.inScopeRejectRate ?? 0.05;
-    threshold =
-      rate <= 0
-        ? 0
-        : quantile(
-            inScopeConf.sort((a, b) => a - b),
-            rate,
-          );
+    let fitSet = cleaned;
+    if (options.heldOut) {
+      calSet = options.heldOut.filter(known);
+    } else {
+      const split = stratifiedSplit(cleaned, (e) => e.intent, options.heldOutFraction ?? 0.2, seed);
+      fitSet = split.train;
+      calSet = split.heldOut;
+    }
+    const first = fitModel(fitSet, labels, fitOpts);
+    calScores = probeScores(first, calSet);
+    final = first;
+    if (explicit && options.refitOnHeldOut && calSet.length > 0)
+      final = fitModel([...cleaned, ...calSet], labels, fitOpts);
+    else if (!explicit && calSet.length > 0) final = fitModel(cleaned, labels, fitOpts);
+    fitCount = fitSet.length;
   }
 
-  let final = first;
-  if (explicit && options.refitOnHeldOut && calSet.length > 0)
-    final = fitModel([...cleaned, ...calSet], labels, fitOpts);
-  else if (!explicit && calSet.length > 0) final = fitModel(cleaned, labels, fitOpts);
+  const calLabels = Int32Array.from(calSet.map((e) => labelIndex.get(e.intent) ?? 0));
+  const cal = calibrateOnScores(calScores, calLabels, labels, oosLabel, options);
   const classifier = new IntentClassifier(
     labels,
     oosLabel,
     final.vectorizer,
     final.model,
-    temperature,
-    threshold,
+    cal.temperature,
+    cal.threshold,
     coveragePower,
   );
   classifier.report = {
-    examples: fitSet.length,
+    examples: fitCount,
     heldOut: calSet.length,
     features: final.vectorizer.size,
-    temperature,
-    threshold,
-    eceBefore: ece(1),
-    eceAfter: ece(temperature),
+    ...cal,
   };
   return classifier;
 }

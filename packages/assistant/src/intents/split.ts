@@ -29,3 +29,38 @@ export function stratifiedSplit<T>(
   }
   return { train, heldOut };
 }
+
+/**
+ * Stratified K-fold assignment: the fold (0 … k-1) each item is held out in, or -1 for an item
+ * of a label with a single example, which stays on the training side of every fold so that no
+ * fold's model lacks the label. Within a label items go round-robin after a seeded shuffle, the
+ * starting fold rotating from label to label, so fold sizes differ by at most one per label and
+ * stay balanced overall.
+ */
+export function stratifiedFolds<T>(
+  items: T[],
+  labelOf: (item: T) => string,
+  k: number,
+  seed: number,
+): number[] {
+  if (!Number.isInteger(k) || k < 2) throw new Error(`cross-fitting needs at least 2 folds, got ${k}`);
+  const byLabel = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const label = labelOf(item);
+    const list = byLabel.get(label);
+    if (list) list.push(i);
+    else byLabel.set(label, [i]);
+  });
+  const rand = seededRandom(seed);
+  const fold = new Array<number>(items.length).fill(-1);
+  let start = 0;
+  for (const label of [...byLabel.keys()].sort()) {
+    const list = shuffleInPlace([...(byLabel.get(label) ?? [])], rand);
+    if (list.length < 2) continue;
+    list.forEach((i, j) => {
+      fold[i] = (start + j) % k;
+    });
+    start = (start + list.length) % k;
+  }
+  return fold;
+}

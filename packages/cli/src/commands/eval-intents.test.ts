@@ -80,6 +80,37 @@ describe("seekdesk eval intents", () => {
     expect(r.stdout).toMatch(/latency +p50 \d+ µs, p99 \d+ µs/);
   });
 
+  it("cross-fits calibration over train + held-out with --cross-fit and says so", async () => {
+    // Every third training example is the explicit held-out set.
+    writeFileSync(
+      join(dir, "fit.csv"),
+      formatIntentFile(
+        train.filter((_, i) => i % 3 !== 0),
+        "csv",
+      ),
+    );
+    writeFileSync(
+      join(dir, "held.csv"),
+      formatIntentFile(
+        train.filter((_, i) => i % 3 === 0),
+        "csv",
+      ),
+    );
+    const args = ["eval", "intents", "--train", "fit.csv", "--held-out", "held.csv", "--test", "test.jsonl"];
+    const [json, text] = await Promise.all([
+      run([...args, "--cross-fit", "3", "--json"]),
+      run([...args, "--cross-fit", "3"]),
+    ]);
+    expect(json.stderr).toBe("");
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout) as Record<string, unknown>;
+    expect(out.cross_fit).toBe(3);
+    expect(out.accuracy as number).toBeGreaterThan(0.6);
+    expect(out.threshold as number).toBeGreaterThan(0);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^calibration .*\(cross-fitted, 3 folds\)$/m);
+  });
+
   it("reports bad input in one line and exits non-zero", async () => {
     writeFileSync(join(dir, "bad.csv"), "utterance,label_x\nhello,greeting\n");
     const cases: [string[], RegExp][] = [
@@ -88,6 +119,24 @@ describe("seekdesk eval intents", () => {
       [["eval", "intents", "--train", "train.csv"], /--test/],
       [["eval", "intents", "--dataset", "nope"], /--dataset: expected one of/],
       [["eval", "intents", "--train", "train.csv", "--test", "test.jsonl", "--format", "xml"], /--format/],
+      [
+        ["eval", "intents", "--train", "train.csv", "--test", "test.jsonl", "--cross-fit", "1"],
+        /--cross-fit/,
+      ],
+      [
+        [
+          "eval",
+          "intents",
+          "--train",
+          "train.csv",
+          "--test",
+          "test.jsonl",
+          "--cross-fit",
+          "3",
+          "--refit-on-held-out",
+        ],
+        /--refit-on-held-out/,
+      ],
     ];
     const results = await Promise.all(cases.map(([args]) => run(args)));
     for (const [i, [args, message]] of cases.entries()) {
