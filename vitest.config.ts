@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "deploy/**/*.test.ts"],
     exclude: ["**/node_modules/**", "bench/**"],
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -8,3 +8,28 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/name: seekdesk
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+{{/* "true" when more than one pod may run: replicaCount above 1, or an autoscaler. */}}
+{{- define "seekdesk.multi" -}}
+{{- if or .Values.autoscaling.enabled (gt (int .Values.replicaCount) 1) }}true{{ end -}}
+{{- end -}}
+{{/* Refuses values that would render a broken deployment; included once, by deployment.yaml. */}}
+{{- define "seekdesk.validate" -}}
+{{- $v := .Values -}}
+{{- if and (include "seekdesk.multi" .) (not $v.config.storeUrlSecret) -}}
+{{- $what := ternary "autoscaling.enabled" (printf "replicaCount %v" (int $v.replicaCount)) (eq $v.autoscaling.enabled true) -}}
+{{- fail (printf "%s needs config.storeUrlSecret (store.driver postgres): without it all state is one SQLite file on a ReadWriteOnce volume, which one pod at a time can mount and SQLite cannot share between pods. Set config.storeUrlSecret, or keep replicaCount 1 with autoscaling.enabled false." $what) -}}
+{{- end -}}
+{{- if not (has $v.config.knowledgeStore (list "sqlite" "postgres")) -}}
+{{- fail (printf "config.knowledgeStore must be sqlite or postgres, not %q" (toString $v.config.knowledgeStore)) -}}
+{{- end -}}
+{{- if and (eq $v.config.knowledgeStore "postgres") (not $v.config.storeUrlSecret) -}}
+{{- fail "config.knowledgeStore postgres needs config.storeUrlSecret: the knowledge base goes to that Postgres (with pgvector)" -}}
+{{- end -}}
+{{- if and (include "seekdesk.multi" .) $v.models.existingClaim -}}
+{{/* Only where Helm can see the cluster (install, upgrade); `helm template` finds nothing and checks nothing. */}}
+{{- $claim := lookup "v1" "PersistentVolumeClaim" .Release.Namespace $v.models.existingClaim -}}
+{{- if and $claim (not (or (has "ReadOnlyMany" $claim.spec.accessModes) (has "ReadWriteMany" $claim.spec.accessModes))) -}}
+{{- fail (printf "models.existingClaim %s is %v: several pods on several nodes need ReadOnlyMany or ReadWriteMany" $v.models.existingClaim $claim.spec.accessModes) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
