@@ -13,6 +13,11 @@
  *     The deviation from CLINC's protocol: the pool is train + val (oos_train + oos_val too),
  *     calibration is cross-fitted on it, and test is scored. Run once, after the choice.
  *
+ * Decision recorded 2026-11-29 before `test` mode was run (nested mode, seeds 1-3, on `val`):
+ * K 5 (not tuned: each K costs K + 1 trainings), target 0.75 (the product default, not tuned),
+ * no per-class or oos biases (within ±0.1 point of none on `val`). `test` mode is then run once,
+ * with 0.70 and 0.80 printed beside 0.75 to describe the trade-off, not to choose.
+ *
  * Environment: EDA=n adds n EDA variants of each in-scope training utterance to every model's
  * training data (never to the utterances it is calibrated or scored on).
  * Out-of-fold and evaluation scores are cached in $TMPDIR/seekdesk-crossfit, so analyses re-run
