@@ -6,7 +6,7 @@ import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts
 import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
-import { type KnowledgeBase, openConfiguredKnowledgeBase } from "@seekdesk/knowledge";
+import { type KnowledgeBase, openConfiguredKnowledgeBase, rerankObserver } from "@seekdesk/knowledge";
 import type { ConversationStore } from "@seekdesk/store";
 import type { Hono, MiddlewareHandler } from "hono";
 
@@ -45,7 +45,11 @@ export function deskPlugin(): DeskPlugin {
       const section = ctx.config.assistant as { domainDir?: unknown; model?: unknown };
       const domainDir = typeof section.domainDir === "string" ? section.domainDir : demoDomainDir;
       const domain = loadDomain(domainDir);
-      kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
+      // The bot's retrieval reranks with knowledge.rerank, through the same engine as its answers.
+      kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
+        engine: ctx.engine,
+        onRerank: rerankObserver(ctx.metrics, ctx.logger),
+      });
       let added = 0;
       for (const a of domain.articles) {
         const r = await kb.ingestText({

@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { UserInputError } from "@seekdesk/core";
+import { ConfigError, UserInputError } from "@seekdesk/core";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
 
@@ -26,6 +26,10 @@ try {
   } else if (err instanceof UserInputError) {
     process.stderr.write(`seekdesk: ${err.message}\n`);
     process.exitCode = err.exitCode;
+  } else if (err instanceof ConfigError) {
+    // Found after loading (a model a section names that models does not serve): still the user's to fix.
+    process.stderr.write(`seekdesk: ${err.message}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`seekdesk: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;

@@ -19,6 +19,12 @@ export interface SearchHit {
   text: string;
   score: number;
   citation: Citation;
+  /**
+   * Present when the search went through a reranker: true when the reranker's order was applied,
+   * false when it failed or timed out and the first-stage order was kept. `score` stays the
+   * first-stage score either way.
+   */
+  reranked?: boolean;
 }
 
 export type SearchMode = "bm25" | "vector" | "hybrid";
@@ -26,6 +32,8 @@ export type SearchMode = "bm25" | "vector" | "hybrid";
 export interface SearchOptions {
   k?: number;
   mode?: SearchMode;
+  /** Rerank the first-stage hits; default: whenever the retriever has a reranker configured. */
+  rerank?: boolean;
   signal?: AbortSignal;
 }
 

@@ -6,6 +6,7 @@ import { HashedNgramEmbedder } from "./embed/hashed.ts";
 import { ParaphraseEmbedder } from "./embed/paraphrase.ts";
 import type { Embedder } from "./embed/types.ts";
 import { type KnowledgeBase, type KnowledgeBaseOptions, openKnowledgeBase } from "./kb.ts";
+import { type ChatModel, LlmReranker } from "./rerank/llm.ts";
 import { openPostgresKnowledgeStore } from "./storage/postgres.ts";
 
 /**
@@ -63,10 +64,50 @@ export const KnowledgeEmbedderConfigSchema = z.discriminatedUnion(
   { error: "expected kind hashed or paraphrase" },
 );
 
-/** The knowledge section stays open to fields other parts of the package own; `store` and `embedder` are checked here. */
+const positiveInt = (max: number) =>
+  z
+    .number({ error: "expected a number" })
+    .int(`expected an integer between 1 and ${max}`)
+    .min(1, `expected an integer between 1 and ${max}`)
+    .max(max, `expected an integer between 1 and ${max}`);
+
+/**
+ * `knowledge.rerank`: a second stage over hybrid search's hits. `none` (default) keeps the fused
+ * order; `llm` asks a chat model the gateway serves (`models[].id` or an alias: a llama GGUF or a
+ * remote OpenAI-compatible backend, called through the router in-process) to order the first
+ * `candidates` hits. A failure, an answer that is not a ranking, or no answer within `timeoutMs`
+ * keeps the fused order. A union on `kind` so other rerankers (a cross-encoder) can join.
+ */
+export const KnowledgeRerankConfigSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("none") }).strict(),
+    z
+      .object({
+        kind: z.literal("llm"),
+        model: z
+          .string({ error: "expected a model id from models[]" })
+          .min(1, "expected a model id from models[]"),
+        /** First-stage hits the model sees. */
+        candidates: positiveInt(100).default(20),
+        /** Per search; past it the fused order is kept. */
+        timeoutMs: positiveInt(600_000).default(5000),
+        /** Characters of each passage in the prompt. */
+        passageChars: positiveInt(4000).default(400),
+        /** Room for the answer, including the reasoning of an R1-style model. */
+        maxTokens: positiveInt(8192).default(512),
+      })
+      .strict(),
+  ],
+  { error: "expected kind none or llm" },
+);
+export type KnowledgeRerankConfig = z.infer<typeof KnowledgeRerankConfigSchema>;
+
+/** The knowledge section stays open to fields other parts of the package own; `store`, `embedder` and `rerank` are checked here. */
 export const KnowledgeConfigSchema = z.looseObject({
   store: KnowledgeStoreConfigSchema.default(() => KnowledgeStoreConfigSchema.parse({})),
   embedder: KnowledgeEmbedderConfigSchema.default({ kind: "hashed" }),
+  rerank: KnowledgeRerankConfigSchema.default({ kind: "none" }),
 });
 
 function parseKnowledgeConfig(config: SeekdeskConfig) {
@@ -101,6 +142,51 @@ export function configuredEmbedder(config: SeekdeskConfig, dataDir: string): Emb
   }
 }
 
+/** The model layer as the reranker sees it: the gateway's InferenceEngine fits. */
+export interface RerankEngine extends ChatModel {
+  listModels(): readonly { id: string; aliases: readonly string[] }[];
+}
+
+/** `knowledge.rerank` as parsed (defaults filled in); `kind: "none"` when it is off. */
+export function rerankSettings(config: SeekdeskConfig): KnowledgeRerankConfig {
+  return parseKnowledgeConfig(config).rerank;
+}
+
+/**
+ * An LLM reranker on `model`, checked against what the engine serves: asking for reranking with
+ * no generative model, or a model the engine does not serve, is an error naming `field` (a config
+ * path or a CLI flag) and the models there are.
+ */
+export function llmReranker(
+  engine: RerankEngine,
+  settings: Omit<Extract<KnowledgeRerankConfig, { kind: "llm" }>, "kind" | "timeoutMs">,
+  field = "knowledge.rerank.model",
+): LlmReranker {
+  const models = engine.listModels();
+  if (models.length === 0)
+    throw new ConfigError([
+      {
+        path: field,
+        message: `reranking needs a generative model, and none is configured: add a llama GGUF or an openai backend under models (or start with --model / --backend-url)`,
+      },
+    ]);
+  if (!models.some((m) => m.id === settings.model || m.aliases.includes(settings.model)))
+    throw new ConfigError([
+      {
+        path: field,
+        message: `no model ${settings.model} is configured; models: ${models.map((m) => m.id).join(", ")}`,
+      },
+    ]);
+  return new LlmReranker({ chat: engine, ...settings });
+}
+
+/** The reranker `knowledge.rerank` asks for, on `engine`; undefined when it is off. */
+export function configuredReranker(config: SeekdeskConfig, engine: RerankEngine): LlmReranker | undefined {
+  const r = rerankSettings(config);
+  if (r.kind === "none") return undefined;
+  return llmReranker(engine, r);
+}
+
 export type KnowledgeStoreSettings =
   | { driver: "sqlite"; file: string }
   | { driver: "postgres"; url: string; schema: string; poolSize: number };
@@ -125,14 +211,26 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
   return { driver: "postgres", url, schema: s.schema, poolSize: s.poolSize };
 }
 
-/** The knowledge base the config asks for: SQLite under the data dir, or Postgres with pgvector. */
+/**
+ * The knowledge base the config asks for: SQLite under the data dir, or Postgres with pgvector.
+ * With `engine`, `knowledge.rerank` is applied (an unknown rerank model is a ConfigError here, at
+ * start-up); without one, searches are not reranked.
+ */
 export async function openConfiguredKnowledgeBase(
   config: SeekdeskConfig,
   dataDir: string,
-  opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> = {},
+  opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> & { engine?: RerankEngine } = {},
 ): Promise<KnowledgeBase> {
   const settings = knowledgeStoreSettings(config, dataDir);
-  opts = { ...opts, embedder: opts.embedder ?? configuredEmbedder(config, dataDir) };
+  const { engine, ...rest } = opts;
+  const rerank = rerankSettings(config);
+  opts = {
+    ...rest,
+    embedder: opts.embedder ?? configuredEmbedder(config, dataDir),
+    ...(engine && rerank.kind === "llm" && !rest.reranker
+      ? { reranker: llmReranker(engine, rerank), rerankTimeoutMs: rerank.timeoutMs }
+      : {}),
+  };
   if (settings.driver === "sqlite") return openKnowledgeBase({ ...opts, file: settings.file });
   const store = await openPostgresKnowledgeStore({
     url: settings.url,

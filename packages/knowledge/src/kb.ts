@@ -23,6 +23,7 @@ import {
   parserFor,
 } from "./parse/index.ts";
 import { convexFusion } from "./rank.ts";
+import { type RerankEvent, rerankOrFallback } from "./rerank/guard.ts";
 import { SqliteKnowledgeStore } from "./storage/sqlite.ts";
 import {
   dimensionMismatch,
@@ -43,6 +44,10 @@ import {
 
 /** Reorders first-stage hits, e.g. with an LLM (see `LlmReranker`). */
 export interface Reranker {
+  /** For logs and metrics, e.g. `llm:deepseek-r1`. */
+  readonly name?: string;
+  /** How many first-stage hits it looks at; the search fetches at least this many. */
+  readonly candidates?: number;
   rerank(query: string, hits: SearchHit[], signal?: AbortSignal): Promise<SearchHit[]>;
 }
 
@@ -64,7 +69,15 @@ export interface KnowledgeBaseOptions {
   analyzer?: AnalyzeOptions;
   /** Files above this size are reported as too large instead of read. Default 64 MiB. */
   maxFileBytes?: number;
+  /**
+   * Reranks every search's first-stage hits unless the search says `rerank: false`. A failure, an
+   * unusable answer or a timeout keeps the first-stage order (see `rerankOrFallback`).
+   */
   reranker?: Reranker;
+  /** Reranking's time limit per search. Default 5000 ms. */
+  rerankTimeoutMs?: number;
+  /** Told how each reranking went (metrics, logs). */
+  onRerank?: (e: RerankEvent) => void;
 }
 
 export interface FaqEntry {
@@ -534,10 +547,16 @@ export class KnowledgeBase implements Retriever {
       throw new InvalidRequestError("k must be an integer between 1 and 1000", "k");
     if (!["bm25", "vector", "hybrid"].includes(mode))
       throw new InvalidRequestError(`mode must be bm25, vector or hybrid, not ${mode}`, "mode");
+    if (opts.rerank === true && !this.opts.reranker)
+      throw new InvalidRequestError(
+        "rerank: no reranker is configured (set knowledge.rerank in the config)",
+        "rerank",
+      );
+    const reranker = opts.rerank === false ? undefined : this.opts.reranker;
     if (!query.trim()) return [];
     opts.signal?.throwIfAborted();
     await this.syncExternalChanges();
-    const depth = this.opts.reranker ? Math.max(k * 4, 20) : k;
+    const depth = reranker ? Math.max(k, reranker.candidates ?? Math.max(k * 4, 20)) : k;
     const pool = Math.max(depth * 4, 50);
     let ranked: { key: number; score: number }[];
     if (mode === "bm25") ranked = this.bm25.search(analyze(query, this.opts.analyzer), depth);
@@ -554,7 +573,7 @@ export class KnowledgeBase implements Retriever {
             ).slice(0, depth);
     }
     const rows = await this.store.chunkRows(ranked.map((r) => r.key));
-    let hits = ranked.flatMap((r) => {
+    const hits = ranked.flatMap((r) => {
       const row = rows.get(r.key);
       if (!row) return [];
       const hit: SearchHit = {
@@ -572,8 +591,13 @@ export class KnowledgeBase implements Retriever {
       };
       return [hit];
     });
-    if (this.opts.reranker) hits = (await this.opts.reranker.rerank(query, hits, opts.signal)).slice(0, k);
-    return hits;
+    if (!reranker) return hits;
+    const out = await rerankOrFallback(reranker, query, hits, {
+      timeoutMs: this.opts.rerankTimeoutMs,
+      onOutcome: this.opts.onRerank,
+      signal: opts.signal,
+    });
+    return out.hits.slice(0, k).map((h) => ({ ...h, reranked: out.reranked }));
   }
 
   /** The chunk texts and ids, in insertion order, for exports and evaluation. */

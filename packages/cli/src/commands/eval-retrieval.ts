@@ -9,9 +9,23 @@ import {
   ParaphraseEmbedder,
   pairsWithout,
   parseParaphrasePairs,
+  type RerankEvent,
   readJsonl,
 } from "@seekdesk/knowledge";
 import type { Command } from "commander";
+import { addConfigFlags } from "../config/flags.ts";
+import { loadConfig } from "../config/load-config.ts";
+import { cliReranker, warmEngine } from "../config/rerank-from-config.ts";
+
+/** The engine for `--rerank <model>`: the config's models, warm; none configured is an error. */
+async function rerankEngine(flags: Flags) {
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  if (config.models.length === 0)
+    throw new UserInputError(
+      "--rerank: reranking needs a generative model, and none is configured: add a llama GGUF or an openai backend under models in the config (-c <file>)",
+    );
+  return warmEngine(config);
+}
 
 const DATASETS: Record<string, { corpus: string; queries: string; pairs?: string }> = {
   "atec-faq": { corpus: "corpus.jsonl", queries: "queries.jsonl", pairs: "atec_nlp_sim_train.csv" },
@@ -26,11 +40,24 @@ interface Flags {
   pairs?: string;
   limit?: number;
   json?: boolean;
+  rerank?: string;
+  rerankCandidates: number;
+  rerankTimeout: number;
+  config?: string;
+  dataDir?: string;
+}
+
+function positiveInt(name: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new UserInputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
+    return n;
+  };
 }
 
 export function registerEvalRetrieval(evalCmd: Command): void {
-  evalCmd
-    .command("retrieval")
+  addConfigFlags(evalCmd.command("retrieval"))
     .description("Recall@1/5/10 and MRR@10 of BM25, vector and hybrid retrieval on a labelled corpus")
     .option("--corpus <jsonl>", 'documents, one {"id","text"} per line')
     .option("--queries <jsonl>", 'queries, one {"query","relevant":[ids]} per line')
@@ -49,6 +76,22 @@ export function registerEvalRetrieval(evalCmd: Command): void {
       "paraphrase pairs for --embedder paraphrase (as kb train-embedder reads them; default: the data set's own)",
     )
     .option("--limit <n>", "evaluate only the first n queries", (v) => Number(v))
+    .option(
+      "--rerank <model>",
+      "also score each mode reranked by this chat model (an id or alias from models in the config: a llama GGUF or an openai backend), as rows <mode>+rerank",
+    )
+    .option(
+      "--rerank-candidates <n>",
+      "first-stage hits the model sees per query",
+      positiveInt("rerank-candidates", 100),
+      20,
+    )
+    .option(
+      "--rerank-timeout <ms>",
+      "per query; past it the first-stage order is kept and counted",
+      positiveInt("rerank-timeout", 600_000),
+      60_000,
+    )
     .option(
       "--json",
       "print JSON: one object per mode with mode, recall_at_1, recall_at_5, recall_at_10, mrr",
@@ -100,45 +143,86 @@ export function registerEvalRetrieval(evalCmd: Command): void {
           throw new UserInputError("--limit: expected a positive integer");
         queries = queries.slice(0, flags.limit);
       }
-      const tty = process.stderr.isTTY;
-      let embedder: "hashed" | "corpus" | Embedder = flags.embedder as "hashed" | "corpus";
+      // The rerank model is checked (and loaded) before anything slow, and closed whatever happens.
+      const engine = flags.rerank ? await rerankEngine(flags) : undefined;
+      const outcomes: Record<string, number> = {};
+      let results: Awaited<ReturnType<typeof evaluateRetrieval>>;
+      let embedderId: string;
       let note = "";
-      if (flags.embedder === "paraphrase" && pairsFile) {
-        const parsed = parseParaphrasePairs(readFileSync(pairsFile, "utf8"), /\.jsonl?$/i.test(pairsFile));
-        // Hold out every pair touching an evaluation query or one of its relevant documents, so
-        // the model has never seen the answer it is scored on.
-        const texts = new Map(corpus.map((d) => [d.id, d.text]));
-        const heldOut = queries.flatMap((q) => [q.query, ...q.relevant.map((r) => texts.get(r) ?? "")]);
-        const train = pairsWithout(parsed.pairs, heldOut);
-        if (tty) process.stderr.write(`training on ${train.length} pairs…`);
-        embedder = await ParaphraseEmbedder.train(train);
-        note = `, trained on ${train.length} of ${parsed.pairs.length} pairs (${parsed.pairs.length - train.length} touching evaluation texts held out)`;
-      } else if (!named) {
-        try {
-          embedder = ParaphraseEmbedder.deserialize(readFileSync(flags.embedder));
-        } catch (err) {
-          throw new UserInputError(`--embedder ${flags.embedder}: ${(err as Error).message}`);
+      const tty = process.stderr.isTTY;
+      try {
+        const reranker =
+          engine && flags.rerank
+            ? cliReranker(
+                engine,
+                {
+                  model: flags.rerank,
+                  candidates: flags.rerankCandidates,
+                  passageChars: 400,
+                  maxTokens: 512,
+                },
+                "--rerank",
+              )
+            : undefined;
+        let embedder: "hashed" | "corpus" | Embedder = flags.embedder as "hashed" | "corpus";
+        if (flags.embedder === "paraphrase" && pairsFile) {
+          const parsed = parseParaphrasePairs(readFileSync(pairsFile, "utf8"), /\.jsonl?$/i.test(pairsFile));
+          // Hold out every pair touching an evaluation query or one of its relevant documents, so
+          // the model has never seen the answer it is scored on.
+          const texts = new Map(corpus.map((d) => [d.id, d.text]));
+          const heldOut = queries.flatMap((q) => [q.query, ...q.relevant.map((r) => texts.get(r) ?? "")]);
+          const train = pairsWithout(parsed.pairs, heldOut);
+          if (tty) process.stderr.write(`training on ${train.length} pairs…`);
+          embedder = await ParaphraseEmbedder.train(train);
+          note = `, trained on ${train.length} of ${parsed.pairs.length} pairs (${parsed.pairs.length - train.length} touching evaluation texts held out)`;
+        } else if (!named) {
+          try {
+            embedder = ParaphraseEmbedder.deserialize(readFileSync(flags.embedder));
+          } catch (err) {
+            throw new UserInputError(`--embedder ${flags.embedder}: ${(err as Error).message}`);
+          }
         }
+        embedderId = typeof embedder === "string" ? embedder : embedder.id;
+        results = await evaluateRetrieval(corpus, queries, {
+          modes,
+          embedder,
+          ...(reranker
+            ? {
+                rerank: {
+                  reranker,
+                  timeoutMs: flags.rerankTimeout,
+                  onOutcome: (e: RerankEvent) => {
+                    outcomes[e.outcome] = (outcomes[e.outcome] ?? 0) + 1;
+                  },
+                },
+              }
+            : {}),
+          onProgress: tty
+            ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total}   `)
+            : undefined,
+        });
+      } finally {
+        await engine?.close();
       }
-      const results = await evaluateRetrieval(corpus, queries, {
-        modes,
-        embedder,
-        onProgress: tty
-          ? (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total}   `)
-          : undefined,
-      });
       if (tty) process.stderr.write("\r\x1b[K");
+      // How often reranking fell back, so a row that equals its first stage is not misread.
+      const rerankNote = flags.rerank
+        ? `rerank by ${flags.rerank}: ${["reranked", "unusable", "error", "timeout"].map((o) => `${o} ${outcomes[o] ?? 0}`).join(", ")}\n`
+        : "";
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        process.stderr.write(rerankNote);
         return;
       }
       process.stdout.write(
-        `${corpus.length} documents, ${queries.length} queries, embedder ${typeof embedder === "string" ? embedder : embedder.id}${note}\n`,
+        `${corpus.length} documents, ${queries.length} queries, embedder ${embedderId}${note}\n`,
       );
-      process.stdout.write("mode     recall@1  recall@5  recall@10  MRR@10\n");
+      process.stdout.write(rerankNote);
+      const w = flags.rerank ? 15 : 8;
+      process.stdout.write(`${"mode".padEnd(w)} recall@1  recall@5  recall@10  MRR@10\n`);
       for (const r of results)
         process.stdout.write(
-          `${r.mode.padEnd(8)} ${r.recall_at_1.toFixed(4).padStart(8)}  ${r.recall_at_5.toFixed(4).padStart(8)}  ${r.recall_at_10.toFixed(4).padStart(9)}  ${r.mrr.toFixed(4).padStart(6)}\n`,
+          `${r.mode.padEnd(w)} ${r.recall_at_1.toFixed(4).padStart(8)}  ${r.recall_at_5.toFixed(4).padStart(8)}  ${r.recall_at_10.toFixed(4).padStart(9)}  ${r.mrr.toFixed(4).padStart(6)}\n`,
         );
     });
 }

@@ -1,19 +1,23 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type SearchMode, UserInputError } from "@seekdesk/core";
-import { resolveDataPaths } from "@seekdesk/gateway";
+import { type InferenceEngine, resolveDataPaths } from "@seekdesk/gateway";
 import {
   configuredEmbedder,
   type IngestReport,
   type KnowledgeBase,
+  type KnowledgeBaseOptions,
+  type LlmReranker,
   openConfiguredKnowledgeBase,
   openKnowledgeBase,
   ParaphraseEmbedder,
   parseParaphrasePairs,
+  rerankSettings,
 } from "@seekdesk/knowledge";
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { cliReranker, describeRerank, warmEngine } from "../config/rerank-from-config.ts";
 
 interface KbFlags {
   config?: string;
@@ -28,12 +32,45 @@ interface KbFlags {
  * the config's `knowledge.embedder`: a file opened with another embedder than serve's would be
  * re-embedded on every switch between the two.
  */
-async function openKb(flags: KbFlags): Promise<KnowledgeBase> {
+async function openKb(
+  flags: KbFlags,
+  extra: Pick<KnowledgeBaseOptions, "reranker" | "rerankTimeoutMs" | "onRerank"> = {},
+): Promise<KnowledgeBase> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   const { dataDir } = resolveDataPaths(config);
   if (flags.file)
-    return openKnowledgeBase({ file: flags.file, embedder: configuredEmbedder(config, dataDir) });
-  return openConfiguredKnowledgeBase(config, dataDir);
+    return openKnowledgeBase({ ...extra, file: flags.file, embedder: configuredEmbedder(config, dataDir) });
+  return openConfiguredKnowledgeBase(config, dataDir, extra);
+}
+
+/**
+ * `kb search --rerank`: the config's `knowledge.rerank` on a warm engine for its `models`, as
+ * serve would rerank; asked for without a reranker or a generative model, a clear error.
+ */
+async function rerankFromConfig(
+  flags: KbFlags,
+): Promise<{ reranker: LlmReranker; timeoutMs: number; engine: InferenceEngine }> {
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  const settings = rerankSettings(config);
+  if (settings.kind === "none")
+    throw new UserInputError(
+      "--rerank: knowledge.rerank is not set in the config; set it to { kind: llm, model: <an id from models> }",
+    );
+  if (config.models.length === 0)
+    throw new UserInputError(
+      "--rerank: reranking needs a generative model, and none is configured: add a llama GGUF or an openai backend under models",
+    );
+  const engine = await warmEngine(config);
+  try {
+    return {
+      reranker: cliReranker(engine, settings, "knowledge.rerank.model"),
+      timeoutMs: settings.timeoutMs,
+      engine,
+    };
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
 }
 
 function kbFlags(cmd: Command): Command {
@@ -204,8 +241,25 @@ export function registerKb(program: Command): void {
     .argument("<query>", "what to look for")
     .option("-k, --k <n>", "number of hits", positive("k", 1000), 5)
     .option("--mode <mode>", "bm25, vector or hybrid", mode, "hybrid" as SearchMode)
-    .action(async (query: string, flags: KbFlags & { k: number; mode: SearchMode }) => {
-      const base = await openKb(flags);
+    .option(
+      "--rerank",
+      "rerank the hits with knowledge.rerank from the config (loads its model from models; a failure or timeout keeps the first-stage order, said on stderr)",
+    )
+    .action(async (query: string, flags: KbFlags & { k: number; mode: SearchMode; rerank?: boolean }) => {
+      const rerank = flags.rerank ? await rerankFromConfig(flags) : undefined;
+      const base = await openKb(
+        flags,
+        rerank
+          ? {
+              reranker: rerank.reranker,
+              rerankTimeoutMs: rerank.timeoutMs,
+              onRerank: (e) => process.stderr.write(describeRerank(e)),
+            }
+          : {},
+      ).catch(async (err: unknown) => {
+        await rerank?.engine.close();
+        throw err;
+      });
       try {
         const hits = await base.search(query, { k: flags.k, mode: flags.mode });
         if (flags.json) process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`);
@@ -219,6 +273,7 @@ export function registerKb(program: Command): void {
           });
       } finally {
         await base.close();
+        await rerank?.engine.close();
       }
     });
 

@@ -1,12 +1,14 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import type { SearchMode } from "@seekdesk/core";
+import type { SearchHit, SearchMode } from "@seekdesk/core";
 import { CorpusEmbedder } from "../embed/corpus.ts";
 import { HashedNgramEmbedder } from "../embed/hashed.ts";
 import type { Embedder } from "../embed/types.ts";
 import { Bm25Index } from "../index/bm25.ts";
 import { VectorIndex } from "../index/vector-index.ts";
+import type { Reranker } from "../kb.ts";
 import { convexFusion, reciprocalRankFusion } from "../rank.ts";
+import { type RerankEvent, rerankOrFallback } from "../rerank/guard.ts";
 import { analyze } from "../text/tokenize.ts";
 import { type RetrievalMetrics, scoreRankings } from "./metrics.ts";
 
@@ -59,6 +61,11 @@ export interface EvaluateRetrievalOptions {
   fusion?: "convex" | "rrf";
   /** The vector list's weight in convex fusion; default the embedder's own, else the knowledge base's. */
   hybridWeight?: number;
+  /**
+   * Also score each mode's list reranked (rows `<mode>+rerank`), as the knowledge base does: a
+   * failed or timed-out reranking keeps the first-stage order and is reported to `onOutcome`.
+   */
+  rerank?: { reranker: Reranker; timeoutMs?: number; onOutcome?: (e: RerankEvent) => void };
   onProgress?: (stage: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -102,25 +109,54 @@ export async function evaluateRetrieval(
     vec.prepare();
   }
   const ranked: Record<string, { ranked: string[]; relevant: string[] }[]> = {};
-  for (const m of modes) ranked[m] = [];
+  const rows = opts.rerank ? modes.flatMap((m) => [m, `${m}+rerank`]) : modes;
+  for (const m of rows) ranked[m] = [];
+  const candidates = opts.rerank?.reranker.candidates ?? 20;
+  const hit = (key: number, score: number): SearchHit => {
+    const d = corpus[key] as CorpusRecord;
+    return {
+      chunkId: d.id,
+      text: d.text,
+      score,
+      citation: { docId: d.id, title: d.id, source: d.id, start: 0, end: d.text.length },
+    };
+  };
   for (let qi = 0; qi < queries.length; qi++) {
     opts.signal?.throwIfAborted();
     const q = queries[qi] as QueryRecord;
     const b = needBm25 ? bm.search(analyze(q.query), depth) : [];
     const v = vec && embedder ? vec.search((await embedder.embed([q.query]))[0] as Float32Array, depth) : [];
-    const ids = (l: { key: number }[]) => l.slice(0, 10).map((h) => (corpus[h.key] as CorpusRecord).id);
-    if (modes.includes("bm25")) ranked.bm25?.push({ ranked: ids(b), relevant: q.relevant });
-    if (modes.includes("vector")) ranked.vector?.push({ ranked: ids(v), relevant: q.relevant });
-    if (modes.includes("hybrid"))
-      ranked.hybrid?.push({
-        ranked: ids(
-          opts.fusion === "rrf"
-            ? reciprocalRankFusion([{ hits: b }, { hits: v }])
-            : convexFusion(b, v, opts.hybridWeight ?? embedder?.hybridWeight),
-        ),
+    const lists: Partial<Record<SearchMode, { key: number; score: number }[]>> = {
+      bm25: b,
+      vector: v,
+      hybrid: modes.includes("hybrid")
+        ? opts.fusion === "rrf"
+          ? reciprocalRankFusion([{ hits: b }, { hits: v }])
+          : convexFusion(b, v, opts.hybridWeight ?? embedder?.hybridWeight)
+        : [],
+    };
+    for (const m of modes) {
+      const list = lists[m] ?? [];
+      ranked[m]?.push({
+        ranked: list.slice(0, 10).map((h) => (corpus[h.key] as CorpusRecord).id),
         relevant: q.relevant,
       });
-    if (qi % 100 === 99) opts.onProgress?.("search", qi + 1, queries.length);
+      if (!opts.rerank) continue;
+      // What the knowledge base does: the first stage's top candidates, reranked or, on any
+      // failure, kept in order.
+      const first = list.slice(0, Math.max(10, candidates)).map((h) => hit(h.key, h.score));
+      const out = await rerankOrFallback(opts.rerank.reranker, q.query, first, {
+        timeoutMs: opts.rerank.timeoutMs,
+        onOutcome: opts.rerank.onOutcome,
+        signal: opts.signal,
+      });
+      ranked[`${m}+rerank`]?.push({
+        ranked: out.hits.slice(0, 10).map((h) => h.chunkId),
+        relevant: q.relevant,
+      });
+    }
+    if (qi % 100 === 99 || (opts.rerank && qi % 10 === 9))
+      opts.onProgress?.("search", qi + 1, queries.length);
   }
-  return modes.map((m) => scoreRankings(m, ranked[m] ?? []));
+  return rows.map((m) => scoreRankings(m, ranked[m] ?? []));
 }

@@ -5,13 +5,15 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { openConfiguredKnowledgeBase } from "../config.ts";
 import type { KnowledgeBase } from "../kb.ts";
+import { rerankObserver } from "../rerank/metrics.ts";
 
 export interface KnowledgePluginOptions {
   /**
    * An open knowledge base, or a getter for one that another plugin registered earlier opens
    * (`seekdesk serve` shares the desk's, so the bot's retriever sees uploads at once); the caller
    * closes it. Default: the one `knowledge.store` in the config names (SQLite
-   * `<dataDir>/knowledge.sqlite`, or Postgres with pgvector), opened at start-up.
+   * `<dataDir>/knowledge.sqlite`, or Postgres with pgvector), opened at start-up with the
+   * `knowledge.rerank` reranker on the gateway's engine.
    */
   kb?: KnowledgeBase | (() => KnowledgeBase);
   /** Upload limit per request. Default 64 MiB. */
@@ -22,6 +24,8 @@ const SearchBody = z.object({
   query: z.string().min(1).max(4000),
   k: z.number().int().min(1).max(100).default(5),
   mode: z.enum(["bm25", "vector", "hybrid"]).default("hybrid"),
+  /** Default: rerank when knowledge.rerank is configured. */
+  rerank: z.boolean().optional(),
 });
 
 const IngestBody = z.union([
@@ -52,6 +56,12 @@ function parseMode(v: string | undefined): SearchMode {
   throw new InvalidRequestError(`mode must be bm25, vector or hybrid, not ${v}`, "mode");
 }
 
+function parseRerank(v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === "true" || v === "false") return v === "true";
+  throw new InvalidRequestError(`rerank must be true or false, not ${v}`, "rerank");
+}
+
 function parseK(v: string | undefined): number {
   if (v === undefined) return 5;
   const k = Number(v);
@@ -80,7 +90,10 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
       kb ??=
         typeof opts.kb === "function"
           ? opts.kb()
-          : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir);
+          : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
+              engine: ctx.engine,
+              onRerank: rerankObserver(ctx.metrics, ctx.logger),
+            });
       // Reading is for every desk role and API keys; changing the knowledge base is for admins.
       const read = ctx.auth.requireRoles(["admin", "agent", "viewer"]);
       const write = ctx.auth.requireRoles(["admin"]);
@@ -150,6 +163,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         const data = await need().search(query, {
           k: parseK(c.req.query("k")),
           mode: parseMode(c.req.query("mode")),
+          rerank: parseRerank(c.req.query("rerank")),
           signal: c.req.raw.signal,
         });
         return c.json({ object: "list", data });
@@ -160,6 +174,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
         const data = await need().search(body.query, {
           k: body.k,
           mode: body.mode,
+          rerank: body.rerank,
           signal: c.req.raw.signal,
         });
         return c.json({ object: "list", data });

@@ -1,56 +1,36 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { UpstreamError } from "@seekdesk/core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig } from "@seekdesk/core";
+import { Engine, OpenAICompatibleBackend } from "@seekdesk/engine";
+import { EngineAdapter } from "@seekdesk/gateway";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openKnowledgeBase } from "../kb.ts";
-import { LlmReranker, parseRanking } from "./llm.ts";
-
-interface ChatRequest {
-  model: string;
-  temperature: number;
-  messages: { role: string; content: string }[];
-}
+import { openConfiguredKnowledgeBase } from "../config.ts";
+import { type KnowledgeBase, openKnowledgeBase } from "../kb.ts";
+import {
+  passagesWith,
+  type RankingChatServer,
+  startRankingChatServer,
+} from "../testing/ranking-chat-server.ts";
+import type { RerankEvent } from "./guard.ts";
+import { parseRanking } from "./llm.ts";
+import { rerankObserver } from "./metrics.ts";
 
 /**
- * An OpenAI-compatible chat server on loopback standing in for the model: `reply` sees the
- * prompt and writes the answer, so a test scripts what the "model" prefers.
+ * Reranking through the engine's router and its openai backend, against a real loopback chat
+ * server whose "model" prefers the passages a test names. Everything between the knowledge base
+ * and the socket is the production path: config, LlmReranker, Engine, OpenAICompatibleBackend.
  */
-let reply: (prompt: string) => { status: number; content: string } = () => ({ status: 200, content: "" });
-const requests: ChatRequest[] = [];
-let server: http.Server;
-let baseUrl = "";
+let server: RankingChatServer;
+const dir = mkdtempSync(join(tmpdir(), "seekdesk-rerank-"));
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => {
-      body += c;
-    });
-    req.on("end", () => {
-      const r = JSON.parse(body) as ChatRequest;
-      requests.push(r);
-      const { status, content } = reply(r.messages.at(-1)?.content ?? "");
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(
-        status === 200
-          ? JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content } }] })
-          : JSON.stringify({ error: { message: "overloaded", type: "server_error" } }),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  server = await startRankingChatServer();
 });
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
 });
-
-/** The passage numbers whose text contains `word`, as a thinking model would answer. */
-const prefer = (word: string) => (prompt: string) => {
-  const picked = [...prompt.matchAll(/^\[(\d+)\] (.*)$/gm)]
-    .filter((m) => m[2]?.includes(word))
-    .map((m) => m[1]);
-  return { status: 200, content: `<think>passage 1 looks close but is not it</think>\n${picked.join(", ")}` };
-};
 
 const faq = [
   { id: "refund-time", question: "退款多久到账？", answer: "退款在审核通过后 1-3 个工作日原路退回。" },
@@ -58,60 +38,163 @@ const faq = [
   { id: "agent", question: "找不到退款入口怎么办？", answer: "请联系人工客服，我们帮您处理退款。" },
 ];
 
-describe("LLM reranker", () => {
-  it("puts the passage the model picks first and keeps the rest in first-stage order", async () => {
-    const kb = await openKnowledgeBase({
-      reranker: new LlmReranker({ baseUrl, model: "deepseek-r1-distill", window: 10 }),
-    });
+function engine() {
+  return new EngineAdapter(
+    new Engine({
+      backends: [
+        new OpenAICompatibleBackend({ name: "judge", baseUrl: server.url, models: ["deepseek-r1"] }),
+      ],
+      aliases: { r1: "deepseek-r1" },
+      healthCheck: false,
+      // One attempt: a scripted 503 is then an error at once, not a retry racing the timeout.
+      retry: { maxAttempts: 1 },
+    }),
+  );
+}
+
+async function openRerankingKb(
+  rerank: Record<string, unknown>,
+  events: RerankEvent[],
+  name: string,
+): Promise<KnowledgeBase> {
+  const config = parseConfig({
+    knowledge: { rerank: { kind: "llm", ...rerank }, store: { path: `${name}.sqlite` } },
+  });
+  const kb = await openConfiguredKnowledgeBase(config, dir, {
+    engine: engine(),
+    onRerank: (e) => events.push(e),
+  });
+  await kb.ingestFaq(faq);
+  return kb;
+}
+
+const sources = (hits: { citation: { source: string } }[]) => hits.map((h) => h.citation.source);
+
+describe("LLM reranking through the router's openai backend", () => {
+  it("orders the hits as the model ranks them, past its reasoning, and only when asked", async () => {
+    const events: RerankEvent[] = [];
+    const kb = await openRerankingKb({ model: "r1", candidates: 10 }, events, "order");
     const plain = await openKnowledgeBase();
     try {
-      await kb.ingestFaq(faq);
-      reply = prefer("人工客服");
-      requests.length = 0;
-      const hits = await kb.search("退款", { k: 3, mode: "bm25" });
-      expect(hits[0]?.citation.source).toBe("faq:agent");
-      expect(hits.map((h) => h.citation.source).sort()).toEqual([
-        "faq:agent",
-        "faq:refund-how",
-        "faq:refund-time",
-      ]);
-      expect(requests).toHaveLength(1);
-      expect(requests[0]).toMatchObject({ model: "deepseek-r1-distill", temperature: 0 });
-      expect(requests[0]?.messages.at(-1)?.content).toContain("Question: 退款");
-
-      // An answer without usable numbers leaves the first-stage order alone.
       await plain.ingestFaq(faq);
-      const firstStage = (await plain.search("退款", { k: 3, mode: "bm25" })).map((h) => h.chunkId);
-      expect(hits.map((h) => h.chunkId)).not.toEqual(firstStage);
-      reply = () => ({ status: 200, content: "I cannot decide." });
-      expect((await kb.search("退款", { k: 3, mode: "bm25" })).map((h) => h.chunkId)).toEqual(firstStage);
+      const firstStage = sources(await plain.search("退款", { k: 3, mode: "bm25" }));
+      // The model wants the agent passage first, then refund-how; it names 1 in its reasoning
+      // and writes its own <think> inline too, as a server without a reasoning parser would.
+      server.judge = (prompt) => ({
+        reasoning: "Passage 1 looks close, but 1 is not it.",
+        content: `<think>maybe [1]? no</think>\nRanking: ${[...passagesWith(prompt, "人工客服"), ...passagesWith(prompt, "订单详情页")].join(", ")}`,
+      });
+      server.requests.length = 0;
+      const hits = await kb.search("退款", { k: 3, mode: "bm25" });
+      expect(sources(hits)).toEqual(["faq:agent", "faq:refund-how", "faq:refund-time"]);
+      expect(sources(hits)).not.toEqual(firstStage);
+      expect(hits.every((h) => h.reranked === true)).toBe(true);
+      expect(events.map((e) => [e.outcome, e.reranker])).toEqual([["reranked", "llm:r1"]]);
+      // The alias resolved by the router, the upstream's own model name sent, greedy decoding.
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]).toMatchObject({ model: "deepseek-r1", temperature: 0 });
+      expect(server.requests[0]?.messages.at(-1)?.content).toContain("Question: 退款");
+
+      // rerank: false is the first stage, without a model call and without the flag.
+      const off = await kb.search("退款", { k: 3, mode: "bm25", rerank: false });
+      expect(sources(off)).toEqual(firstStage);
+      expect(off[0]).not.toHaveProperty("reranked");
+      expect(server.requests).toHaveLength(1);
+      // rerank: true on a knowledge base without a reranker is the caller's mistake.
+      await expect(plain.search("退款", { rerank: true })).rejects.toMatchObject({
+        param: "rerank",
+        message: expect.stringContaining("knowledge.rerank"),
+      });
     } finally {
       await kb.close();
       await plain.close();
     }
   });
 
-  it("reports a failing model server as an upstream error instead of silently skipping", async () => {
-    reply = () => ({ status: 503, content: "" });
-    const reranker = new LlmReranker({ baseUrl, model: "m" });
-    const hits = faq.map((f, i) => ({
-      chunkId: f.id,
-      text: f.answer,
-      score: 3 - i,
-      citation: { docId: f.id, title: f.question, source: `faq:${f.id}`, start: 0, end: 1 },
-    }));
-    const err = await reranker.rerank("退款", hits).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UpstreamError);
-    expect((err as Error).message).toContain("503");
-    // A single hit needs no model call at all.
-    requests.length = 0;
-    expect(await reranker.rerank("退款", hits.slice(0, 1))).toEqual(hits.slice(0, 1));
-    expect(requests).toHaveLength(0);
+  it("keeps the fused order, counted and logged, when the model answers no ranking, fails or is too slow", async () => {
+    const events: RerankEvent[] = [];
+    const registry = new Registry();
+    const warnings: object[] = [];
+    const observe = rerankObserver(registry, { warn: (obj) => warnings.push(obj) });
+    const kb = await openRerankingKb({ model: "deepseek-r1", timeoutMs: 300 }, events, "fallback");
+    const plain = await openKnowledgeBase();
+    try {
+      await plain.ingestFaq(faq);
+      const firstStage = sources(await plain.search("退款", { k: 3, mode: "bm25" }));
+      const search = async () => {
+        const hits = await kb.search("退款", { k: 3, mode: "bm25" });
+        observe(events.at(-1) as RerankEvent);
+        return hits;
+      };
+
+      server.judge = () => ({ content: "I cannot decide which of these 3 passages helps." });
+      let hits = await search();
+      expect(sources(hits)).toEqual(firstStage);
+      expect(hits.every((h) => h.reranked === false)).toBe(true);
+      expect(events.at(-1)?.outcome).toBe("unusable");
+
+      server.judge = () => ({ status: 503 });
+      hits = await search();
+      expect(sources(hits)).toEqual(firstStage);
+      expect(events.at(-1)).toMatchObject({ outcome: "error", error: expect.stringContaining("503") });
+
+      // Stuck past timeoutMs: the search answers with the fused order and the upstream call is
+      // aborted, freeing the model for the next customer.
+      server.judge = () => ({ delayMs: 3000, content: "1" });
+      const aborts = server.clientAborts;
+      hits = await search();
+      expect(sources(hits)).toEqual(firstStage);
+      expect(events.at(-1)?.outcome).toBe("timeout");
+      await expect.poll(() => server.clientAborts).toBeGreaterThan(aborts);
+
+      const counts = Object.fromEntries(
+        ((await registry.getSingleMetric("seekdesk_kb_rerank_total")?.get())?.values ?? []).map((v) => [
+          v.labels.outcome,
+          v.value,
+        ]),
+      );
+      expect(counts).toEqual({ reranked: 0, unusable: 1, error: 1, timeout: 1 });
+      expect(warnings.map((w) => (w as { outcome: string }).outcome)).toEqual([
+        "unusable",
+        "error",
+        "timeout",
+      ]);
+      // No customer text in the log line.
+      expect(JSON.stringify(warnings)).not.toContain("退款");
+    } finally {
+      await kb.close();
+      await plain.close();
+    }
   });
 
-  it("reads the model's ranking past reasoning, repeats and numbers out of range", () => {
+  it("does not call the model when the first stage found one hit", async () => {
+    const events: RerankEvent[] = [];
+    const kb = await openRerankingKb({ model: "r1" }, events, "single");
+    try {
+      server.requests.length = 0;
+      const hits = await kb.search("人工客服", { k: 1, mode: "bm25" });
+      expect(sources(hits)).toEqual(["faq:agent"]);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await kb.close();
+    }
+  });
+});
+
+describe("parseRanking", () => {
+  it("reads the last ranking line past reasoning, repeats and numbers out of range", () => {
     expect(parseRanking("<think>maybe [1]? no, 2</think> 3, 1, 3, 9, 0", 4)).toEqual([2, 0]);
-    expect(parseRanking("Passages [2] and [4] help; [2] most.", 4)).toEqual([1, 3]);
+    expect(parseRanking("[2] > [4] > [1]", 4)).toEqual([1, 3, 0]);
+    expect(parseRanking("Let me rank them.\n\n**Ranking:** 2, 4", 4)).toEqual([1, 3]);
+    expect(parseRanking("排序：2，1，3", 4)).toEqual([1, 0, 2]);
+    // R1 distills whose template opens <think> in the prompt write only its end.
+    expect(parseRanking("passage 1 is off-topic, so\n</think>\n\n3, 2", 4)).toEqual([2, 1]);
+  });
+
+  it("reads nothing from an answer that is not a ranking", () => {
     expect(parseRanking("<think>still thinking when max_tokens ran out: 1, 2", 4)).toEqual([]);
+    expect(parseRanking("Passage 2 mentions refunds, passage 4 does too.", 4)).toEqual([]);
+    expect(parseRanking("ocks扩 Dent 3 pérdida", 4)).toEqual([]);
+    expect(parseRanking("9, 12", 4)).toEqual([]);
   });
 });

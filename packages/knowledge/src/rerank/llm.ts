@@ -1,14 +1,21 @@
-import { type SearchHit, UpstreamError } from "@seekdesk/core";
+import type { Backend, SearchHit } from "@seekdesk/core";
 import type { Reranker } from "../kb.ts";
-import { postOpenAICompatible } from "../openai-compatible.ts";
+import { RerankUnusableError } from "./guard.ts";
+
+/**
+ * What the reranker needs from the model layer: the engine's router (which serves local llama
+ * GGUFs and remote OpenAI-compatible backends alike, with its queues and failover) or any one
+ * Backend. Calling the router in-process, never the gateway's own HTTP API, keeps reranking off
+ * the API keys, rate limits and request logs meant for clients.
+ */
+export type ChatModel = Pick<Backend, "chat">;
 
 export interface LlmRerankerOptions {
-  /** Base URL up to and including `/v1`, e.g. the seekdesk gateway `http://127.0.0.1:8080/v1`. */
-  baseUrl: string;
+  chat: ChatModel;
+  /** A model id (or alias) the router serves. */
   model: string;
-  apiKey?: string;
   /** How many of the first-stage hits the model sees; the rest follow in their first-stage order. Default 20. */
-  window?: number;
+  candidates?: number;
   /** Characters of each passage put in the prompt. Default 400. */
   passageChars?: number;
   /** Room for the answer, including any reasoning a thinking model writes first. Default 512. */
@@ -16,19 +23,33 @@ export interface LlmRerankerOptions {
 }
 
 /**
- * Listwise reranking by any OpenAI-compatible chat model (the RankGPT prompt shape: Sun et al.,
- * "Is ChatGPT Good at Search?", EMNLP 2023): one request shows the question and numbered
- * passages and asks for the numbers, best first. One call per search instead of one per hit,
- * and no log-probabilities needed, which not every server returns. Off unless configured.
+ * Listwise reranking by a chat model (the RankGPT prompt shape: Sun et al., "Is ChatGPT Good at
+ * Search?", EMNLP 2023): one request shows the question and numbered passages and asks for the
+ * numbers, best first. One call per search instead of one per hit, and no log-probabilities
+ * needed, which not every server returns. An answer that is not a ranking throws
+ * RerankUnusableError; the knowledge base then keeps the first-stage order (see guard.ts).
  */
 export class LlmReranker implements Reranker {
-  constructor(private readonly opts: LlmRerankerOptions) {}
+  readonly name: string;
+  readonly candidates: number;
+
+  constructor(private readonly opts: LlmRerankerOptions) {
+    this.name = `llm:${opts.model}`;
+    this.candidates = opts.candidates ?? 20;
+  }
 
   async rerank(query: string, hits: SearchHit[], signal?: AbortSignal): Promise<SearchHit[]> {
-    const shown = hits.slice(0, this.opts.window ?? 20);
+    const shown = hits.slice(0, this.candidates);
     if (shown.length < 2) return hits;
-    const answer = await this.complete(rerankPrompt(query, shown, this.opts.passageChars ?? 400), signal);
+    const answer = await this.complete(
+      rerankPrompt(query, shown, this.opts.passageChars ?? 400),
+      signal ?? new AbortController().signal,
+    );
     const order = parseRanking(answer, shown.length);
+    if (order.length === 0)
+      throw new RerankUnusableError(
+        `model ${this.opts.model} gave no ranking: ${JSON.stringify(answer.slice(0, 80))}`,
+      );
     const picked = new Set(order);
     return [
       ...order.map((i) => shown[i] as SearchHit),
@@ -37,27 +58,15 @@ export class LlmReranker implements Reranker {
     ];
   }
 
-  private async complete(
-    messages: { role: string; content: string }[],
-    signal?: AbortSignal,
-  ): Promise<string> {
-    const json = (await postOpenAICompatible(
-      this.opts,
-      "/chat/completions",
-      {
-        model: this.opts.model,
-        messages,
-        temperature: 0,
-        max_tokens: this.opts.maxTokens ?? 512,
-        stream: false,
-      },
-      "rerank",
+  /** The visible answer text; reasoning the backend reports apart (`reasoning` events) is dropped. */
+  private async complete(messages: { role: "system" | "user"; content: string }[], signal: AbortSignal) {
+    let text = "";
+    const events = this.opts.chat.chat(
+      { model: this.opts.model, messages, temperature: 0, maxTokens: this.opts.maxTokens ?? 512 },
       signal,
-    )) as { choices?: { message?: { content?: string | null } }[] };
-    const content = json.choices?.[0]?.message?.content;
-    if (typeof content !== "string")
-      throw new UpstreamError(`rerank response from ${this.opts.baseUrl} has no message content`);
-    return content;
+    );
+    for await (const ev of events) if (ev.type === "text") text += ev.text;
+    return text;
   }
 }
 
@@ -65,7 +74,7 @@ export function rerankPrompt(
   query: string,
   hits: readonly SearchHit[],
   passageChars: number,
-): { role: string; content: string }[] {
+): { role: "system" | "user"; content: string }[] {
   const passages = hits
     .map((h, i) => `[${i + 1}] ${h.text.replace(/\s+/g, " ").trim().slice(0, passageChars)}`)
     .join("\n");
@@ -83,18 +92,30 @@ export function rerankPrompt(
   ];
 }
 
+// A line that is a ranking: numbers (bare or in brackets) joined by commas, `>` or spaces, after
+// an optional label such as "Ranking:". Anything else on the line disqualifies it, so free text
+// that merely mentions a number (or a random model's noise) is not read as an order.
+const RANKING_LINE =
+  /^(?:[^\d:：\n]{0,40}[:：])?\s*(\[?\d{1,3}\]?(?:\s*(?:[,，、>]|\s)\s*\[?\d{1,3}\]?)*)[\s.。]*$/;
+
 /**
- * Zero-based passage indexes in the order the model named them. Reasoning in `<think>` blocks
- * (DeepSeek-R1 and its distillations) is skipped; numbers out of range and repeats are ignored.
- * An answer with no usable number yields [], which keeps the first-stage order: a model that
- * does not follow the format costs reranking, not the search.
+ * Zero-based passage indexes in the order the model named them, read from the last line of the
+ * answer that is a ranking. Reasoning in `<think>` blocks (DeepSeek-R1 and its distillations) is
+ * skipped, including one cut off by max_tokens; numbers out of range and repeats are ignored.
+ * No ranking line yields [], which the caller treats as an unusable answer.
  */
 export function parseRanking(answer: string, n: number): number[] {
-  const text = answer.replace(/<think>[\s\S]*?(<\/think>|$)/g, "");
-  const out: number[] = [];
-  for (const m of text.matchAll(/\d+/g)) {
-    const i = Number(m[0]) - 1;
-    if (i >= 0 && i < n && !out.includes(i)) out.push(i);
+  const text = answer.replace(/<think>[\s\S]*?(<\/think>|$)/g, "").replace(/^[\s\S]*<\/think>/, "");
+  const lines = text.split("\n").map((l) => l.replace(/[*`]/g, "").trim());
+  for (const line of lines.reverse()) {
+    const m = RANKING_LINE.exec(line);
+    if (!m?.[1]) continue;
+    const out: number[] = [];
+    for (const d of m[1].matchAll(/\d+/g)) {
+      const i = Number(d[0]) - 1;
+      if (i >= 0 && i < n && !out.includes(i)) out.push(i);
+    }
+    if (out.length > 0) return out;
   }
-  return out;
+  return [];
 }
