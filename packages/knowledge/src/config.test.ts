@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseConfig } from "@seekdesk/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { configuredEmbedder, knowledgeStoreSettings, openConfiguredKnowledgeBase } from "./config.ts";
+import {
+  configuredEmbedder,
+  configuredReranker,
+  knowledgeStoreSettings,
+  openConfiguredKnowledgeBase,
+  rerankSettings,
+} from "./config.ts";
 import { ParaphraseEmbedder } from "./embed/paraphrase.ts";
 
 const settings = (raw: unknown) => knowledgeStoreSettings(parseConfig(raw), "/srv/data");
@@ -114,5 +120,64 @@ describe("knowledge.embedder config", () => {
     expect(fail({ knowledge: { embedder: { kind: "bert" } } })).toBe(
       "config: knowledge.embedder.kind: expected kind hashed or paraphrase",
     );
+  });
+});
+
+describe("knowledge.rerank config", () => {
+  const rerank = (r: unknown) => rerankSettings(parseConfig({ knowledge: { rerank: r } }));
+  const failure = (r: unknown): string => {
+    try {
+      rerank(r);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      return (err as Error).message;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("is off by default and fills the llm reranker's defaults", () => {
+    expect(rerankSettings(parseConfig({}))).toEqual({ kind: "none" });
+    expect(rerank({ kind: "llm", model: "deepseek-r1" })).toEqual({
+      kind: "llm",
+      model: "deepseek-r1",
+      candidates: 20,
+      timeoutMs: 5000,
+      passageChars: 400,
+      maxTokens: 512,
+    });
+  });
+
+  it("names the field in every error", () => {
+    expect(failure({ kind: "cross-encoder" })).toBe(
+      "config: knowledge.rerank.kind: expected kind none or llm",
+    );
+    expect(failure({ kind: "llm" })).toBe(
+      "config: knowledge.rerank.model: expected a model id from models[]",
+    );
+    expect(failure({ kind: "llm", model: "m", candidates: 0 })).toBe(
+      "config: knowledge.rerank.candidates: expected an integer between 1 and 100",
+    );
+    expect(failure({ kind: "llm", model: "m", timeoutMs: 1.5 })).toBe(
+      "config: knowledge.rerank.timeoutMs: expected an integer between 1 and 600000",
+    );
+    expect(failure({ kind: "llm", model: "m", window: 10 })).toBe(
+      "config: knowledge.rerank: unknown field window",
+    );
+  });
+
+  it("checks the model against what the engine serves", () => {
+    const config = parseConfig({ knowledge: { rerank: { kind: "llm", model: "r1" } } });
+    const engine = (models: { id: string; aliases: string[] }[]) => ({
+      listModels: () => models,
+      chat: () => (async function* () {})(),
+    });
+    expect(configuredReranker(parseConfig({}), engine([]))).toBeUndefined();
+    expect(
+      configuredReranker(config, engine([{ id: "deepseek-r1-distill-qwen-7b", aliases: ["r1"] }]))?.name,
+    ).toBe("llm:r1");
+    expect(() => configuredReranker(config, engine([{ id: "qwen", aliases: [] }]))).toThrow(
+      "config: knowledge.rerank.model: no model r1 is configured; models: qwen",
+    );
+    expect(() => configuredReranker(config, engine([]))).toThrow(/reranking needs a generative model/);
   });
 });
