@@ -13,6 +13,7 @@ import { HandoffQueue } from "../handoff/queue.ts";
 import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
 import { cancelsHandoff } from "../slots/replies-words.ts";
 import type { Assistant, DialogueState, ReplySuggestion, TurnInput, TurnResult } from "../types.ts";
+import { eraseUserData } from "./erase-user.ts";
 import { ConversationEventBus, type DeskEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { DeskObserver } from "./metrics.ts";
@@ -157,16 +158,12 @@ export class ConversationService {
     });
   }
 
-  /** Erases everything stored about a user (profile, conversations, messages, tickets). */
-  async eraseUser(userId: string): Promise<DeleteUserResult> {
-    const open = (await this.store.listTickets()).filter((t) => t.userId === userId && t.status !== "closed");
-    const result = await this.store.deleteUser(userId);
-    for (const t of open) {
-      this.bus.publishAgents({ type: "ticket_removed", ticketId: t.id });
-      this.bus.publish(t.conversationId, { type: "status", status: "closed" });
-    }
-    if (open.length > 0) await this.queue.broadcastPositions();
-    return result;
+  /**
+   * Erases everything stored about a user (profile, conversations, messages, tickets) and tells
+   * the agents' and the customer's live streams.
+   */
+  eraseUser(userId: string): Promise<DeleteUserResult> {
+    return eraseUserData(this.store, this.bus, userId);
   }
 
   /** Queue position while the conversation waits for an agent, else null. */

@@ -14,6 +14,8 @@ export type ConversationEvent =
   | { type: "typing"; role: "bot" | "agent"; typing: boolean; agentId?: string }
   | { type: "queue"; queue: QueueInfo }
   | { type: "status"; status: "bot" | "waiting" | "agent" | "closed"; agentId?: string }
+  /** The conversation was erased with its user's data: the stream says so and ends. */
+  | { type: "deleted" }
   /**
    * Never published: a replicated bus delivers it to this replica's listeners when events may
    * have been lost (its LISTEN connection dropped), so streams re-read messages and status from

@@ -93,23 +93,34 @@ export function conversationEventStream(
           if (page.length < PAGE) return;
         }
       };
-      const writeStatus = async () => {
-        const now = (await service.store.getConversation(conversation.id)) ?? conversation;
+      /** The hand-off status; false (after telling the client) when the conversation is gone. */
+      const writeStatus = async (): Promise<boolean> => {
+        const now = await service.store.getConversation(conversation.id);
+        if (!now) {
+          await writeConversationEvent(stream, { type: "deleted" }, conversation.id);
+          return false;
+        }
         await stream.writeSSE({
           event: "handoff",
           data: JSON.stringify(handoffStatus(now, await service.queueInfo(conversation.id))),
         });
+        return true;
       };
       await catchUp();
-      await writeStatus();
+      if (!(await writeStatus())) return;
       while (!closed) {
         while (pending.length > 0 && !closed) {
           const e = pending.shift() as ConversationEvent;
           if (e.type === "resync") {
-            // Events may have been lost between replicas: the store has the truth.
+            // Events may have been lost between replicas (an erasure among them): the store has the truth.
             await catchUp();
-            await writeStatus();
+            if (!(await writeStatus())) return;
             continue;
+          }
+          if (e.type === "deleted") {
+            // Erased with its user's data: nothing more will come, and the client must not resume.
+            await writeConversationEvent(stream, e, conversation.id);
+            return;
           }
           if (e.type === "message") {
             if (e.message.seq <= last) continue;
@@ -118,7 +129,7 @@ export function conversationEventStream(
             if (e.message.seq <= last) continue;
             last = e.message.seq;
           }
-          await writeConversationEvent(stream, e);
+          await writeConversationEvent(stream, e, conversation.id);
         }
         if (closed) break;
         if (!(await w.wait()) && !closed && !(await tick())) break;
@@ -129,7 +140,11 @@ export function conversationEventStream(
   });
 }
 
-async function writeConversationEvent(stream: SSEStreamingApi, e: ConversationEvent): Promise<void> {
+async function writeConversationEvent(
+  stream: SSEStreamingApi,
+  e: ConversationEvent,
+  conversationId: string,
+): Promise<void> {
   switch (e.type) {
     case "message":
       return stream.writeSSE({
@@ -151,6 +166,8 @@ async function writeConversationEvent(stream: SSEStreamingApi, e: ConversationEv
         event: "handoff",
         data: JSON.stringify({ status: e.status, ...(e.agentId ? { agentName: e.agentId } : {}) }),
       });
+    case "deleted":
+      return stream.writeSSE({ event: "deleted", data: JSON.stringify({ conversationId }) });
     case "resync":
       return;
   }

@@ -48,6 +48,8 @@ describe("seekdesk users / tickets", () => {
     expect(refused.stderr).toContain("--yes");
     const del = await run(["users", "delete", "zoe", "--yes"]);
     expect(del.stdout).toContain("1 conversations, 1 messages, 1 tickets");
+    // A server on this SQLite file keeps its event bus in its own memory: the CLI says so.
+    expect(del.stderr).toContain("For an immediate effect erase through the server: DELETE /api/users/<id>");
     const left = await run(["tickets", "list", "--json"]);
     expect(
       left.stdout

@@ -1,10 +1,15 @@
 import { writeFileSync } from "node:fs";
+import { eraseUserData } from "@seekdesk/assistant/service/erase-user.ts";
+import { ConversationEventBus, type DeskEventBus } from "@seekdesk/assistant/service/events.ts";
+import { ReplicatedEventBus } from "@seekdesk/assistant/service/replicated-events.ts";
 import { UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
 import {
   type ConversationStore,
+  type DeleteUserResult,
   openPostgresConversationStore,
   openSqliteConversationStore,
+  PostgresDeskEvents,
 } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
@@ -21,6 +26,28 @@ export async function openDeskStore(flags: StoreFlags): Promise<ConversationStor
   if (config.store.driver === "postgres")
     return openPostgresConversationStore(config.store.url as string, { max: 2 });
   return openSqliteConversationStore(resolveDataPaths(config).sqlite);
+}
+
+/**
+ * Where an erasure is announced. On Postgres the servers LISTEN for desk events, so the CLI
+ * publishes through the same channel and every replica's agent consoles and customer streams drop
+ * the user's tickets and conversations at once. On SQLite a server keeps its bus in its own
+ * memory, out of the CLI's reach: nobody hears this bus, and the caller is told so.
+ */
+function erasureBus(
+  store: ConversationStore,
+  flags: StoreFlags,
+): { bus: DeskEventBus; live: boolean; warnings: string[] } {
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  if (store.kind !== "postgres" || config.store.driver !== "postgres")
+    return { bus: new ConversationEventBus(), live: false, warnings: [] };
+  const warnings: string[] = [];
+  const bus = new ReplicatedEventBus({
+    channel: new PostgresDeskEvents(config.store.url as string),
+    store,
+    onError: (err, what) => warnings.push(`${what}: ${(err as Error).message}`),
+  });
+  return { bus, live: true, warnings };
 }
 
 export function registerUsers(program: Command): void {
@@ -57,13 +84,25 @@ export function registerUsers(program: Command): void {
     .action(async (userId: string, flags: StoreFlags & { yes?: boolean }) => {
       if (!flags.yes) throw new UserInputError(`refusing to erase ${userId} without --yes`);
       const store = await openDeskStore(flags);
+      const { bus, live, warnings } = erasureBus(store, flags);
+      let r: DeleteUserResult;
       try {
-        const r = await store.deleteUser(userId);
-        process.stdout.write(
-          `erased ${userId}: profile ${r.profile ? "yes" : "none"}, ${r.conversations} conversations, ${r.messages} messages, ${r.tickets} tickets\n`,
-        );
+        r = await eraseUserData(store, bus, userId);
       } finally {
+        // Every notification is handed to Postgres before the process exits.
+        await bus.close?.();
         await store.close();
       }
+      process.stdout.write(
+        `erased ${userId}: profile ${r.profile ? "yes" : "none"}, ${r.conversations} conversations, ${r.messages} messages, ${r.tickets} tickets\n`,
+      );
+      if (warnings.length > 0)
+        process.stderr.write(
+          `warning: running servers may not have been told (${warnings.join("; ")}); their agent consoles drop the erased tickets when they reload\n`,
+        );
+      else if (!live && r.conversations + r.tickets > 0)
+        process.stderr.write(
+          "note: a server running on this SQLite file is not told: its open agent consoles and customer chats show the erased data until they reload or act on it. For an immediate effect erase through the server: DELETE /api/users/<id>\n",
+        );
     });
 }

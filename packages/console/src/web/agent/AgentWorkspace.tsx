@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
-import { api, readSse } from "../api.ts";
+import { ApiError, api, readSse } from "../api.ts";
 import type { Strings } from "../i18n.ts";
 import type { Ticket, TicketDetail } from "./agent-types.ts";
 import { botViewByTurn, describeTurn, sentimentTrend } from "./bot-view.ts";
@@ -25,6 +25,8 @@ export function AgentWorkspace({ t }: { t: Strings }) {
   const [agents, setAgents] = useState<{ username: string; displayName: string }[]>([]);
   const [transferTo, setTransferTo] = useState("");
   const [customerTyping, setCustomerTyping] = useState<string | null>(null);
+  /** Why the transcript pane is empty when it is not the agent's doing: the open ticket was erased. */
+  const [erasedNotice, setErasedNotice] = useState(false);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
 
@@ -32,22 +34,51 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     const res = await api<{ data: Ticket[] }>("/api/agent/queue");
     setQueue(res.data);
   }, []);
-  const loadDetail = useCallback(async (id: string) => {
-    const d = await api<TicketDetail>(`/api/agent/tickets/${id}`);
-    setDetail(d);
-    // Suggestions can take a model's generation: show the transcript first, fill them in after,
-    // and only when the customer has said something new.
-    const lastUser = [...d.messages].reverse().find((m) => m.role === "user");
-    const key = `${id}:${lastUser?.seq ?? 0}`;
-    if (suggestedFor.current === key) return;
-    suggestedFor.current = key;
-    api<{ data: Suggestion[] }>(`/api/agent/tickets/${id}/suggestions`).then(
-      (res) => {
-        if (selectedRef.current === id) setSuggestions(res.data);
-      },
-      () => setSuggestions([]),
-    );
+  /**
+   * A ticket erased with its customer's data (`ticket_removed`, or a 404 where a server could
+   * not announce it): it leaves the queue, and if it was open its transcript goes with a notice.
+   */
+  const dropTicket = useCallback((id: string) => {
+    setQueue((q) => q.filter((x) => x.id !== id));
+    if (selectedRef.current !== id) return;
+    selectedRef.current = null;
+    setSelected(null);
+    setDetail(null);
+    setSuggestions([]);
+    setDraft("");
+    setError(null);
+    suggestedFor.current = "";
+    setErasedNotice(true);
   }, []);
+  const loadDetail = useCallback(
+    async (id: string) => {
+      let d: TicketDetail;
+      try {
+        d = await api<TicketDetail>(`/api/agent/tickets/${id}`);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+          dropTicket(id);
+          return;
+        }
+        throw err;
+      }
+      if (selectedRef.current !== id) return;
+      setDetail(d);
+      // Suggestions can take a model's generation: show the transcript first, fill them in after,
+      // and only when the customer has said something new.
+      const lastUser = [...d.messages].reverse().find((m) => m.role === "user");
+      const key = `${id}:${lastUser?.seq ?? 0}`;
+      if (suggestedFor.current === key) return;
+      suggestedFor.current = key;
+      api<{ data: Suggestion[] }>(`/api/agent/tickets/${id}/suggestions`).then(
+        (res) => {
+          if (selectedRef.current === id) setSuggestions(res.data);
+        },
+        () => setSuggestions([]),
+      );
+    },
+    [dropTicket],
+  );
 
   useEffect(() => {
     const controller = new AbortController();
@@ -66,6 +97,10 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                   if (id) setCustomerTyping(id);
                   return;
                 }
+                if (ev.event === "ticket_removed") {
+                  if (id) dropTicket(id);
+                  return;
+                }
                 if (ev.event === "customer_message" && id) setCustomerTyping((t) => (t === id ? null : t));
                 if (id && id === selectedRef.current) void loadDetail(id);
               } catch {
@@ -82,7 +117,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     };
     void run();
     return () => controller.abort();
-  }, [loadQueue, loadDetail]);
+  }, [loadQueue, loadDetail, dropTicket]);
 
   useEffect(() => {
     if (selected) void loadDetail(selected);
@@ -102,6 +137,12 @@ export function AgentWorkspace({ t }: { t: Strings }) {
     return () => clearTimeout(timer);
   }, [customerTyping]);
 
+  /** An action on the open ticket failed: a 404 means it was erased meanwhile, unannounced. */
+  const actionFailed = (ticketId: string, err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) dropTicket(ticketId);
+    else setError((err as Error).message);
+  };
+
   const act = async (action: "accept" | "close" | "transfer", body?: unknown) => {
     if (!selected) return;
     try {
@@ -109,7 +150,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
       setError(null);
       await Promise.all([loadQueue(), loadDetail(selected)]);
     } catch (err) {
-      setError((err as Error).message);
+      actionFailed(selected, err);
     }
   };
 
@@ -134,7 +175,7 @@ export function AgentWorkspace({ t }: { t: Strings }) {
       setDraft("");
       await loadDetail(selected);
     } catch (err) {
-      setError((err as Error).message);
+      actionFailed(selected, err);
     }
   };
 
@@ -164,7 +205,10 @@ export function AgentWorkspace({ t }: { t: Strings }) {
                 <button
                   type="button"
                   className={`ticket ${q.id === selected ? "selected" : ""}`}
-                  onClick={() => setSelected(q.id)}
+                  onClick={() => {
+                    setErasedNotice(false);
+                    setSelected(q.id);
+                  }}
                   data-ticket={q.id}
                 >
                   <strong>{reason(q.reason)}</strong> · {t.ticketStatus[q.status]} ·{" "}
@@ -179,6 +223,11 @@ export function AgentWorkspace({ t }: { t: Strings }) {
           </ul>
         </section>
         <section aria-label={t.conversationRegion} className="transcript">
+          {!detail && erasedNotice && (
+            <p role="status" className="notice">
+              {t.ticketErased}
+            </p>
+          )}
           {!detail && <p>{t.selectTicket}</p>}
           {detail && tk && (
             <>

@@ -141,6 +141,11 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
   const h = state.handoff;
   return (
     <section className="chat" aria-label={t.chatTitle}>
+      {state.erased && (
+        <p role="status" className="erased">
+          {t.conversationErased}
+        </p>
+      )}
       <ol className="messages" ref={listRef} aria-live="polite">
         {state.messages.map((m) => (
           <MessageBubble key={m.seq} m={m} t={t} onCite={openSource} />

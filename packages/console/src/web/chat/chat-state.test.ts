@@ -54,6 +54,21 @@ describe("chat thread state", () => {
     expect(s.pending[0].refused).toBeUndefined();
   });
 
+  it("an erased conversation clears the thread but keeps what was not stored, and a new one clears the notice", () => {
+    let s = run(
+      { type: "messages", messages: [msg(1, "user", "hi", "k1"), msg(2, "bot", "hello")] },
+      { type: "send", clientKey: "k2", text: "still there?" },
+      { type: "erased" },
+      { type: "sendFailed", clientKey: "k2", error: "No conversation c1" },
+    );
+    expect(s).toMatchObject({ conversationId: null, messages: [], erased: true });
+    expect(s.pending).toMatchObject([{ clientKey: "k2", status: "failed" }]);
+    s = chatReducer(s, { type: "send", clientKey: "k2", text: "still there?" });
+    s = chatReducer(s, { type: "conversation", id: "c2" });
+    expect(s).toMatchObject({ conversationId: "c2", erased: false });
+    expect(s.pending).toMatchObject([{ clientKey: "k2", status: "sending" }]);
+  });
+
   it("replaces the optimistic message with the stored one", () => {
     const s = run(
       { type: "send", clientKey: "k1", text: "where is my order?" },

@@ -76,6 +76,11 @@ export interface ChatState {
    * page, an expired session, a revoked widget key. Retrying cannot help, so the panel says so.
    */
   denied: boolean;
+  /**
+   * The conversation was erased (its user's data deleted, or it is gone from the server): the
+   * thread is cleared, and the next message starts a new conversation.
+   */
+  erased: boolean;
 }
 
 export type ChatAction =
@@ -87,7 +92,8 @@ export type ChatAction =
   | { type: "handoff"; handoff: HandoffStatus }
   | { type: "typing"; typing: boolean }
   | { type: "connection"; connection: ChatState["connection"] }
-  | { type: "denied" };
+  | { type: "denied" }
+  | { type: "erased" };
 
 /** The server's stored message (seekdesk's conversation store) as the thread shows it. */
 export function toChatMessage(raw: Record<string, unknown>): ChatMessage {
@@ -111,6 +117,7 @@ export const initialChatState: ChatState = {
   connection: "idle",
   agentTyping: false,
   denied: false,
+  erased: false,
 };
 
 /** Highest seq held: the point a reconnecting client resumes from. */
@@ -183,5 +190,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, connection: action.connection };
     case "denied":
       return { ...state, denied: true, connection: "idle" };
+    case "erased":
+      // What the customer had not yet got stored stays on screen, to retry in a new conversation.
+      return { ...initialChatState, erased: true, pending: state.pending };
   }
 }

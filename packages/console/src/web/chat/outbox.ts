@@ -59,6 +59,11 @@ export class Outbox {
     if (rest.length !== all.length) this.write(rest);
   }
 
+  /** Forgets every entry: the conversation they were for was erased. */
+  clear(): void {
+    this.write([]);
+  }
+
   private write(entries: OutboxEntry[]): void {
     try {
       if (entries.length === 0) this.storage?.removeItem(outboxKey(this.userId));

@@ -87,6 +87,14 @@ export function useChat(endpoint: ChatEndpoint) {
     // offline, and retry without waiting out the backoff when it comes back.
     let current: AbortController | null = null;
     let wake: (() => void) | null = null;
+    // Erased on the server (its user's data deleted): the thread is cleared and never resumed.
+    let gone = false;
+    const erased = () => {
+      gone = true;
+      localStorage.removeItem(storageKey(userId));
+      outbox.clear();
+      dispatch({ type: "erased" });
+    };
     const onOffline = () => current?.abort();
     const onOnline = () => {
       attempt = 0;
@@ -122,10 +130,11 @@ export function useChat(endpoint: ChatEndpoint) {
               credentials: baseUrl ? "omit" : "same-origin",
             },
           );
+          if (gone) return;
         } catch (err) {
-          if (controller.signal.aborted) return;
+          if (controller.signal.aborted || gone) return;
           if ((err as { status?: number }).status === 404) {
-            localStorage.removeItem(storageKey(userId));
+            erased();
             return;
           }
           if (isDenied(err)) {
@@ -149,7 +158,9 @@ export function useChat(endpoint: ChatEndpoint) {
     const handleEvent = (event: string, data: string) => {
       const payload = JSON.parse(data) as Raw;
       const inner = (key: string) => (payload[key] ?? payload) as Raw;
-      if (event === "message") dispatch({ type: "messages", messages: [toChatMessage(inner("message"))] });
+      if (event === "deleted") erased();
+      else if (event === "message")
+        dispatch({ type: "messages", messages: [toChatMessage(inner("message"))] });
       else if (event === "reply_chunk" || event === "delta")
         dispatch({ type: "delta", text: String(payload.text ?? "") });
       else if (event === "queue" || event === "handoff" || event === "status") {
@@ -165,7 +176,7 @@ export function useChat(endpoint: ChatEndpoint) {
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
     };
-  }, [conversationId, baseUrl, apiKey, userId]);
+  }, [conversationId, baseUrl, apiKey, userId, outbox]);
 
   const send = useCallback(
     async (text: string, clientKey = newClientKey()) => {
@@ -186,6 +197,12 @@ export function useChat(endpoint: ChatEndpoint) {
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
         if (!mayGetThroughLater(err)) outbox.remove(clientKey);
+        if (err instanceof ApiError && err.code === "conversation_not_found") {
+          // Erased where this page could not hear it (`seekdesk users delete` on SQLite): clear
+          // the thread; a retry of this message starts a new conversation.
+          localStorage.removeItem(storageKey(userId));
+          dispatch({ type: "erased" });
+        }
         const refused = isDenied(err);
         dispatch({ type: "sendFailed", clientKey, error: (err as Error).message, refused });
         if (refused) dispatch({ type: "denied" });

@@ -11,6 +11,7 @@ const en = {
   queueEmpty: "No one is waiting.",
   conversationRegion: "Conversation",
   selectTicket: "Select a hand-off from the queue.",
+  ticketErased: "The hand-off you had open was removed: the customer's data was erased.",
   ticketStatus: { queued: "queued", assigned: "assigned", closed: "closed" } satisfies Record<
     TicketStatus,
     string
@@ -64,6 +65,7 @@ const zh: AgentStrings = {
   queueEmpty: "暂无等待中的客户。",
   conversationRegion: "会话",
   selectTicket: "请从队列中选择一个工单。",
+  ticketErased: "您打开的工单已被移除：该客户的数据已被删除。",
   ticketStatus: { queued: "排队中", assigned: "处理中", closed: "已关闭" },
   handoffReason: {
     low_confidence: "意图不明确",

@@ -52,6 +52,7 @@ const en = {
   chatUnavailable: "The chat is not available right now. Please try again later.",
   unsentUntilSignIn: "Not sent yet: it is kept and goes out once you sign in again.",
   unsentUntilAvailable: "Not sent yet: it is kept and goes out once the chat is available again.",
+  conversationErased: "This conversation has been deleted. Send a message to start a new one.",
 };
 
 export type ChatStrings = typeof en;
@@ -103,6 +104,7 @@ const zh: ChatStrings = {
   chatUnavailable: "在线客服暂时无法使用，请稍后再试。",
   unsentUntilSignIn: "尚未发送：消息已保留，重新登录后会自动发送。",
   unsentUntilAvailable: "尚未发送：消息已保留，客服恢复可用后会自动发送。",
+  conversationErased: "此会话已被删除。发送消息即可开始新的会话。",
 };
 
 export const chatStrings: Record<Lang, ChatStrings> = { en, zh };

@@ -1,0 +1,126 @@
+import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ConversationService } from "./conversation-service.ts";
+import { createEmbeddedAssistant } from "./embedded.ts";
+import { conversationPlugin } from "./http-plugin.ts";
+import { openSse, type SseConnection } from "./testing/sse-client.ts";
+
+/**
+ * Erasing a user's data (DELETE /api/users/{id}) while streams are open on it: the agents' stream
+ * drops the user's tickets, the user's conversation streams say `deleted` and end, and a customer
+ * still waiting moves up the queue. A real gateway on a SQLite file, real SSE over loopback.
+ */
+let gw: TempGateway;
+let service: ConversationService;
+
+beforeAll(async () => {
+  const assistant = createEmbeddedAssistant().assistant;
+  gw = await startTempGateway({
+    plugins: [
+      conversationPlugin({
+        assistant: async () => assistant,
+        ocr: null,
+        asr: null,
+        onReady: (s) => {
+          service = s;
+        },
+      }),
+    ],
+  });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
+type Json = any;
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+  const res = await fetch(`${gw.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** A conversation of `userId` with its live stream open (past the initial status). */
+async function conversation(userId: string): Promise<{ id: string; stream: SseConnection }> {
+  const created = await call("POST", "/api/conversations", { userId, channel: "web" });
+  expect(created.status).toBe(201);
+  const stream = await openSse(`${gw.url}/api/conversations/${created.json.id}/events`);
+  await stream.next((e) => e.event === "handoff");
+  return { id: created.json.id, stream };
+}
+
+async function handOff(conversationId: string): Promise<void> {
+  const r = await call("POST", `/api/conversations/${conversationId}/messages`, { text: "转人工" });
+  expect(r.json.handoff.status).toBe("waiting");
+}
+
+describe("erasing a user with live streams open", () => {
+  it("removes the user's tickets from the agents' stream and ends the user's conversation streams", async () => {
+    const agents = await openSse(`${gw.url}/api/agent/events`);
+    await agents.next((e) => e.event === "snapshot");
+
+    // The user to erase: one conversation handed off and taken by an agent, one queued, one with the bot only.
+    const taken = await conversation("erase-me");
+    await handOff(taken.id);
+    const takenTicket = JSON.parse((await agents.next((e) => e.event === "ticket_opened")).data).ticketId;
+    expect((await call("POST", `/api/agent/tickets/${takenTicket}/accept`, { agentId: "li" })).status).toBe(
+      200,
+    );
+    const queued = await conversation("erase-me");
+    await handOff(queued.id);
+    const queuedTicket = JSON.parse((await agents.next((e) => e.event === "ticket_opened")).data).ticketId;
+    const botOnly = await conversation("erase-me");
+    expect((await call("POST", `/api/conversations/${botOnly.id}/messages`, { text: "hello" })).status).toBe(
+      201,
+    );
+    // Someone else waiting behind the queued ticket.
+    const other = await conversation("erase-other");
+    await handOff(other.id);
+    const otherTicket = JSON.parse((await agents.next((e) => e.event === "ticket_opened")).data).ticketId;
+    expect(JSON.parse((await other.stream.next((e) => e.event === "queue")).data).position).toBe(2);
+
+    const erased = await call("DELETE", "/api/users/erase-me");
+    expect(erased.status).toBe(200);
+    expect(erased.json.deleted).toMatchObject({ conversations: 3, tickets: 2 });
+
+    const removed = [
+      JSON.parse((await agents.next((e) => e.event === "ticket_removed")).data).ticketId,
+      JSON.parse((await agents.next((e) => e.event === "ticket_removed")).data).ticketId,
+    ];
+    expect(removed.sort()).toEqual([takenTicket, queuedTicket].sort());
+    for (const c of [taken, queued, botOnly]) {
+      const deleted = await c.stream.next((e) => e.event === "deleted");
+      expect(JSON.parse(deleted.data)).toEqual({ conversationId: c.id });
+      // Nothing follows: the server ends the stream, and it cannot be reopened.
+      await expect(c.stream.next()).rejects.toThrow(/ended/);
+      expect((await fetch(`${gw.url}/api/conversations/${c.id}/events`)).status).toBe(404);
+    }
+    // The other customer moves up; their stream stays open and their ticket stays.
+    expect(JSON.parse((await other.stream.next((e) => e.event === "queue")).data).position).toBe(1);
+    const queue = await call("GET", "/api/agent/queue");
+    expect(queue.json.data.map((t: { id: string }) => t.id)).toEqual([otherTicket]);
+    expect(agents.received.filter((e) => e.event === "ticket_removed")).toHaveLength(2);
+
+    other.stream.close();
+    agents.close();
+  });
+
+  it("a stream that missed the announcement says deleted when it resyncs from the store", async () => {
+    // Erased behind the server's back (as `seekdesk users delete` does on SQLite, or a replica
+    // whose notifications were lost); then the bus asks local streams to resync, as a replicated
+    // bus does after losing LISTEN.
+    const c = await conversation("erase-quiet");
+    expect((await call("POST", `/api/conversations/${c.id}/messages`, { text: "hello" })).status).toBe(201);
+    const deleted = await service.store.deleteUser("erase-quiet");
+    expect(deleted.conversations).toBe(1);
+    service.bus.publish(c.id, { type: "resync" });
+    const ev = await c.stream.next((e) => e.event === "deleted");
+    expect(JSON.parse(ev.data)).toEqual({ conversationId: c.id });
+    await expect(c.stream.next()).rejects.toThrow(/ended/);
+  });
+});
