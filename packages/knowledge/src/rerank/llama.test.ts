@@ -70,4 +70,26 @@ describe("LLM reranking on a real llama.cpp model", () => {
     expect(metric?.values.find((v) => v.labels.outcome === "reranked")?.value).toBe(0);
     expect(warnings).toHaveLength(1);
   });
+
+  it("gives up at the time limit, aborting the generation so the model's one sequence is free again", async () => {
+    const hurried: RerankEvent[] = [];
+    const quick = await openKnowledgeBase({
+      reranker: new LlmReranker({ chat: backend, model: "qwen2-fixture", maxTokens: 512 }),
+      rerankTimeoutMs: 1,
+      onRerank: (e) => hurried.push(e),
+    });
+    try {
+      await quick.ingestFaq(faq);
+      const firstStage = (await plain.search("退款", { k: 3 })).map((h) => h.chunkId);
+      const hits = await quick.search("退款", { k: 3 });
+      expect(hits.map((h) => h.chunkId)).toEqual(firstStage);
+      expect(hurried.map((e) => e.outcome)).toEqual(["timeout"]);
+      // parallel: 1: had the aborted generation kept the sequence, this one would time out.
+      const again = await kb.search("退款", { k: 3 });
+      expect(again.map((h) => h.chunkId)).toEqual(firstStage);
+      expect(events.at(-1)?.outcome).toBe("unusable");
+    } finally {
+      await quick.close();
+    }
+  });
 });
