@@ -46,9 +46,11 @@ export class LlmReranker implements Reranker {
       signal ?? new AbortController().signal,
     );
     const order = parseRanking(answer, shown.length);
+    // The answer itself stays out of the message: it lands in logs, which carry no completion
+    // text unless configured.
     if (order.length === 0)
       throw new RerankUnusableError(
-        `model ${this.opts.model} gave no ranking: ${JSON.stringify(answer.slice(0, 80))}`,
+        `model ${this.opts.model} gave no ranking in its ${answer.length}-character answer`,
       );
     const picked = new Set(order);
     return [
