@@ -25,9 +25,10 @@ console.log(
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const n of variants)
   for (const seed of seeds) {
+    // The product's option (in-scope utterances only); the data size is printed for scale.
     const data = [...(n > 0 ? augmentExamples(inScope, { variants: n, seed }) : inScope), ...oosTrain];
     const t0 = Date.now();
-    const clf = trainIntentClassifier(data, { seed, heldOut: [] });
+    const clf = trainIntentClassifier(ds.train, { seed, heldOut: [], edaVariants: n });
     const secs = (Date.now() - t0) / 1000;
     const oosIndex = clf.labels.indexOf(OOS);
     const gold = Int32Array.from(val.map((e) => clf.labels.indexOf(e.intent)));

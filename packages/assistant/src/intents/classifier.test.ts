@@ -126,6 +126,19 @@ describe("trainIntentClassifier", () => {
     expect(() => trainIntentClassifier(train, { crossFit: 1 })).toThrow(/at least 2 folds/);
   });
 
+  it("trains on EDA variants of the in-scope examples when asked, and on the examples alone otherwise", () => {
+    const plain = trainIntentClassifier(shopExamples(true), { seed: 3, heldOut: [] });
+    const augmented = trainIntentClassifier(shopExamples(true), { seed: 3, heldOut: [], edaVariants: 2 });
+    // The variants bring new word orders and synonyms, hence features the examples lack.
+    expect(augmented.report?.features).toBeGreaterThan(plain.report?.features ?? 0);
+    for (const [text, intent] of [
+      ["where's my parcel, it still hasn't arrived", "track_order"],
+      ["退款多久能到账", "refund"],
+      ["I forgot the password for my account", "change_password"],
+    ])
+      expect(augmented.classify(text).ranked[0].intent, text).toBe(intent);
+  });
+
   it("refuses training data with fewer than two intents", () => {
     expect(() => trainIntentClassifier([{ text: "hi", intent: "greeting" }])).toThrow(/two/);
   });

@@ -1,3 +1,4 @@
+import { augmentExamples } from "../augment/index.ts";
 import { backgroundOosUtterances } from "./background.ts";
 import { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
 import { extractFeatures } from "./features.ts";
@@ -58,6 +59,12 @@ export interface TrainIntentOptions {
    * Off by default (a single held-out split).
    */
   crossFit?: number;
+  /**
+   * EDA variants (synonym replacement, insertion, swap, deletion: `augmentExamples`) added for
+   * each in-scope training utterance of every model trained, never to the utterances calibration
+   * is fitted on. Training takes about (1 + n) times as long. Default 0.
+   */
+  edaVariants?: number;
   /**
    * When the examples have no out-of-scope class, add the shipped general-purpose utterances
    * (weather, trivia, chit-chat, zh + en) as one. Off by default: a domain covering such topics
@@ -231,14 +238,29 @@ export class IntentClassifier {
 }
 
 type FitOptions = Required<
-  Pick<TrainIntentOptions, "epochs" | "lambda" | "loss" | "minDf" | "seed" | "oosLabel" | "oosWeight">
+  Pick<
+    TrainIntentOptions,
+    "epochs" | "lambda" | "loss" | "minDf" | "seed" | "oosLabel" | "oosWeight" | "edaVariants"
+  >
 >;
 
 function fitModel(
-  examples: IntentExample[],
+  given: IntentExample[],
   labels: string[],
   opts: FitOptions,
 ): { vectorizer: TfidfVectorizer; model: LinearModel } {
+  // Augmented copies join the training data of this one model only: calibration scores stay
+  // on real utterances, and a cross-fitted fold never sees variants of its held-out ones.
+  const examples =
+    opts.edaVariants > 0
+      ? [
+          ...augmentExamples(
+            given.filter((e) => e.intent !== opts.oosLabel),
+            { variants: opts.edaVariants, seed: opts.seed },
+          ),
+          ...given.filter((e) => e.intent === opts.oosLabel),
+        ]
+      : given;
   const feats = examples.map((e) => extractFeatures(e.text));
   const vectorizer = TfidfVectorizer.fit(feats, opts.minDf);
   const index = new Map(labels.map((l, i) => [l, i]));
@@ -349,6 +371,7 @@ export function trainIntentClassifier(
     seed,
     oosLabel,
     oosWeight: options.oosWeight ?? 1,
+    edaVariants: options.edaVariants ?? 0,
   };
   const coveragePower = options.coveragePower ?? DEFAULTS.coveragePower;
   const cleaned = examples

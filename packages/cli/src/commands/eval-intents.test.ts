@@ -98,13 +98,14 @@ describe("seekdesk eval intents", () => {
     );
     const args = ["eval", "intents", "--train", "fit.csv", "--held-out", "held.csv", "--test", "test.jsonl"];
     const [json, text] = await Promise.all([
-      run([...args, "--cross-fit", "3", "--json"]),
+      run([...args, "--cross-fit", "3", "--eda", "1", "--json"]),
       run([...args, "--cross-fit", "3"]),
     ]);
     expect(json.stderr).toBe("");
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(out.cross_fit).toBe(3);
+    expect(out.eda_variants).toBe(1);
     expect(out.accuracy as number).toBeGreaterThan(0.6);
     expect(out.threshold as number).toBeGreaterThan(0);
     expect(text.code).toBe(0);

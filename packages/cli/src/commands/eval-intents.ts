@@ -32,6 +32,7 @@ interface EvalIntentFlags {
   seed: number;
   refitOnHeldOut?: boolean;
   crossFit?: number;
+  eda?: number;
   save?: string;
   json?: boolean;
 }
@@ -175,6 +176,11 @@ export function registerEvalIntents(evalCmd: Command): void {
       "train on train + held-out (CLINC150: train + val) and fit temperature and OOS threshold on out-of-fold scores from k stratified folds (k + 1 trainings; a deviation from a train/val protocol)",
       folds,
     )
+    .option(
+      "--eda <n>",
+      "add n EDA variants of each in-scope training utterance to every model trained (not to calibration data)",
+      integer("eda"),
+    )
     .option("--seed <n>", "random seed for the split and training", integer("seed"), 1)
     .option("--save <file>", "also write the trained classifier as JSON")
     .option("--json", "print one JSON object")
@@ -187,6 +193,7 @@ export function registerEvalIntents(evalCmd: Command): void {
         targetOosRecall: flags.targetOosRecall,
         refitOnHeldOut: flags.refitOnHeldOut,
         crossFit: flags.crossFit,
+        edaVariants: flags.eda,
       };
       if (flags.crossFit !== undefined && flags.refitOnHeldOut)
         throw new UserInputError("--cross-fit already trains on the held-out set; drop --refit-on-held-out");
@@ -215,6 +222,7 @@ export function registerEvalIntents(evalCmd: Command): void {
             threshold: clf.threshold,
             // Which data the threshold was fitted on: null for held-out (or a split), else the folds.
             cross_fit: flags.crossFit ?? null,
+            eda_variants: flags.eda ?? 0,
           })}\n`,
         );
       } else printReport(loaded, clf, result, trainMs, flags.crossFit);
