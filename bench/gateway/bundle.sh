@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 out=bench/gateway/dist
 rm -rf "$out" && mkdir -p "$out/node_modules"
 printf 'module.exports = {};\n' >"$out/llama-stub.cjs"
-for s in main gateway-proc upstream-proc bare-proc; do
+for s in main trace gateway-proc upstream-proc bare-proc; do
   npx esbuild "bench/gateway/$s.ts" --bundle --platform=node --format=esm --target=node20 \
     --outfile="$out/$s.mjs" --external:better-sqlite3 --alias:node-llama-cpp="./$out/llama-stub.cjs" \
     --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \

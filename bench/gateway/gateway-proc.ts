@@ -1,5 +1,6 @@
 // seekdesk's gateway in its own process, in front of the fixed upstream, configured as `seekdesk
 // serve --backend-url` would be: engine router, per-model queue, metrics, request logs (to /dev/null).
+import "./trace-server.ts";
 import { mkdtempSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,4 +1,5 @@
 // The benchmark's peer: a fixed-response OpenAI-compatible server in its own process.
+import "./trace-server.ts";
 import { startDripUpstream } from "@seekdesk/gateway/testing/drip-upstream.ts";
 
 const up = await startDripUpstream({ tokens: Number(process.env.TOKENS ?? 16) });
