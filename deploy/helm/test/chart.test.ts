@@ -76,6 +76,9 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
     });
     expect(r.notes).toContain("each pod's /data is an\nemptyDir of its own");
     expect(r.notes).toContain("set\nconfig.knowledgeStore=postgres");
+    // Console edits and feedback moved to Postgres: the notes no longer call them per pod.
+    expect(r.notes).toContain("desk settings and intent examples edited in the\nconsole");
+    expect(r.notes).not.toMatch(/SQLite file: desk settings/);
   });
 
   it("rolls one pod without a claim or a disruption budget", () => {
@@ -103,6 +106,9 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
       SEEKDESK_STORE_KEY_CACHE_TTL_MS: "2000",
     });
     expect(r.notes).not.toContain("knowledgeStore=postgres");
+    expect(r.notes).toContain(
+      "and so is the knowledge base; each pod's /data is an\nemptyDir of its own, gone when the pod goes.",
+    );
   });
 
   it("mounts the models claim read-only, refusing at install one that a single node holds", () => {

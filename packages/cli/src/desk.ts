@@ -1,5 +1,4 @@
 import { demoDomainDir, loadDomain } from "@seekdesk/assistant";
-import { DeskAdminStore } from "@seekdesk/assistant/admin/admin-store.ts";
 import { DeskAdmin } from "@seekdesk/assistant/admin/desk-admin.ts";
 import { registerDeskAdminRoutes } from "@seekdesk/assistant/admin/routes.ts";
 import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts";
@@ -7,7 +6,13 @@ import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
 import { type KnowledgeBase, openConfiguredKnowledgeBase, rerankObserver } from "@seekdesk/knowledge";
-import type { ConversationStore } from "@seekdesk/store";
+import {
+  type ConversationStore,
+  type DeskAdminRepository,
+  type DeskAdminWatch,
+  openPostgresDeskAdminRepository,
+  SqliteDeskAdminRepository,
+} from "@seekdesk/store";
 import type { Hono, MiddlewareHandler } from "hono";
 
 /** The desk plus what the knowledge API and the console borrow from it once it is registered. */
@@ -29,14 +34,18 @@ export interface DeskPlugin extends GatewayPlugin {
  * intents trained at start (seconds, CPU), its articles ingested into a knowledge base in the
  * data dir (unchanged articles are skipped by hash), and, when models are configured, the first
  * one (or `assistant.model`) for generative answers. Intent examples and settings changed from the
- * console (kept in the server's database) apply at start: the classifier trains on the examples as
- * edited, the assistant starts with the saved settings. Wiring lives here because only the CLI may
- * depend on both the assistant and the knowledge packages.
+ * console (kept in the store: the server's SQLite file, or Postgres shared by the replicas) apply
+ * at start: the classifier trains on the examples as edited, the assistant starts with the saved
+ * settings. On Postgres each replica also follows the others' edits (settings, retraining) as
+ * they are announced. Wiring lives here because only the CLI may depend on both the assistant and
+ * the knowledge packages.
  */
 export function deskPlugin(): DeskPlugin {
   let kb: KnowledgeBase | null = null;
   let admin: DeskAdmin | null = null;
   let store: ConversationStore | null = null;
+  let adminStore: DeskAdminRepository | null = null;
+  let following: DeskAdminWatch | null = null;
   const inner = conversationPlugin({
     onReady: (service) => {
       store = service.store;
@@ -61,8 +70,12 @@ export function deskPlugin(): DeskPlugin {
         if (r.status !== "unchanged") added++;
       }
       const llm = pickModel(ctx, typeof section.model === "string" ? section.model : undefined);
-      admin = new DeskAdmin(domain, new DeskAdminStore(ctx.db));
-      const saved = admin.storedSettings();
+      adminStore =
+        ctx.config.store.driver === "postgres"
+          ? await openPostgresDeskAdminRepository(ctx.config.store.url as string)
+          : new SqliteDeskAdminRepository(ctx.db);
+      admin = new DeskAdmin(domain, adminStore);
+      const saved = await admin.startup();
       if (saved.dropped.length > 0)
         ctx.logger.warn(
           { settings: saved.dropped },
@@ -72,10 +85,25 @@ export function deskPlugin(): DeskPlugin {
         domainDir,
         retriever: kb,
         ...(llm ? { llm } : {}),
-        examples: admin.trainingExamples(),
+        examples: saved.examples,
         config: saved.settings,
       });
       admin.attach(assistant);
+      following = admin.follow({
+        onApplied: (what, detail) =>
+          ctx.logger.info({ what, ...detail }, "desk admin change from another replica applied"),
+        onGap: (reason, err) => {
+          if (reason === "lost")
+            ctx.logger.warn(
+              { err },
+              "lost the desk admin notification connection; settings and retraining from other replicas wait for it to return",
+            );
+          else ctx.logger.info("listening for desk admin changes from other replicas");
+        },
+        onError: (err, what) =>
+          ctx.logger.error({ err, what }, "applying a desk admin change from another replica"),
+      });
+      await following?.started;
       ctx.logger.info(
         {
           domain: domain.name,
@@ -102,7 +130,9 @@ export function deskPlugin(): DeskPlugin {
       registerDeskAdminRoutes(app, ctx, admin, guards);
     },
     async close() {
+      await following?.stop();
       await inner.close?.();
+      await adminStore?.close();
       await kb?.close();
     },
   };

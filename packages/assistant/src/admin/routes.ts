@@ -23,7 +23,7 @@ export function registerDeskAdminRoutes(
   admin: DeskAdmin,
   guards: { admin: MiddlewareHandler; viewer: MiddlewareHandler },
 ): void {
-  app.get("/api/admin/intents", guards.viewer, (c) => c.json({ data: admin.intents() }));
+  app.get("/api/admin/intents", guards.viewer, async (c) => c.json({ data: await admin.intents() }));
 
   app.post("/api/admin/intents/train", guards.admin, async (c) =>
     c.json(await admin.train(c.req.raw.signal)),
@@ -31,19 +31,19 @@ export function registerDeskAdminRoutes(
 
   app.post("/api/admin/intents/:intent/examples", guards.admin, async (c) => {
     const body = await ctx.readJson(c, ExampleBody);
-    const result = admin.addExample(c.req.param("intent"), body.text);
+    const result = await admin.addExample(c.req.param("intent"), body.text);
     return c.json(result, result.added ? 201 : 200);
   });
 
   app.delete("/api/admin/intents/:intent/examples", guards.admin, async (c) => {
     const body = await ctx.readJson(c, ExampleBody);
-    return c.json(admin.removeExample(c.req.param("intent"), body.text));
+    return c.json(await admin.removeExample(c.req.param("intent"), body.text));
   });
 
   app.get("/api/admin/settings", guards.viewer, (c) => c.json(admin.settings()));
 
   app.put("/api/admin/settings", guards.admin, async (c) => {
     const patch = await ctx.readJson(c, admin.settingsSchema);
-    return c.json(admin.updateSettings(patch));
+    return c.json(await admin.updateSettings(patch));
   });
 }

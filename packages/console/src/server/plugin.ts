@@ -8,7 +8,7 @@ import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { type AccountStore, openAccountStore, ROLES } from "./accounts.ts";
-import { registerAnalyticsRoutes } from "./analytics/routes.ts";
+import { openFeedbackRepository, registerAnalyticsRoutes } from "./analytics/routes.ts";
 import { emptyModelStats, type MetricJson, summariseModelMetrics } from "./models/model-stats.ts";
 import { requireRole } from "./roles.ts";
 import { serveFile } from "./static-files.ts";
@@ -101,7 +101,14 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
     name: "console",
     async register(app, ctx) {
       const accounts = await openAccountStore(ctx.config, ctx.db);
-      plugin.close = () => accounts.close();
+      const feedback = await openFeedbackRepository(ctx).catch(async (err: unknown) => {
+        await accounts.close();
+        throw err;
+      });
+      plugin.close = async () => {
+        await accounts.close();
+        await feedback.close();
+      };
       const throttle = new LoginThrottle(accounts.repo);
       ctx.auth.addVerifier((c) => {
         // Most requests (API keys, the widget) carry no session cookie: answer those without a promise.
@@ -244,6 +251,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         ctx,
         { viewer: guards.viewer, agent: guards.agent, customer: ctx.auth.requireAuth({ widget: true }) },
         opts.conversations ?? (() => null),
+        feedback,
       );
       await opts.extend?.(app, ctx, guards);
 

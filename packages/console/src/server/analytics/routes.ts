@@ -1,10 +1,14 @@
 import { NotFoundError, UnavailableError } from "@seekdesk/core";
 import { customerIdOf, type GatewayContext } from "@seekdesk/gateway";
-import type { ConversationStore } from "@seekdesk/store";
+import {
+  type ConversationStore,
+  type FeedbackRepository,
+  openPostgresFeedbackRepository,
+  SqliteFeedbackRepository,
+} from "@seekdesk/store";
 import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { computeAnalytics } from "./compute.ts";
-import { FeedbackStore } from "./feedback-store.ts";
 
 const Rating = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() });
 const IntentVerdict = z.object({
@@ -14,13 +18,21 @@ const IntentVerdict = z.object({
   correctedIntent: z.string().max(100).optional(),
 });
 
+/** Ratings and verdicts where the config keeps the rest: the server's SQLite file, or the shared Postgres. */
+export async function openFeedbackRepository(ctx: GatewayContext): Promise<FeedbackRepository> {
+  if (ctx.config.store.driver === "postgres")
+    return openPostgresFeedbackRepository(ctx.config.store.url as string);
+  return new SqliteFeedbackRepository(ctx.db);
+}
+
+/** Mounts the analytics, rating and intent-verdict routes over `feedback` (the caller closes it). */
 export function registerAnalyticsRoutes(
   app: Hono,
   ctx: GatewayContext,
   guards: { viewer: MiddlewareHandler; agent: MiddlewareHandler; customer: MiddlewareHandler },
   conversations: () => ConversationStore | null,
+  feedback: FeedbackRepository,
 ): void {
-  const feedback = new FeedbackStore(ctx.db);
   const store = () => {
     const s = conversations();
     if (!s) throw new UnavailableError("The conversation service is not running", "no_conversation_service");
@@ -30,7 +42,12 @@ export function registerAnalyticsRoutes(
   app.get("/api/analytics", guards.viewer, async (c) => {
     const days = Math.min(90, Math.max(1, Number(c.req.query("days") ?? 14) || 14));
     const s = store();
-    const [convs, tickets] = await Promise.all([s.listConversations(), s.listTickets()]);
+    const [convs, tickets, intentFeedback, ratings] = await Promise.all([
+      s.listConversations(),
+      s.listTickets(),
+      feedback.intentFeedback(),
+      feedback.ratings(),
+    ]);
     const since = Date.now() - (days + 1) * 86_400_000;
     const recent = convs.filter((cv) => Date.parse(cv.createdAt) >= since);
     const messages = (await Promise.all(recent.map((cv) => s.listMessages(cv.id)))).flat();
@@ -39,8 +56,8 @@ export function registerAnalyticsRoutes(
         conversations: recent,
         tickets,
         messages,
-        intentFeedback: feedback.intentFeedback(),
-        ratings: feedback.ratings(),
+        intentFeedback,
+        ratings,
         days,
         now: new Date(),
       }),
@@ -58,7 +75,7 @@ export function registerAnalyticsRoutes(
       p.kind === "widget" || (p.kind === "session" && !p.roles.some((r) => r === "agent" || r === "admin"));
     if (!conversation || (customer && conversation.userId !== customerIdOf(p)))
       throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
-    feedback.rate(id, body.rating, body.comment);
+    await feedback.rate(id, body.rating, body.comment);
     return c.json({ ok: true });
   });
 
@@ -67,7 +84,7 @@ export function registerAnalyticsRoutes(
     if (!(await store().getConversation(body.conversationId))) {
       throw new NotFoundError(`No conversation ${body.conversationId}`, "conversation_not_found");
     }
-    feedback.judgeIntent({ ...body, agent: c.get("principal").id });
+    await feedback.judgeIntent({ ...body, agent: c.get("principal").id });
     return c.json({ ok: true });
   });
 }

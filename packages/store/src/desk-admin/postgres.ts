@@ -1,0 +1,110 @@
+import pg from "pg";
+import { listenWithRetry } from "../postgres/listen.ts";
+import { migratePostgres } from "../postgres/migrate.ts";
+import { DESK_ADMIN_CHANNEL, POSTGRES_DESK_ADMIN_MIGRATIONS } from "./schema.ts";
+import type {
+  DeskAdminChange,
+  DeskAdminChangeSink,
+  DeskAdminRepository,
+  DeskAdminWatch,
+  ExampleChange,
+} from "./types.ts";
+
+const CHANGES: readonly string[] = ["examples", "settings", "training"] satisfies DeskAdminChange[];
+
+/**
+ * The desk's admin changes in Postgres, shared by every replica. `watch` keeps one extra
+ * connection LISTENing on the channel the tables' triggers notify.
+ */
+export class PostgresDeskAdminRepository implements DeskAdminRepository {
+  readonly kind = "postgres" as const;
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly connectionString: string,
+    private readonly reconnectMs?: number,
+  ) {}
+
+  async exampleChanges(): Promise<ExampleChange[]> {
+    const { rows } = await this.pool.query<ExampleChange>(
+      "SELECT intent, text, op FROM desk_intent_examples ORDER BY seq",
+    );
+    return rows;
+  }
+
+  async recordExample(change: ExampleChange): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO desk_intent_examples (intent, text, op) VALUES ($1, $2, $3)
+       ON CONFLICT (intent, text) DO UPDATE SET op = excluded.op, at = excluded.at, seq = DEFAULT`,
+      [change.intent, change.text, change.op],
+    );
+  }
+
+  async forgetExample(intent: string, text: string): Promise<void> {
+    await this.pool.query("DELETE FROM desk_intent_examples WHERE intent = $1 AND text = $2", [intent, text]);
+  }
+
+  async settings(): Promise<Record<string, unknown>> {
+    const { rows } = await this.pool.query<{ name: string; value: unknown }>(
+      "SELECT name, value FROM desk_settings",
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  async saveSettings(values: Record<string, unknown>): Promise<void> {
+    const entries = Object.entries(values);
+    if (entries.length === 0) return;
+    // One statement: the values land together and the other replicas hear one notification.
+    await this.pool.query(
+      `INSERT INTO desk_settings (name, value)
+       SELECT key, value FROM jsonb_each($1::jsonb)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value, at = clock_timestamp()`,
+      [JSON.stringify(Object.fromEntries(entries))],
+    );
+  }
+
+  async recordTraining(): Promise<number> {
+    const { rows } = await this.pool.query<{ generation: string }>(
+      `INSERT INTO desk_training AS t (id, generation) VALUES (true, 1)
+       ON CONFLICT (id) DO UPDATE SET generation = t.generation + 1 RETURNING generation`,
+    );
+    // BIGINT arrives as a string; counts of retrainings fit a double.
+    return Number(rows[0].generation);
+  }
+
+  async trainingGeneration(): Promise<number> {
+    const { rows } = await this.pool.query<{ generation: string }>("SELECT generation FROM desk_training");
+    return rows[0] ? Number(rows[0].generation) : 0;
+  }
+
+  watch(sink: DeskAdminChangeSink): DeskAdminWatch {
+    return listenWithRetry({
+      connectionString: this.connectionString,
+      channel: DESK_ADMIN_CHANNEL,
+      reconnectMs: this.reconnectMs,
+      onNotify: (payload) => {
+        if (CHANGES.includes(payload)) sink.changed(payload as DeskAdminChange);
+      },
+      onGap: (reason, err) => sink.gap(reason, err),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Connects, migrates the "desk_admin" domain and returns the repository (which owns the pool). */
+export async function openPostgresDeskAdminRepository(
+  connectionString: string,
+  opts: { max?: number; reconnectMs?: number } = {},
+): Promise<PostgresDeskAdminRepository> {
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 2, connectionTimeoutMillis: 5000 });
+  pool.on("error", () => undefined);
+  try {
+    await migratePostgres(pool, "desk_admin", POSTGRES_DESK_ADMIN_MIGRATIONS);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  return new PostgresDeskAdminRepository(pool, connectionString, opts.reconnectMs);
+}
