@@ -464,6 +464,11 @@ export class ChartTemplates {
         return print(args[0]);
       case "list":
         return args;
+      case "join":
+        // sprig's join: a list's items printed and joined; anything else as one item, nil as none.
+        arity(2);
+        if (args[1] === null || args[1] === undefined) return "";
+        return (Array.isArray(args[1]) ? args[1] : [args[1]]).map(print).join(print(args[0]));
       case "has":
         arity(2);
         if (!Array.isArray(args[1])) return false;

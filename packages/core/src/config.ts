@@ -4,6 +4,7 @@
  * then validated here, so every source fails with the same message naming the field.
  * The defaults run on a laptop: loopback, port 8080, SQLite under ./data, no model.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const positiveInt = () =>
@@ -24,6 +25,61 @@ const port = () =>
     .max(65535, "expected a port number (0-65535)");
 const nonEmpty = (what: string) => z.string({ error: `expected ${what}` }).min(1, `expected ${what}`);
 
+/** Named address ranges a trustProxy list may use (the names proxy-addr and Express use). */
+export const TRUST_PROXY_PRESETS = ["loopback", "linklocal", "uniquelocal"] as const;
+const TRUST_PROXY_EXPECTED =
+  'expected false, a hop count, or a list of proxy addresses/CIDRs (e.g. ["10.0.0.0/8"] or ["loopback"])';
+
+/** Why one trustProxy list entry is unusable, or null. */
+function trustEntryProblem(entry: string): string | null {
+  if ((TRUST_PROXY_PRESETS as readonly string[]).includes(entry)) return null;
+  const [addr, bits, extra] = entry.split("/");
+  const family = isIP(addr);
+  if (family === 0 || extra !== undefined)
+    return `"${entry}" is not an IP address, CIDR or one of ${TRUST_PROXY_PRESETS.join(", ")}`;
+  if (bits === undefined) return null;
+  const max = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(bits) || Number(bits) > max)
+    return `"${entry}" has a bad prefix length (expected 0-${max})`;
+  return null;
+}
+
+/**
+ * Which peers may say who the client is through X-Forwarded-For. false: none (the socket's
+ * address is the client). A number: that many proxy hops in front of the server. A list (or a
+ * comma-separated string): the proxies' addresses/CIDRs. `true` is refused: trusting every hop
+ * lets any client pick its own address.
+ */
+const trustProxy = () =>
+  z
+    .union([z.boolean(), z.number(), z.string(), z.array(z.string())], { error: TRUST_PROXY_EXPECTED })
+    .transform((value, ctx): false | number | string[] => {
+      if (value === false) return false;
+      if (value === true) {
+        ctx.addIssue({
+          code: "custom",
+          message: `true would let any client choose its address; ${TRUST_PROXY_EXPECTED}`,
+        });
+        return z.NEVER;
+      }
+      if (typeof value === "number") {
+        if (Number.isInteger(value) && value >= 0 && value <= 32) return value === 0 ? false : value;
+        ctx.addIssue({ code: "custom", message: "expected a hop count: an integer from 0 to 32" });
+        return z.NEVER;
+      }
+      const entries = (typeof value === "string" ? value.split(",") : value)
+        .map((e) => e.trim())
+        .filter((e) => e !== "");
+      for (const e of entries) {
+        const problem = trustEntryProblem(e);
+        if (problem) {
+          ctx.addIssue({ code: "custom", message: problem });
+          return z.NEVER;
+        }
+      }
+      return entries.length === 0 ? false : entries;
+    });
+
 export const ServerConfigSchema = z
   .object({
     host: nonEmpty("a host name or address").default("127.0.0.1"),
@@ -40,6 +96,11 @@ export const ServerConfigSchema = z
     drainTimeoutMs: nonNegativeInt().default(30_000),
     /** Origins allowed by CORS; empty sends no CORS headers. `*` allows any. */
     cors: z.array(z.string({ error: "expected an origin string" })).default([]),
+    /**
+     * Proxies trusted to report the client's address in X-Forwarded-For (sign-in throttling,
+     * logs). Default false: the socket's peer is the client and the header is ignored.
+     */
+    trustProxy: trustProxy().default(false),
   })
   .strict();
 

@@ -60,6 +60,12 @@ export interface GatewayContext {
   readonly auth: GatewayAuth;
   /** Reads a JSON body within the size limit and validates it; throws 400/413 naming the field. */
   readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>>;
+  /**
+   * The client's address: the socket's peer, or what trusted proxies (`server.trustProxy`) report
+   * in X-Forwarded-For. The one place that reads a client address: never read the header
+   * yourself, any client can set it. Null for in-process requests (`app.request()`).
+   */
+  clientIp(c: Context): string | null;
 }
 
 export interface GatewayPlugin {

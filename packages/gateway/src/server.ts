@@ -12,11 +12,12 @@ import {
   UserInputError,
 } from "@seekdesk/core";
 import { openSqlite, type SqliteDatabase } from "@seekdesk/store";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import pino, { type Logger } from "pino";
 import { GatewayAuth } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
+import { compileTrustProxy, requestClientAddress, type TrustFn } from "./client-ip.ts";
 import type { InferenceEngine } from "./engine.ts";
 import { errorResponse } from "./errors.ts";
 import { type GrpcGateway, startGrpc } from "./grpc/server.ts";
@@ -88,6 +89,7 @@ export class Gateway {
   readonly keys: ApiKeyStore;
   readonly db: SqliteDatabase;
   readonly dataDir: string;
+  private readonly trustProxy: TrustFn;
   private readonly ownsDb: boolean;
   private readonly plugins: readonly GatewayPlugin[];
   private readonly shutdownController = new AbortController();
@@ -104,6 +106,7 @@ export class Gateway {
     this.logger = opts.logger ?? pino({ level: config.logging.level, base: { service: "seekdesk" } });
     const paths = resolveDataPaths(config);
     this.dataDir = paths.dataDir;
+    this.trustProxy = compileTrustProxy(config.server.trustProxy);
     mkdirSync(this.dataDir, { recursive: true });
     this.ownsDb = opts.db === undefined;
     this.db = opts.db ?? openSqlite(paths.sqlite);
@@ -206,6 +209,11 @@ export class Gateway {
     if (this.inflight.count === 0) this.inflight.idle?.();
   }
 
+  /** The client's address under server.trustProxy (see client-ip.ts). */
+  clientIp(c: Context): string | null {
+    return requestClientAddress(c, this.trustProxy);
+  }
+
   /** The context handed to plugins. */
   get context(): GatewayContext {
     const bodyLimit = this.opts.config.server.bodyLimit;
@@ -218,6 +226,7 @@ export class Gateway {
       db: this.db,
       auth: this.auth,
       readJson: (c, schema) => readJsonBody(c, schema, bodyLimit),
+      clientIp: (c) => this.clientIp(c),
     };
   }
 

@@ -1,6 +1,6 @@
 import { shortcutModels } from "./load-config.ts";
 
-type Kind = "string" | "int" | "bool" | "port-or-off" | "list" | "json";
+type Kind = "string" | "int" | "bool" | "port-or-off" | "list" | "json" | "trust-proxy";
 
 /** The SEEKDESK_* variables and the config field each sets. Short names for the common ones. */
 export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly string[]; kind: Kind }[] = [
@@ -29,6 +29,11 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
     kind: "int",
   },
   { names: ["SEEKDESK_CORS", "SEEKDESK_SERVER_CORS"], path: ["server", "cors"], kind: "list" },
+  {
+    names: ["SEEKDESK_TRUST_PROXY", "SEEKDESK_SERVER_TRUST_PROXY"],
+    path: ["server", "trustProxy"],
+    kind: "trust-proxy",
+  },
   { names: ["SEEKDESK_STORE_DRIVER"], path: ["store", "driver"], kind: "string" },
   { names: ["SEEKDESK_STORE_PATH"], path: ["store", "path"], kind: "string" },
   { names: ["SEEKDESK_STORE_URL"], path: ["store", "url"], kind: "string" },
@@ -54,6 +59,11 @@ function convert(value: string, kind: Kind): unknown {
       return v;
     case "list":
       return v === "" ? [] : v.split(",").map((s) => s.trim());
+    case "trust-proxy":
+      // false/off, a hop count, or comma-separated addresses/CIDRs (the schema splits and checks them).
+      if (v === "" || /^(0|false|no|off|none)$/i.test(v)) return false;
+      if (/^true$/i.test(v)) return true;
+      return /^\d+$/.test(v) ? Number(v) : v;
     case "json":
       try {
         return JSON.parse(v);

@@ -130,10 +130,22 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
 
       app.post("/api/auth/login", async (c) => {
         const body = await ctx.readJson(c, LoginBody);
-        const who = `${body.username.toLowerCase()}|${c.req.header("x-forwarded-for") ?? ""}`;
-        await throttle.check(who);
+        // Keyed by the client address under server.trustProxy, never by X-Forwarded-For as sent:
+        // a client that could pick its address could dodge the count or lock out someone else's.
+        const ip = ctx.clientIp(c);
+        const who = `${body.username.toLowerCase()}|${ip ?? ""}`;
+        try {
+          await throttle.check(who);
+        } catch (err) {
+          ctx.logger.warn(
+            { requestId: c.get("requestId"), username: body.username, ip },
+            "sign-in throttled",
+          );
+          throw err;
+        }
         const result = await accounts.login(body.username, body.password);
         if (!result) {
+          ctx.logger.info({ requestId: c.get("requestId"), username: body.username, ip }, "sign-in failed");
           await throttle.fail(who);
           return c.json(
             {

@@ -1,0 +1,64 @@
+import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
+import type { ServerConfig } from "@seekdesk/core";
+import type { Context } from "hono";
+import proxyAddr from "proxy-addr";
+
+/** What decides a request's client address: the socket's peer and X-Forwarded-For. */
+export interface PeerRequest {
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  socket: { remoteAddress?: string | undefined };
+}
+
+/** Null: trust no proxy (the socket's peer is the client). */
+export type TrustFn = ((addr: string, hop: number) => boolean) | null;
+
+/**
+ * The validated `server.trustProxy` as a function of (address, hop index), as Express and
+ * proxy-addr define it: hop 0 is the socket's peer, hop 1 the last X-Forwarded-For entry, ...
+ * A hop count trusts that many hops whatever their address; a list trusts addresses in it.
+ */
+export function compileTrustProxy(setting: ServerConfig["trustProxy"]): TrustFn {
+  if (setting === false) return null;
+  if (typeof setting === "number") return (_addr, hop) => hop < setting;
+  return proxyAddr.compile(setting);
+}
+
+/** One form per address: IPv4-mapped IPv6 as IPv4, a "host:port" (some proxies add it) without the port. */
+function normalise(addr: string): string | null {
+  let a = addr.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
+  if (bracketed) a = bracketed[1];
+  else if (/^[\d.]+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(":"));
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(a);
+  if (mapped) a = mapped[1];
+  return isIP(a) === 0 ? null : a.toLowerCase();
+}
+
+/**
+ * The client's address: the socket's peer, or, where that peer is a trusted proxy, the address it
+ * reports, hop by hop, up to the first untrusted one. A client can only add entries on the left
+ * of X-Forwarded-For, which are read only after every hop to their right is trusted. An entry that
+ * is no IP address (a proxy passing on garbage) is skipped for the nearest valid hop, so the
+ * answer is always an address some connection really came from or a trusted proxy vouched for.
+ * Null when the request has no socket address (an in-process `app.request()`).
+ */
+export function clientAddress(req: PeerRequest, trust: TrustFn): string | null {
+  const socket = req.socket.remoteAddress;
+  if (socket === undefined) return null;
+  if (trust === null) return normalise(socket) ?? socket;
+  // proxy-addr reads only these two fields of the request.
+  const chain = proxyAddr.all(req as unknown as IncomingMessage, trust);
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const addr = normalise(chain[i]);
+    if (addr !== null) return addr;
+  }
+  return socket;
+}
+
+/** The client address of a hono request served by @hono/node-server (see clientAddress). */
+export function requestClientAddress(c: Context, trust: TrustFn): string | null {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) return null;
+  return clientAddress(incoming, trust);
+}
