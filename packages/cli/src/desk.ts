@@ -10,6 +10,7 @@ import {
   type ConversationStore,
   type DeskAdminRepository,
   type DeskAdminWatch,
+  type FeedbackRepository,
   openPostgresDeskAdminRepository,
   SqliteDeskAdminRepository,
 } from "@seekdesk/store";
@@ -21,6 +22,8 @@ export interface DeskPlugin extends GatewayPlugin {
   knowledge(): KnowledgeBase;
   /** The conversation store, for the console's analytics; null until registered. */
   conversations(): ConversationStore | null;
+  /** Ratings and intent verdicts (erased with their user), for the console's analytics; null until registered. */
+  feedback(): FeedbackRepository | null;
   /** Mounts the admin intents and settings API behind the console's role guards. */
   registerAdmin(
     app: Hono,
@@ -44,11 +47,13 @@ export function deskPlugin(): DeskPlugin {
   let kb: KnowledgeBase | null = null;
   let admin: DeskAdmin | null = null;
   let store: ConversationStore | null = null;
+  let feedback: FeedbackRepository | null = null;
   let adminStore: DeskAdminRepository | null = null;
   let following: DeskAdminWatch | null = null;
   const inner = conversationPlugin({
-    onReady: (service) => {
+    onReady: (service, ratings) => {
       store = service.store;
+      feedback = ratings;
     },
     assistant: async (ctx) => {
       const section = ctx.config.assistant as { domainDir?: unknown; model?: unknown };
@@ -125,6 +130,7 @@ export function deskPlugin(): DeskPlugin {
       return kb;
     },
     conversations: () => store,
+    feedback: () => feedback,
     registerAdmin(app, ctx, guards) {
       if (!admin) throw new Error("the desk is not registered: register the desk plugin first");
       registerDeskAdminRoutes(app, ctx, admin, guards);

@@ -21,6 +21,7 @@ export async function defaultPlugins(config: SeekdeskConfig): Promise<GatewayPlu
   plugins.push(
     consolePlugin({
       conversations: () => desk.conversations(),
+      feedback: () => desk.feedback(),
       extend: (app, ctx, guards) => desk.registerAdmin(app, ctx, guards),
     }),
   );

@@ -3,7 +3,6 @@ import {
   ConflictError,
   type Conversation,
   type ConversationStore,
-  type DeleteUserResult,
   type MessageMetadata,
   type StoredMessage,
   type Ticket,
@@ -13,7 +12,6 @@ import { HandoffQueue } from "../handoff/queue.ts";
 import type { AsrEngine, OcrEngine, RecognizedText } from "../inputs/types.ts";
 import { cancelsHandoff } from "../slots/replies-words.ts";
 import type { Assistant, DialogueState, ReplySuggestion, TurnInput, TurnResult } from "../types.ts";
-import { eraseUserData } from "./erase-user.ts";
 import { ConversationEventBus, type DeskEventBus, type QueueInfo } from "./events.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import type { DeskObserver } from "./metrics.ts";
@@ -156,14 +154,6 @@ export class ConversationService {
       this.bus.publish(c.id, { type: "status", status: "closed" });
       return updated;
     });
-  }
-
-  /**
-   * Erases everything stored about a user (profile, conversations, messages, tickets) and tells
-   * the agents' and the customer's live streams.
-   */
-  eraseUser(userId: string): Promise<DeleteUserResult> {
-    return eraseUserData(this.store, this.bus, userId);
   }
 
   /** Queue position while the conversation waits for an agent, else null. */

@@ -1,4 +1,5 @@
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
+import type { FeedbackRepository } from "@seekdesk/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationService } from "./conversation-service.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
@@ -8,10 +9,12 @@ import { openSse, type SseConnection } from "./testing/sse-client.ts";
 /**
  * Erasing a user's data (DELETE /api/users/{id}) while streams are open on it: the agents' stream
  * drops the user's tickets, the user's conversation streams say `deleted` and end, and a customer
- * still waiting moves up the queue. A real gateway on a SQLite file, real SSE over loopback.
+ * still waiting moves up the queue. The user's ratings and intent verdicts, which the console's
+ * analytics count, go too. A real gateway on a SQLite file, real SSE over loopback.
  */
 let gw: TempGateway;
 let service: ConversationService;
+let feedback: FeedbackRepository;
 
 beforeAll(async () => {
   const assistant = createEmbeddedAssistant().assistant;
@@ -21,8 +24,9 @@ beforeAll(async () => {
         assistant: async () => assistant,
         ocr: null,
         asr: null,
-        onReady: (s) => {
+        onReady: (s, f) => {
           service = s;
+          feedback = f;
         },
       }),
     ],
@@ -83,10 +87,28 @@ describe("erasing a user with live streams open", () => {
     await handOff(other.id);
     const otherTicket = JSON.parse((await agents.next((e) => e.event === "ticket_opened")).data).ticketId;
     expect(JSON.parse((await other.stream.next((e) => e.event === "queue")).data).position).toBe(2);
+    // Feedback as the console stores it (its routes are the console's): the user rated two
+    // conversations, an agent judged one turn; the other customer's rating stays.
+    await feedback.rate(taken.id, 1, "slow");
+    await feedback.rate(botOnly.id, 2);
+    await feedback.judgeIntent({ conversationId: botOnly.id, seq: 1, correct: false, agent: "li" });
+    await feedback.rate(other.id, 5);
+    await feedback.judgeIntent({ conversationId: other.id, seq: 1, correct: true, agent: "li" });
+    const exported = await call("GET", "/api/users/erase-me/export");
+    expect(exported.json.feedback.ratings.map((r: Json) => r.rating).sort()).toEqual([1, 2]);
+    expect(exported.json.feedback.intentVerdicts).toHaveLength(1);
 
     const erased = await call("DELETE", "/api/users/erase-me");
     expect(erased.status).toBe(200);
-    expect(erased.json.deleted).toMatchObject({ conversations: 3, tickets: 2 });
+    expect(erased.json.deleted).toMatchObject({
+      conversations: 3,
+      tickets: 2,
+      ratings: 2,
+      intentVerdicts: 1,
+    });
+    // What the analytics count: only the other customer's rating and verdict.
+    expect((await feedback.ratings()).map((r) => r.rating)).toEqual([5]);
+    expect((await feedback.intentFeedback()).map((v) => v.correct)).toEqual([true]);
 
     const removed = [
       JSON.parse((await agents.next((e) => e.event === "ticket_removed")).data).ticketId,

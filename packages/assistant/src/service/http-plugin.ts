@@ -1,11 +1,14 @@
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
 import {
   type ConversationStore,
+  type FeedbackRepository,
   migrateSqlite,
   openPostgresConversationStore,
+  openPostgresFeedbackRepository,
   PostgresDeskEvents,
   SQLITE_CONVERSATION_MIGRATIONS,
   SqliteConversationStore,
+  SqliteFeedbackRepository,
 } from "@seekdesk/store";
 import { z } from "zod";
 import { AgentDesk } from "../handoff/agent-desk.ts";
@@ -57,8 +60,11 @@ export interface ConversationPluginOptions {
   store?: ConversationStore;
   ocr?: OcrEngine | null;
   asr?: AsrEngine | null;
-  /** Receives the service once registered (tests and benchmarks reach the bus through it). */
-  onReady?: (service: ConversationService) => void;
+  /**
+   * Receives the service once registered (tests and benchmarks reach the bus through it), and the
+   * ratings and verdicts on its conversations, which the console's analytics share.
+   */
+  onReady?: (service: ConversationService, feedback: FeedbackRepository) => void;
 }
 
 /** Opens the conversation store the config asks for: the gateway's SQLite file, or Postgres. */
@@ -71,6 +77,16 @@ export async function openConfiguredStore(
   migrateSqlite(ctx.db, "conversations", SQLITE_CONVERSATION_MIGRATIONS);
   // The gateway owns the database handle and closes it itself.
   return { store: new SqliteConversationStore(ctx.db), owned: false };
+}
+
+/**
+ * The ratings and intent verdicts on conversations, beside the conversation store: the gateway's
+ * SQLite file, or the shared Postgres (a pool of its own, up to 2 connections). The caller closes it.
+ */
+export async function openConfiguredFeedback(ctx: GatewayContext): Promise<FeedbackRepository> {
+  if (ctx.config.store.driver === "postgres")
+    return openPostgresFeedbackRepository(ctx.config.store.url as string);
+  return new SqliteFeedbackRepository(ctx.db);
 }
 
 export function inputEngines(config: InputsConfig): { ocr: OcrEngine | null; asr: AsrEngine | null } {
@@ -91,6 +107,7 @@ export function inputEngines(config: InputsConfig): { ocr: OcrEngine | null; asr
 export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlugin {
   let service: ConversationService | null = null;
   let owned: ConversationStore | null = null;
+  let feedback: FeedbackRepository | null = null;
   let bus: DeskEventBus | undefined;
   return {
     name: "conversations",
@@ -109,6 +126,7 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         store = opened.store;
         if (opened.owned) owned = opened.store;
       }
+      feedback = await openConfiguredFeedback(ctx);
       if (ctx.config.store.driver === "postgres" && store.kind === "postgres") {
         // Replicas share the Postgres store, so they share the desk's events through it too.
         const metrics = deskEventMetrics(ctx.metrics);
@@ -146,13 +164,14 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         asr: opts.asr === undefined ? (engines.asr ?? undefined) : (opts.asr ?? undefined),
       });
       const desk = new AgentDesk(store, service.bus, service.queue, service.lock, observer);
-      registerConversationRoutes(app, { service, desk, ctx });
+      registerConversationRoutes(app, { service, desk, feedback, ctx });
       ctx.logger.info({ store: store.kind, domain: assistant.domain.name }, "conversation desk ready");
-      opts.onReady?.(service);
+      opts.onReady?.(service, feedback);
     },
     ready: () => service !== null,
     async close() {
       await bus?.close?.();
+      await feedback?.close();
       await owned?.close();
     },
   };

@@ -2,6 +2,7 @@ import { InvalidRequestError, NotFoundError, PayloadTooLargeError } from "@seekd
 import type { GatewayContext } from "@seekdesk/gateway";
 import { validate } from "@seekdesk/gateway/body.ts";
 import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
+import type { FeedbackRepository } from "@seekdesk/store";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AgentDesk } from "../handoff/agent-desk.ts";
@@ -16,6 +17,7 @@ import {
 } from "./access.ts";
 import { apiMessage, apiTicket, handoffStatus } from "./api-shapes.ts";
 import type { ConversationService, MessageInput, PostMessageResult } from "./conversation-service.ts";
+import { eraseUserData, exportUserData } from "./erase-user.ts";
 import { toUserProfile } from "./profile.ts";
 import { agentEventStream, conversationEventStream } from "./sse.ts";
 
@@ -66,12 +68,14 @@ const TypingBody = z.object({ typing: z.boolean().optional(), agentId: id.option
 export interface ConversationRoutesDeps {
   service: ConversationService;
   desk: AgentDesk;
+  /** Ratings and intent verdicts on conversations: exported and erased with their user. */
+  feedback: FeedbackRepository;
   ctx: Pick<GatewayContext, "auth" | "readJson" | "config">;
 }
 
 /** Mounts the conversation, agent and user-data APIs (documented in docs/API.md). */
 export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDeps): void {
-  const { service, desk, ctx } = deps;
+  const { service, desk, feedback, ctx } = deps;
   const auth = ctx.auth.requireAuth();
   // The customer side, which the chat widget calls from other origins with its public key.
   const customer = ctx.auth.requireAuth({ widget: true });
@@ -219,7 +223,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   app.get("/api/users/:id/export", auth, async (c) => {
     const userId = c.req.param("id");
     requireSelfOrTrusted(callerOf(c), userId);
-    const data = await service.store.exportUser(userId);
+    const data = await exportUserData(service.store, feedback, userId);
     return c.json(data, 200, {
       "content-disposition": `attachment; filename="seekdesk-user-${encodeURIComponent(userId)}.json"`,
     });
@@ -228,7 +232,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   const erase = async (c: Context) => {
     const userId = c.req.param("id") ?? "";
     requireSelfOrTrusted(callerOf(c), userId);
-    return c.json({ userId, deleted: await service.eraseUser(userId) });
+    return c.json({ userId, deleted: await eraseUserData(service.store, feedback, service.bus, userId) });
   };
   app.delete("/api/users/:id/profile", auth, erase);
   app.delete("/api/users/:id", auth, erase);

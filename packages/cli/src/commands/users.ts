@@ -1,15 +1,18 @@
 import { writeFileSync } from "node:fs";
-import { eraseUserData } from "@seekdesk/assistant/service/erase-user.ts";
+import { eraseUserData, exportUserData, type UserErasure } from "@seekdesk/assistant/service/erase-user.ts";
 import { ConversationEventBus, type DeskEventBus } from "@seekdesk/assistant/service/events.ts";
 import { ReplicatedEventBus } from "@seekdesk/assistant/service/replicated-events.ts";
 import { UserInputError } from "@seekdesk/core";
 import { resolveDataPaths } from "@seekdesk/gateway";
 import {
   type ConversationStore,
-  type DeleteUserResult,
+  type FeedbackRepository,
   openPostgresConversationStore,
+  openPostgresFeedbackRepository,
   openSqliteConversationStore,
   PostgresDeskEvents,
+  SqliteConversationStore,
+  SqliteFeedbackRepository,
 } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
@@ -26,6 +29,13 @@ export async function openDeskStore(flags: StoreFlags): Promise<ConversationStor
   if (config.store.driver === "postgres")
     return openPostgresConversationStore(config.store.url as string, { max: 2 });
   return openSqliteConversationStore(resolveDataPaths(config).sqlite);
+}
+
+/** The ratings and intent verdicts beside `store`: in its SQLite file, or in the same Postgres. */
+async function openDeskFeedback(store: ConversationStore, flags: StoreFlags): Promise<FeedbackRepository> {
+  if (store instanceof SqliteConversationStore) return new SqliteFeedbackRepository(store.db);
+  const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
+  return openPostgresFeedbackRepository(config.store.url as string, { max: 1 });
 }
 
 /**
@@ -59,8 +69,12 @@ export function registerUsers(program: Command): void {
     .option("-o, --output <file>", "write to this file instead of stdout")
     .action(async (userId: string, flags: StoreFlags & { output?: string }) => {
       const store = await openDeskStore(flags);
+      const feedback = await openDeskFeedback(store, flags).catch(async (err: unknown) => {
+        await store.close();
+        throw err;
+      });
       try {
-        const data = await store.exportUser(userId);
+        const data = await exportUserData(store, feedback, userId);
         if (!data.profile && data.conversations.length === 0 && data.tickets.length === 0)
           throw new UserInputError(`nothing is stored about user ${userId}`);
         const json = `${JSON.stringify(data, null, 2)}\n`;
@@ -71,6 +85,7 @@ export function registerUsers(program: Command): void {
           );
         } else process.stdout.write(json);
       } finally {
+        await feedback.close();
         await store.close();
       }
     });
@@ -78,23 +93,30 @@ export function registerUsers(program: Command): void {
   addConfigFlags(
     users
       .command("delete <userId>")
-      .description("Erase a user's profile, conversations, messages and tickets (cannot be undone)"),
+      .description(
+        "Erase a user's profile, conversations, messages, tickets, ratings and intent verdicts (cannot be undone)",
+      ),
   )
     .option("--yes", "confirm the erasure")
     .action(async (userId: string, flags: StoreFlags & { yes?: boolean }) => {
       if (!flags.yes) throw new UserInputError(`refusing to erase ${userId} without --yes`);
       const store = await openDeskStore(flags);
+      const feedback = await openDeskFeedback(store, flags).catch(async (err: unknown) => {
+        await store.close();
+        throw err;
+      });
       const { bus, live, warnings } = erasureBus(store, flags);
-      let r: DeleteUserResult;
+      let r: UserErasure;
       try {
-        r = await eraseUserData(store, bus, userId);
+        r = await eraseUserData(store, feedback, bus, userId);
       } finally {
         // Every notification is handed to Postgres before the process exits.
         await bus.close?.();
+        await feedback.close();
         await store.close();
       }
       process.stdout.write(
-        `erased ${userId}: profile ${r.profile ? "yes" : "none"}, ${r.conversations} conversations, ${r.messages} messages, ${r.tickets} tickets\n`,
+        `erased ${userId}: profile ${r.profile ? "yes" : "none"}, ${r.conversations} conversations, ${r.messages} messages, ${r.tickets} tickets, ${r.ratings} ratings, ${r.intentVerdicts} intent verdicts\n`,
       );
       if (warnings.length > 0)
         process.stderr.write(

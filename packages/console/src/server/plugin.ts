@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NotFoundError, RateLimitError } from "@seekdesk/core";
 import { type GatewayContext, type GatewayPlugin, KEY_SCOPES, toOrigin } from "@seekdesk/gateway";
-import type { AccountRepository, ConversationStore } from "@seekdesk/store";
+import type { AccountRepository, ConversationStore, FeedbackRepository } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -81,6 +81,11 @@ export interface ConsolePluginOptions {
   distDir?: string;
   /** The desk's conversation store, once the assistant plugin has opened it (analytics and feedback read it). */
   conversations?: () => ConversationStore | null;
+  /**
+   * The desk's ratings and intent verdicts, once the desk is registered: shared, so the desk's
+   * user erasure removes what the analytics count. Without it the console opens its own.
+   */
+  feedback?: () => FeedbackRepository | null;
   /** Extra admin routes from other packages (intents, settings, analytics) that need the desk's services. */
   extend?: (app: Hono, ctx: GatewayContext, guard: ConsoleGuards) => void | Promise<void>;
 }
@@ -101,13 +106,17 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
     name: "console",
     async register(app, ctx) {
       const accounts = await openAccountStore(ctx.config, ctx.db);
-      const feedback = await openFeedbackRepository(ctx).catch(async (err: unknown) => {
-        await accounts.close();
-        throw err;
-      });
+      const shared = opts.feedback?.() ?? null;
+      const feedback =
+        shared ??
+        (await openFeedbackRepository(ctx).catch(async (err: unknown) => {
+          await accounts.close();
+          throw err;
+        }));
       plugin.close = async () => {
         await accounts.close();
-        await feedback.close();
+        // The desk closes what it shares.
+        if (!shared) await feedback.close();
       };
       const throttle = new LoginThrottle(accounts.repo);
       ctx.auth.addVerifier((c) => {

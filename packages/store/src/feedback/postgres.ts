@@ -1,7 +1,7 @@
 import pg from "pg";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { POSTGRES_FEEDBACK_MIGRATIONS } from "./schema.ts";
-import type { FeedbackRepository, IntentVerdictRow } from "./types.ts";
+import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from "./types.ts";
 
 /** Ratings and intent verdicts in Postgres, shared by every replica (analytics read them per request). */
 export class PostgresFeedbackRepository implements FeedbackRepository {
@@ -39,6 +39,46 @@ export class PostgresFeedbackRepository implements FeedbackRepository {
       "SELECT correct, at FROM console_intent_feedback",
     );
     return rows.map((r) => ({ correct: r.correct, at: r.at.toISOString() }));
+  }
+
+  async forConversations(conversationIds: readonly string[]): Promise<ConversationFeedback> {
+    const ids = [...conversationIds];
+    const [ratings, verdicts] = await Promise.all([
+      this.pool.query<{ conversationId: string; rating: number; comment: string | null; at: Date }>(
+        `SELECT conversation_id AS "conversationId", rating, comment, at FROM console_ratings
+         WHERE conversation_id = ANY($1) ORDER BY conversation_id`,
+        [ids],
+      ),
+      this.pool.query<{
+        conversationId: string;
+        seq: number;
+        correct: boolean;
+        correctedIntent: string | null;
+        at: Date;
+      }>(
+        `SELECT conversation_id AS "conversationId", seq, correct, corrected_intent AS "correctedIntent", at
+         FROM console_intent_feedback WHERE conversation_id = ANY($1) ORDER BY conversation_id, seq`,
+        [ids],
+      ),
+    ]);
+    return {
+      ratings: ratings.rows.map((r) => ({ ...r, at: r.at.toISOString() })),
+      intentVerdicts: verdicts.rows.map((v) => ({ ...v, at: v.at.toISOString() })),
+    };
+  }
+
+  async deleteConversations(
+    conversationIds: readonly string[],
+  ): Promise<{ ratings: number; intentVerdicts: number }> {
+    // One statement, so a failure leaves both tables as they were (the erasure can be retried).
+    const { rows } = await this.pool.query<{ ratings: number; verdicts: number }>(
+      `WITH r AS (DELETE FROM console_ratings WHERE conversation_id = ANY($1) RETURNING 1),
+            v AS (DELETE FROM console_intent_feedback WHERE conversation_id = ANY($1) RETURNING 1)
+       SELECT (SELECT count(*) FROM r)::int AS ratings, (SELECT count(*) FROM v)::int AS verdicts`,
+      [[...conversationIds]],
+    );
+    const row = rows[0] as { ratings: number; verdicts: number };
+    return { ratings: row.ratings, intentVerdicts: row.verdicts };
   }
 
   async close(): Promise<void> {

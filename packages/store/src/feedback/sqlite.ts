@@ -1,7 +1,7 @@
 import { migrateSqlite } from "../migrations.ts";
 import type { SqliteDatabase } from "../sqlite.ts";
 import { SQLITE_FEEDBACK_MIGRATIONS } from "./schema.ts";
-import type { FeedbackRepository, IntentVerdictRow } from "./types.ts";
+import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from "./types.ts";
 
 /** Ratings and intent verdicts in the server's SQLite file (the gateway owns and closes the handle). */
 export class SqliteFeedbackRepository implements FeedbackRepository {
@@ -43,6 +43,41 @@ export class SqliteFeedbackRepository implements FeedbackRepository {
       at: string;
     }[];
     return rows.map((r) => ({ correct: r.correct === 1, at: r.at }));
+  }
+
+  async forConversations(conversationIds: readonly string[]): Promise<ConversationFeedback> {
+    // The ids go in as one JSON array: any number of them, one statement.
+    const ids = JSON.stringify(conversationIds);
+    const ratings = this.db
+      .prepare(
+        `SELECT conversation_id AS conversationId, rating, comment, at FROM console_ratings
+         WHERE conversation_id IN (SELECT value FROM json_each(?)) ORDER BY conversation_id`,
+      )
+      .all(ids) as ConversationFeedback["ratings"];
+    const verdicts = this.db
+      .prepare(
+        `SELECT conversation_id AS conversationId, seq, correct, corrected_intent AS correctedIntent, at
+         FROM console_intent_feedback WHERE conversation_id IN (SELECT value FROM json_each(?))
+         ORDER BY conversation_id, seq`,
+      )
+      .all(ids) as (Omit<ConversationFeedback["intentVerdicts"][number], "correct"> & { correct: number })[];
+    return { ratings, intentVerdicts: verdicts.map((v) => ({ ...v, correct: v.correct === 1 })) };
+  }
+
+  async deleteConversations(
+    conversationIds: readonly string[],
+  ): Promise<{ ratings: number; intentVerdicts: number }> {
+    const ids = JSON.stringify(conversationIds);
+    return this.db.transaction(() => ({
+      ratings: this.db
+        .prepare("DELETE FROM console_ratings WHERE conversation_id IN (SELECT value FROM json_each(?))")
+        .run(ids).changes,
+      intentVerdicts: this.db
+        .prepare(
+          "DELETE FROM console_intent_feedback WHERE conversation_id IN (SELECT value FROM json_each(?))",
+        )
+        .run(ids).changes,
+    }))();
   }
 
   async close(): Promise<void> {}

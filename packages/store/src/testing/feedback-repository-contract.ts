@@ -47,5 +47,40 @@ export function feedbackRepositoryContract(name: string, open: () => Promise<Fee
       await expect(repo.rate("c3", 6)).rejects.toThrow();
       expect(await repo.ratings()).toHaveLength(2);
     });
+
+    it("exports and erases what is kept about some conversations, and nothing else", async () => {
+      await repo.rate("c4", 1, "rude");
+      await repo.judgeIntent({
+        conversationId: "c4",
+        seq: 2,
+        correct: false,
+        correctedIntent: "refund",
+        agent: "bob",
+      });
+      const kept = await repo.forConversations(["c4", "c1", "never-rated"]);
+      expect(kept.ratings.map(({ at, ...r }) => r)).toEqual([
+        { conversationId: "c1", rating: 4, comment: null },
+        { conversationId: "c4", rating: 1, comment: "rude" },
+      ]);
+      expect(kept.intentVerdicts.map(({ at, ...v }) => v)).toEqual([
+        { conversationId: "c1", seq: 1, correct: true, correctedIntent: null },
+        { conversationId: "c1", seq: 3, correct: false, correctedIntent: "refund" },
+        { conversationId: "c4", seq: 2, correct: false, correctedIntent: "refund" },
+      ]);
+      expect([...kept.ratings, ...kept.intentVerdicts].every((x) => !Number.isNaN(Date.parse(x.at)))).toBe(
+        true,
+      );
+      expect(await repo.forConversations([])).toEqual({ ratings: [], intentVerdicts: [] });
+
+      expect(await repo.deleteConversations([])).toEqual({ ratings: 0, intentVerdicts: 0 });
+      expect(await repo.deleteConversations(["c1", "c4", "never-rated"])).toEqual({
+        ratings: 2,
+        intentVerdicts: 3,
+      });
+      // What the analytics read: only c2's rating is left.
+      expect((await repo.ratings()).map((r) => r.rating)).toEqual([5]);
+      expect(await repo.intentFeedback()).toEqual([]);
+      expect(await repo.forConversations(["c1", "c4"])).toEqual({ ratings: [], intentVerdicts: [] });
+    });
   });
 }
