@@ -1,4 +1,5 @@
 import pg from "pg";
+import { listenWithRetry } from "../postgres/listen.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import type { ApiKeyChangeSink, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "./types.ts";
@@ -145,69 +146,20 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
   }
 
   watch(sink: ApiKeyChangeSink): ApiKeyWatch {
-    let stopped = false;
-    let client: pg.Client | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    const first = this.opts.reconnectMs ?? 250;
-    let delay = first;
-    const retry = () => {
-      if (stopped || timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        void connect();
-      }, delay);
-      timer.unref();
-      delay = Math.min(delay * 2, 10_000);
-    };
-    const lost = (c: pg.Client) => {
-      if (client !== c) return;
-      client = null;
-      c.end().catch(() => undefined);
-      // Notifications sent while we were away are gone: whatever was cached may be stale.
-      sink.gap("lost");
-      retry();
-    };
-    const connect = async () => {
-      const c = new pg.Client({
-        connectionString: this.connectionString,
-        // A silently dead peer (no RST) is noticed by TCP keep-alive instead of never.
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 5000,
-        connectionTimeoutMillis: 5000,
-      });
-      c.on("notification", (n) => {
-        if (n.channel === API_KEYS_CHANNEL && n.payload) sink.changed(n.payload);
-      });
-      c.on("error", () => lost(c));
-      c.on("end", () => lost(c));
-      try {
-        await this.open();
-        await c.connect();
-        await c.query(`LISTEN ${API_KEYS_CHANNEL}`);
-      } catch {
-        c.end().catch(() => undefined);
-        retry();
-        return;
-      }
-      if (stopped) {
-        await c.end().catch(() => undefined);
-        return;
-      }
-      client = c;
-      delay = first;
-      // Anything cached before LISTEN took effect was read without a guarantee of hearing about changes.
-      sink.gap("listening");
-    };
-    return {
-      started: connect(),
-      async stop() {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        const c = client;
-        client = null;
-        await c?.end().catch(() => undefined);
+    return listenWithRetry({
+      connectionString: this.connectionString,
+      channel: API_KEYS_CHANNEL,
+      reconnectMs: this.opts.reconnectMs,
+      // The keys domain is migrated before listening, as before the first lookup.
+      beforeConnect: () => this.open(),
+      // A payload is a key's hash; one without names nothing to drop.
+      onNotify: (hash) => {
+        if (hash) sink.changed(hash);
       },
-    };
+      // Notifications sent while nobody listened are gone (`lost`), and anything cached before
+      // LISTEN took effect was read without a guarantee of hearing about changes (`listening`).
+      onGap: (reason) => sink.gap(reason),
+    });
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,11 @@ export interface ListenOptions {
   onGap(reason: "lost" | "listening", err?: Error): void;
   /** First delay before reconnecting a lost connection; doubles up to 10 s. */
   reconnectMs?: number;
+  /**
+   * Runs before each connection attempt (e.g. the migration that makes the triggers which
+   * NOTIFY); a failure counts as a failed attempt and is retried with the same back-off.
+   */
+  beforeConnect?: () => Promise<void>;
 }
 
 export interface Listening {
@@ -60,6 +65,7 @@ export function listenWithRetry(opts: ListenOptions): Listening {
     c.on("error", (err) => lost(c, err));
     c.on("end", () => lost(c));
     try {
+      await opts.beforeConnect?.();
       await c.connect();
       await c.query(`LISTEN ${opts.channel}`);
     } catch {
