@@ -1,4 +1,5 @@
 import pg from "pg";
+import { listenWithRetry } from "../postgres/listen.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import {
   DESK_AGENT_CHANNEL,
@@ -152,87 +153,34 @@ export class PostgresDeskEvents {
 
   /**
    * Keeps one connection LISTENing on both channels, reconnecting with back-off when it is lost
-   * (including a silently dead peer, through TCP keep-alive).
+   * (including a silently dead peer, through pings and TCP keep-alive). The first attempt must
+   * succeed: a replica does not start deaf to the others.
    */
   listen(sink: DeskEventSink): DeskEventListen {
-    let stopped = false;
-    let client: pg.Client | null = null;
-    let timer: NodeJS.Timeout | null = null;
-    let ping: NodeJS.Timeout | null = null;
-    let everListened = false;
-    const first = this.opts.reconnectMs ?? 250;
-    let delay = first;
-    const retry = () => {
-      if (stopped || timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        void connect().catch(() => undefined);
-      }, delay);
-      timer.unref();
-      delay = Math.min(delay * 2, 10_000);
-    };
-    const lost = (c: pg.Client) => {
-      if (client !== c) return;
-      client = null;
-      if (ping) clearInterval(ping);
-      ping = null;
-      c.end().catch(() => undefined);
-      retry();
-    };
-    const connect = async () => {
-      const c = new pg.Client({
-        connectionString: this.connectionString,
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 5000,
-        connectionTimeoutMillis: 5000,
-        application_name: this.opts.applicationName ?? "seekdesk desk events",
-        query_timeout: 5000,
-      });
-      c.on("notification", (n) => {
-        if (!n.payload) return;
-        if (n.channel === DESK_CONVERSATION_CHANNEL) sink.conversation(n.payload);
-        else if (n.channel === DESK_AGENT_CHANNEL) {
-          const p = JSON.parse(n.payload) as { i: number; a?: number; e?: unknown };
+    let listenedBefore = false;
+    return listenWithRetry({
+      connectionString: this.connectionString,
+      channel: [DESK_CONVERSATION_CHANNEL, DESK_AGENT_CHANNEL],
+      reconnectMs: this.opts.reconnectMs,
+      beforeConnect: () => this.open(),
+      applicationName: this.opts.applicationName ?? "seekdesk desk events",
+      pingMs: this.opts.pingMs ?? 15_000,
+      rejectFirstFailure: true,
+      onNotify: (payload, channel) => {
+        if (!payload) return;
+        if (channel === DESK_CONVERSATION_CHANNEL) sink.conversation(payload);
+        else {
+          const p = JSON.parse(payload) as { i: number; a?: number; e?: unknown };
           sink.agent(p.e === undefined ? { id: p.i } : { id: p.i, at: p.a, event: p.e });
         }
-      });
-      c.on("error", () => lost(c));
-      c.on("end", () => lost(c));
-      try {
-        await this.open();
-        await c.connect();
-        await c.query(`LISTEN ${DESK_CONVERSATION_CHANNEL}; LISTEN ${DESK_AGENT_CHANNEL}`);
-      } catch (err) {
-        c.end().catch(() => undefined);
-        if (!everListened && !stopped) throw err;
-        retry();
-        return;
-      }
-      if (stopped) {
-        await c.end().catch(() => undefined);
-        return;
-      }
-      client = c;
-      delay = first;
-      ping = setInterval(() => {
-        c.query("SELECT 1").catch(() => lost(c));
-      }, this.opts.pingMs ?? 15_000);
-      ping.unref();
-      const reconnected = everListened;
-      everListened = true;
-      sink.listening(reconnected);
-    };
-    return {
-      started: connect(),
-      async stop() {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        if (ping) clearInterval(ping);
-        const c = client;
-        client = null;
-        await c?.end().catch(() => undefined);
       },
-    };
+      // A loss is told when listening resumes, as `reconnected`: the listener catches up then.
+      onGap: (reason) => {
+        if (reason !== "listening") return;
+        sink.listening(listenedBefore);
+        listenedBefore = true;
+      },
+    });
   }
 
   async close(): Promise<void> {
