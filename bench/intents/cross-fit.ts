@@ -30,7 +30,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { softmax } from "../../packages/assistant/src/intents/calibration.ts";
+import { softmax, topInScope } from "../../packages/assistant/src/intents/calibration.ts";
 import {
   calibrateOnScores,
   type IntentExample,
@@ -132,15 +132,8 @@ interface Metrics {
 /** The classifier's decision (IntentClassifier.predictFromScores) with per-class biases added. */
 function decide(s: Float64Array, T: number, bias: Float64Array | null, thr: number) {
   const z = bias ? s.map((v, c) => v / T + bias[c]) : s;
-  const p = softmax(z, bias ? 1 : T);
-  let top = -1;
-  let overall = 0;
-  for (let c = 0; c < p.length; c++) {
-    if (p[c] > p[overall]) overall = c;
-    if (c !== oosIndex && (top < 0 || p[c] > p[top])) top = c;
-  }
-  const conf = top >= 0 ? p[top] : 0;
-  return { top, conf, oos: top < 0 || overall === oosIndex || conf < thr };
+  const { top, confidence: conf, oosWins } = topInScope(softmax(z, bias ? 1 : T), oosIndex);
+  return { top, conf, oos: oosWins || conf < thr };
 }
 
 function metrics(

@@ -7,7 +7,7 @@
  *   npx tsx bench/intents/eda-full.ts [variants=0,1,2] [seeds=1]
  */
 import { augmentExamples } from "../../packages/assistant/src/augment/index.ts";
-import { softmax } from "../../packages/assistant/src/intents/calibration.ts";
+import { softmax, topInScope } from "../../packages/assistant/src/intents/calibration.ts";
 import { calibrateOnScores, trainIntentClassifier } from "../../packages/assistant/src/intents/classifier.ts";
 import { loadIntentDataset } from "../../packages/assistant/src/intents/datasets.ts";
 
@@ -35,14 +35,8 @@ for (const n of variants)
     const scores = val.map((e) => clf.scores(e.text));
     const { temperature } = calibrateOnScores(scores, gold, clf.labels, OOS);
     const preds = scores.map((s) => {
-      const p = softmax(s, temperature);
-      let top = -1;
-      let overall = 0;
-      for (let c = 0; c < p.length; c++) {
-        if (p[c] > p[overall]) overall = c;
-        if (c !== oosIndex && (top < 0 || p[c] > p[top])) top = c;
-      }
-      return { top, conf: p[top], byClass: overall === oosIndex };
+      const { top, confidence, oosWins } = topInScope(softmax(s, temperature), oosIndex);
+      return { top, conf: confidence, byClass: oosWins };
     });
     const inIdx = val.map((_, i) => i).filter((i) => gold[i] !== oosIndex);
     const oosIdx = val.map((_, i) => i).filter((i) => gold[i] === oosIndex);

@@ -15,6 +15,24 @@ export function softmax(
   return out;
 }
 
+/**
+ * Reads class probabilities the way the classifier decides: the most probable in-scope class with
+ * its probability, and whether the explicit out-of-scope class (index `oosIndex`, -1 for none)
+ * beats every class. Shared by prediction, calibration and the benches so they cannot drift apart.
+ */
+export function topInScope(
+  p: ArrayLike<number>,
+  oosIndex: number,
+): { top: number; confidence: number; oosWins: boolean } {
+  let top = -1;
+  let overall = 0;
+  for (let c = 0; c < p.length; c++) {
+    if (p[c] > p[overall]) overall = c;
+    if (c !== oosIndex && (top < 0 || p[c] > p[top])) top = c;
+  }
+  return { top, confidence: top >= 0 ? p[top] : 0, oosWins: top < 0 || overall === oosIndex };
+}
+
 function negLogLikelihood(scores: Float64Array[], labels: Int32Array, temperature: number): number {
   let nll = 0;
   const buf = new Float64Array(scores[0]?.length ?? 0);

@@ -1,6 +1,6 @@
 import { augmentExamples } from "../augment/index.ts";
 import { backgroundOosUtterances } from "./background.ts";
-import { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
+import { expectedCalibrationError, fitTemperature, softmax, topInScope } from "./calibration.ts";
 import { extractFeatures } from "./features.ts";
 import { LinearModel } from "./linear.ts";
 import { dequantizeRows, quantizeRows } from "./quantize.ts";
@@ -157,20 +157,14 @@ export class IntentClassifier {
 
   predictFromScores(scores: Float64Array): IntentPrediction {
     const p = softmax(scores, this.temperature);
-    let top = -1;
-    let overall = 0;
-    for (let c = 0; c < p.length; c++) {
-      if (p[c] > p[overall]) overall = c;
-      if (c !== this.oosIndex && (top < 0 || p[c] > p[top])) top = c;
-    }
+    const { top, confidence, oosWins } = topInScope(p, this.oosIndex);
     const ranked: RankedIntent[] = [];
     const order = Array.from(p.keys())
       .filter((c) => c !== this.oosIndex)
       .sort((a, b) => p[b] - p[a])
       .slice(0, 5);
     for (const c of order) ranked.push({ intent: this.labels[c], confidence: p[c] });
-    const confidence = top >= 0 ? p[top] : 0;
-    const oos = top < 0 || overall === this.oosIndex || confidence < this.threshold;
+    const oos = oosWins || confidence < this.threshold;
     return { intent: oos ? null : this.labels[top], confidence, oos, ranked };
   }
 
@@ -317,15 +311,8 @@ export function calibrateOnScores(
   const oosConf: { conf: number; rejected: boolean }[] = [];
   const inScopeConf: number[] = [];
   scores.forEach((s, i) => {
-    const p = softmax(s, temperature);
-    let top = -1;
-    let overall = 0;
-    for (let c = 0; c < p.length; c++) {
-      if (p[c] > p[overall]) overall = c;
-      if (c !== oosIndex && (top < 0 || p[c] > p[top])) top = c;
-    }
-    const conf = top >= 0 ? p[top] : 0;
-    if (gold[i] === oosIndex) oosConf.push({ conf, rejected: top < 0 || overall === oosIndex });
+    const { confidence: conf, oosWins } = topInScope(softmax(s, temperature), oosIndex);
+    if (gold[i] === oosIndex) oosConf.push({ conf, rejected: oosWins });
     else inScopeConf.push(conf);
   });
   let threshold: number;

@@ -1,5 +1,5 @@
 export { backgroundOosUtterances } from "./background.ts";
-export { expectedCalibrationError, fitTemperature, softmax } from "./calibration.ts";
+export { expectedCalibrationError, fitTemperature, softmax, topInScope } from "./calibration.ts";
 export {
   IntentClassifier,
   type IntentExample,
