@@ -32,7 +32,9 @@ export interface RerankGuardOptions {
  * usable or takes longer than `timeoutMs`: reranking is an improvement on a result the search
  * already has, so its failure costs the improvement, never the search (or a customer's turn).
  * The reranker's call is aborted on timeout, freeing the model's sequence. Only the caller's own
- * abort is rethrown: then nobody waits for the result.
+ * abort is rethrown: then nobody waits for the result. With fewer than two hits in the reranker's
+ * view there is no order to ask for: it is not called, no outcome is reported, and `reranked` is
+ * false, so the flag (and the outcome counter) never claim a model call that did not happen.
  */
 export async function rerankOrFallback(
   reranker: Reranker & { name?: string },
@@ -40,6 +42,7 @@ export async function rerankOrFallback(
   hits: SearchHit[],
   opts: RerankGuardOptions = {},
 ): Promise<{ hits: SearchHit[]; reranked: boolean }> {
+  if (Math.min(hits.length, reranker.candidates ?? hits.length) < 2) return { hits, reranked: false };
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? 5000;
   const deadline = new AbortController();

@@ -167,7 +167,7 @@ describe("LLM reranking through the router's openai backend", () => {
     }
   });
 
-  it("does not call the model when the first stage found one hit", async () => {
+  it("does not call the model when the first stage found one hit, and does not call that hit reranked", async () => {
     const events: RerankEvent[] = [];
     const kb = await openRerankingKb({ model: "r1" }, events, "single");
     try {
@@ -175,6 +175,24 @@ describe("LLM reranking through the router's openai backend", () => {
       const hits = await kb.search("人工客服", { k: 1, mode: "bm25" });
       expect(sources(hits)).toEqual(["faq:agent"]);
       expect(server.requests).toHaveLength(0);
+      expect(hits[0]?.reranked).toBe(false);
+      // No attempt, so no outcome: seekdesk_kb_rerank_total{outcome="reranked"} counts model calls.
+      expect(events).toEqual([]);
+    } finally {
+      await kb.close();
+    }
+  });
+
+  it("does not call the model when it would see only one candidate", async () => {
+    const events: RerankEvent[] = [];
+    const kb = await openRerankingKb({ model: "r1", candidates: 1 }, events, "one-candidate");
+    try {
+      server.requests.length = 0;
+      const hits = await kb.search("退款", { k: 3, mode: "bm25" });
+      expect(hits).toHaveLength(3);
+      expect(server.requests).toHaveLength(0);
+      expect(hits.every((h) => h.reranked === false)).toBe(true);
+      expect(events).toEqual([]);
     } finally {
       await kb.close();
     }
