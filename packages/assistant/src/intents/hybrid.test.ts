@@ -1,5 +1,5 @@
-import { LlamaBackend } from "@seekdesk/engine";
-import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
+import type { LlamaBackend } from "@seekdesk/engine";
+import { startQwen2FixtureBackend } from "@seekdesk/engine/testing/fixture-llama.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trainIntentClassifier } from "./classifier.ts";
 import { HybridIntentClassifier, parseIntentAnswer } from "./hybrid.ts";
@@ -14,15 +14,7 @@ const examples = shopExamples(false);
 const classifier = trainIntentClassifier(examples, { seed: 5 });
 
 beforeAll(async () => {
-  backend = new LlamaBackend({
-    ids: ["qwen2-fixture"],
-    modelPath: await fixtureGguf("qwen2"),
-    contextSize: 1024,
-    threads: 1,
-    parallel: 1,
-    gpu: false,
-  });
-  await backend.whenReady();
+  backend = await startQwen2FixtureBackend();
 });
 afterAll(() => backend?.close());
 

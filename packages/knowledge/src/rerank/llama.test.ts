@@ -1,5 +1,5 @@
-import { LlamaBackend } from "@seekdesk/engine";
-import { fixtureGguf } from "@seekdesk/models/testing/fixture-gguf.ts";
+import type { LlamaBackend } from "@seekdesk/engine";
+import { startQwen2FixtureBackend } from "@seekdesk/engine/testing/fixture-llama.ts";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KnowledgeBase, openKnowledgeBase } from "../kb.ts";
@@ -27,15 +27,7 @@ const faq = [
 ];
 
 beforeAll(async () => {
-  backend = new LlamaBackend({
-    ids: ["qwen2-fixture"],
-    modelPath: await fixtureGguf("qwen2"),
-    contextSize: 1024,
-    threads: 1,
-    parallel: 1,
-    gpu: false,
-  });
-  await backend.whenReady();
+  backend = await startQwen2FixtureBackend();
   const observe = rerankObserver(registry, { warn: (obj) => warnings.push(obj) });
   kb = await openKnowledgeBase({
     reranker: new LlmReranker({ chat: backend, model: "qwen2-fixture", maxTokens: 24 }),
