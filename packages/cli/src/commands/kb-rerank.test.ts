@@ -36,6 +36,9 @@ function config(name: string, body: object): string {
 }
 const remote = () => [{ id: "judge", backend: "openai", baseURL: server.url, model: "deepseek-r1" }];
 const seekdesk = (...args: string[]) => runSeekdesk(args, { cwd: dir, env: { CI: "1" } });
+/** `kb search 退款` over `db` with the config file `cfg`; `flags` go before `-c`. */
+const searchRefunds = (db: string, cfg: string, ...flags: string[]) =>
+  seekdesk("kb", "search", "退款", "--file", db, ...flags, "-c", cfg);
 const sources = (stdout: string) =>
   (JSON.parse(stdout) as { citation: { source: string } }[]).map((h) => h.citation.source);
 
@@ -74,53 +77,26 @@ describe("seekdesk kb search --rerank", () => {
 
   it("says what is missing when reranking is asked for without a reranker or a model", async () => {
     const db = join(dir, "kb.sqlite");
-    const noRerank = await seekdesk(
-      "kb",
-      "search",
-      "退款",
-      "--file",
-      db,
-      "--rerank",
-      "-c",
-      config("none", { models: remote() }),
-    );
+    const noRerank = await searchRefunds(db, config("none", { models: remote() }), "--rerank");
     expect(noRerank.code).not.toBe(0);
     expect(noRerank.stderr.trim()).toBe(
       "seekdesk: --rerank: knowledge.rerank is not set in the config; set it to { kind: llm, model: <an id from models> }",
     );
-    const noModels = await seekdesk(
-      "kb",
-      "search",
-      "退款",
-      "--file",
+    const noModels = await searchRefunds(
       db,
-      "--rerank",
-      "-c",
       config("nomodels", { knowledge: { rerank: { kind: "llm", model: "deepseek-r1" } } }),
+      "--rerank",
     );
     expect(noModels.stderr).toContain("reranking needs a generative model, and none is configured");
-    const unknown = await seekdesk(
-      "kb",
-      "search",
-      "退款",
-      "--file",
+    const unknown = await searchRefunds(
       db,
-      "--rerank",
-      "-c",
       config("unknown", { models: remote(), knowledge: { rerank: { kind: "llm", model: "gpt-4" } } }),
+      "--rerank",
     );
     expect(unknown.stderr.trim()).toBe(
       "seekdesk: knowledge.rerank.model: no model gpt-4 is configured; models: judge",
     );
-    const bad = await seekdesk(
-      "kb",
-      "search",
-      "退款",
-      "--file",
-      db,
-      "-c",
-      config("bad", { knowledge: { rerank: { kind: "cross-encoder" } } }),
-    );
+    const bad = await searchRefunds(db, config("bad", { knowledge: { rerank: { kind: "cross-encoder" } } }));
     expect(bad.stderr.trim()).toBe("seekdesk: config: knowledge.rerank.kind: expected kind none or llm");
     expect((await seekdesk("kb", "search", "--help")).stdout).toContain("--rerank");
   });
