@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { callJson, type Json } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { parseConfig } from "@seekdesk/core";
 import { Gateway, NoModels } from "@seekdesk/gateway";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
@@ -69,27 +70,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(
-  r: Replica,
-  method: string,
-  path: string,
-  body?: unknown,
-  withCookie = false,
-): Promise<{ status: number; json: Json }> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (withCookie) headers.cookie = cookie;
-  const res = await fetch(`${r.url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const call = (r: Replica, method: string, path: string, body?: unknown, withCookie = false) =>
+  callJson(r.url, method, path, body, withCookie ? { cookie } : {});
 
 async function ask(r: Replica, text: string): Promise<{ conversation: string; reply: Json; handoff: Json }> {
   const conversation = (await call(r, "POST", "/api/conversations", { userId: "shopper" })).json.id as string;

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { callJson, type Json } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { parseConfig } from "@seekdesk/core";
 import { Gateway, NoModels } from "@seekdesk/gateway";
 import pino from "pino";
@@ -36,26 +37,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  cookie?: string,
-): Promise<{ status: number; json: Json }> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  if (cookie) headers.cookie = cookie;
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown, cookie?: string) =>
+  callJson(server.url, method, path, body, cookie ? { cookie } : {});
 
 async function login(username: string): Promise<string> {
   const res = await fetch(`${server.url}/api/auth/login`, {

@@ -1,3 +1,4 @@
+import { callJson } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { consolePlugin } from "@seekdesk/console";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { knowledgePlugin } from "@seekdesk/knowledge/http/plugin.ts";
@@ -19,25 +20,11 @@ const SHOP = "https://shop.example.com";
 const ALICE = "widget-7d0f3a52-1c44-4b8e-a0e1-6a2f9e1b3c4d";
 const MALLORY = "widget-2e6b8c1d-9f30-4a7e-b5d2-8c1e0f4a6b7d";
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(
+const call = (
   method: string,
   path: string,
   opts: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<{ status: number; json: Json; headers: Headers }> {
-  const res = await fetch(`${gw.url}${path}`, {
-    method,
-    headers: {
-      ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
-      ...opts.headers,
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null, headers: res.headers };
-}
+) => callJson(gw.url, method, path, opts.body, opts.headers);
 
 /** What the widget on the shop's page sends for visitor `visitor`. */
 const fromWidget = (visitor: string, origin = SHOP) => ({

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConversationService } from "./conversation-service.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import { conversationPlugin } from "./http-plugin.ts";
+import { callJson, type Json } from "./testing/json-call.ts";
 import { openSse, type SseConnection } from "./testing/sse-client.ts";
 
 /**
@@ -36,18 +37,7 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${gw.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => callJson(gw.url, method, path, body);
 
 /** A conversation of `userId` with its live stream open (past the initial status). */
 async function conversation(userId: string): Promise<{ id: string; stream: SseConnection }> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assistant } from "../types.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import { conversationPlugin } from "./http-plugin.ts";
+import { callJson } from "./testing/json-call.ts";
 import { openSse } from "./testing/sse-client.ts";
 
 let gw: TempGateway;
@@ -22,18 +23,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${gw.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => callJson(gw.url, method, path, body);
 
 async function start(userId: string): Promise<string> {
   const r = await call("POST", "/api/conversations", { userId, channel: "web" });
