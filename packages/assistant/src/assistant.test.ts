@@ -1,6 +1,9 @@
-import type { Retriever } from "@seekdesk/core";
 import { OpenAICompatibleBackend } from "@seekdesk/engine";
-import { startLoopbackUpstream } from "@seekdesk/engine/testing/loopback-upstream.ts";
+import {
+  type LoopbackUpstream,
+  startLoopbackUpstream,
+  type UpstreamBehaviour,
+} from "@seekdesk/engine/testing/loopback-upstream.ts";
 import { type KnowledgeBase, openKnowledgeBase } from "@seekdesk/knowledge";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAssistant } from "./assistant.ts";
@@ -8,7 +11,7 @@ import { demoDomainDir, domainExamples, loadDomain } from "./domain/load.ts";
 import type { Domain } from "./domain/schema.ts";
 import { trainIntentClassifier } from "./intents/index.ts";
 import { ScriptedConversation } from "./testing/conversation.ts";
-import type { Assistant, TurnClassifier } from "./types.ts";
+import type { Assistant, CreateAssistantOptions, LiveAssistant, TurnClassifier } from "./types.ts";
 
 // Saturday 28 November 2026, 10:00 in Beijing: 下周二 is 1 December.
 const now = new Date("2026-11-28T02:00:00Z");
@@ -36,6 +39,24 @@ afterAll(async () => {
 });
 
 const talk = () => new ScriptedConversation(assistant, now);
+
+/**
+ * `use` gets an assistant on the demo domain whose model "m" is a loopback upstream scripted with
+ * `behaviour`; the upstream is closed after, whatever `use` did.
+ */
+async function withScriptedModel(
+  behaviour: UpstreamBehaviour,
+  opts: Pick<CreateAssistantOptions, "retriever" | "config">,
+  use: (withLlm: LiveAssistant, upstream: LoopbackUpstream) => Promise<void>,
+): Promise<void> {
+  const upstream = await startLoopbackUpstream(behaviour);
+  try {
+    const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
+    await use(createAssistant({ domain, classifier, ...opts, llm: { backend, model: "m" } }), upstream);
+  } finally {
+    await upstream.close();
+  }
+}
 
 describe("forms: slot filling, confirmation, correction, cancellation", () => {
   it("books a delivery in Chinese, corrects the day and confirms", async () => {
@@ -420,120 +441,92 @@ describe("knowledge answers", () => {
 
 describe("with an LLM (a scripted OpenAI-compatible upstream on loopback)", () => {
   it("streams a grounded answer without any reasoning text", async () => {
-    const upstream = await startLoopbackUpstream({
-      kind: "ok",
-      reasoning: ["The user asks about refunds; source 1 says…"],
-      text: ["<think>secret plan</think>", "Refunds to Alipay ", "arrive within 1 working day [1]."],
-    });
-    try {
-      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
-      const withLlm = createAssistant({
-        domain,
-        classifier,
-        retriever: kb,
-        llm: { backend, model: "m" },
-        config: { utcOffsetMinutes: 480 },
-      });
-      const r = await withLlm.turn(
-        { conversationId: "c", userId: "u", text: "how long do refunds take" },
-        {
-          history: [],
-          state: (await import("./dialogue/state.ts")).initialDialogueState("en"),
-          profile: null,
-          now,
-        },
-      );
-      expect(r.reply.kind).toBe("answer");
-      expect(r.stream).toBeDefined();
-      let streamed = "";
-      for await (const piece of r.stream ?? []) streamed += piece;
-      expect(streamed).toBe("Refunds to Alipay arrive within 1 working day [1].");
-      expect(await r.final).toBe(streamed);
-      expect(streamed).not.toMatch(/secret|think|user asks/);
-      expect(r.reply.citations.some((c) => c.title === "Refund times")).toBe(true);
-      const prompt = JSON.stringify(upstream.hits.at(-1)?.body);
-      expect(prompt).toContain("[1] Refund times");
-    } finally {
-      await upstream.close();
-    }
+    await withScriptedModel(
+      {
+        kind: "ok",
+        reasoning: ["The user asks about refunds; source 1 says…"],
+        text: ["<think>secret plan</think>", "Refunds to Alipay ", "arrive within 1 working day [1]."],
+      },
+      { retriever: kb, config: { utcOffsetMinutes: 480 } },
+      async (withLlm, upstream) => {
+        const r = await withLlm.turn(
+          { conversationId: "c", userId: "u", text: "how long do refunds take" },
+          {
+            history: [],
+            state: (await import("./dialogue/state.ts")).initialDialogueState("en"),
+            profile: null,
+            now,
+          },
+        );
+        expect(r.reply.kind).toBe("answer");
+        expect(r.stream).toBeDefined();
+        let streamed = "";
+        for await (const piece of r.stream ?? []) streamed += piece;
+        expect(streamed).toBe("Refunds to Alipay arrive within 1 working day [1].");
+        expect(await r.final).toBe(streamed);
+        expect(streamed).not.toMatch(/secret|think|user asks/);
+        expect(r.reply.citations.some((c) => c.title === "Refund times")).toBe(true);
+        const prompt = JSON.stringify(upstream.hits.at(-1)?.body);
+        expect(prompt).toContain("[1] Refund times");
+      },
+    );
   });
 
   it("fills a slot the rules miss from the model's JSON and keeps rule values", async () => {
-    const upstream = await startLoopbackUpstream({
-      kind: "ok",
-      text: ['{"order_id": "SD99999999", ', '"return_reason": "damaged"}'],
-    });
-    try {
-      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
-      const withLlm = createAssistant({
-        domain,
-        classifier,
-        retriever: kb,
-        llm: { backend, model: "m" },
-        config: { utcOffsetMinutes: 480 },
-      });
-      const c = new ScriptedConversation(withLlm, now);
-      await c.say("I want to return order SD20260002");
-      const r = await c.say("the zipper fell off after one day");
-      expect(r.slots.return_reason).toMatchObject({ normalized: "damaged", source: "llm" });
-      expect(r.slots.order_id).toMatchObject({ normalized: "SD20260002", source: "rule" });
-      const request = upstream.hits.find((h) => JSON.stringify(h.body).includes("json_schema"));
-      expect(JSON.stringify(request?.body)).toContain("return_reason");
-    } finally {
-      await upstream.close();
-    }
+    await withScriptedModel(
+      {
+        kind: "ok",
+        text: ['{"order_id": "SD99999999", ', '"return_reason": "damaged"}'],
+      },
+      { retriever: kb, config: { utcOffsetMinutes: 480 } },
+      async (withLlm, upstream) => {
+        const c = new ScriptedConversation(withLlm, now);
+        await c.say("I want to return order SD20260002");
+        const r = await c.say("the zipper fell off after one day");
+        expect(r.slots.return_reason).toMatchObject({ normalized: "damaged", source: "llm" });
+        expect(r.slots.order_id).toMatchObject({ normalized: "SD20260002", source: "rule" });
+        const request = upstream.hits.find((h) => JSON.stringify(h.body).includes("json_schema"));
+        expect(JSON.stringify(request?.body)).toContain("return_reason");
+      },
+    );
   });
 
   it("folds turns that leave the window into an LLM summary kept in state", async () => {
-    const upstream = await startLoopbackUpstream({
-      kind: "ok",
-      text: ["<think>x</think>", "王芳问候并致谢。"],
-    });
-    try {
-      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
-      const withLlm = createAssistant({
-        domain,
-        classifier,
-        retriever: null,
-        llm: { backend, model: "m" },
-        config: { utcOffsetMinutes: 480, windowTurns: 4, summaryBatchTurns: 2 },
-      });
-      const c = new ScriptedConversation(withLlm, now);
-      await c.say("你好，我叫王芳");
-      await c.say("谢谢");
-      await c.say("再见");
-      // Four turns of history fit the window of 4: nothing to fold yet.
-      expect(c.state.summary).toBeNull();
-      const r = await c.say("你好");
-      expect(r.state.summary).toBe("王芳问候并致谢。");
-      expect(r.state.summarizedTurns).toBe(2);
-      expect(r.context.window).toHaveLength(4);
-      const summaryRequest = JSON.stringify(upstream.hits.at(-1)?.body);
-      expect(summaryRequest).toContain("你好，我叫王芳");
-    } finally {
-      await upstream.close();
-    }
+    await withScriptedModel(
+      {
+        kind: "ok",
+        text: ["<think>x</think>", "王芳问候并致谢。"],
+      },
+      { retriever: null, config: { utcOffsetMinutes: 480, windowTurns: 4, summaryBatchTurns: 2 } },
+      async (withLlm, upstream) => {
+        const c = new ScriptedConversation(withLlm, now);
+        await c.say("你好，我叫王芳");
+        await c.say("谢谢");
+        await c.say("再见");
+        // Four turns of history fit the window of 4: nothing to fold yet.
+        expect(c.state.summary).toBeNull();
+        const r = await c.say("你好");
+        expect(r.state.summary).toBe("王芳问候并致谢。");
+        expect(r.state.summarizedTurns).toBe(2);
+        expect(r.context.window).toHaveLength(4);
+        const summaryRequest = JSON.stringify(upstream.hits.at(-1)?.body);
+        expect(summaryRequest).toContain("你好，我叫王芳");
+      },
+    );
   });
 
   it("keeps working on rules when the model fails", async () => {
-    const upstream = await startLoopbackUpstream({ kind: "status", status: 500 });
-    try {
-      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
-      const withLlm = createAssistant({
-        domain,
-        classifier,
-        retriever: null as Retriever | null,
-        llm: { backend, model: "m" },
-        config: { utcOffsetMinutes: 480 },
-      });
-      const c = new ScriptedConversation(withLlm, now);
-      await c.say("I want to return order SD20260002");
-      const r = await c.say("hmm the zipper");
-      expect(r.reply.kind).toBe("slot_question");
-      expect(r.slots.return_reason).toBeUndefined();
-    } finally {
-      await upstream.close();
-    }
+    await withScriptedModel(
+      { kind: "status", status: 500 },
+      { retriever: null, config: { utcOffsetMinutes: 480 } },
+      async (withLlm) => {
+        const c = new ScriptedConversation(withLlm, now);
+        await c.say("I want to return order SD20260002");
+        const r = await c.say("hmm the zipper");
+        expect(r.reply.kind).toBe("slot_question");
+        expect(r.slots.return_reason).toBeUndefined();
+      },
+    );
   });
 });
 
@@ -605,26 +598,25 @@ describe("suggested replies for the agent", () => {
   });
 
   it("adds a model's draft from the same sources, without reasoning, and survives a failing model", async () => {
-    const upstream = await startLoopbackUpstream({
-      kind: "ok",
-      reasoning: ["thinking about refunds"],
-      text: ["<think>internal</think>", "Refunds arrive within 1 working day [1]."],
-    });
-    try {
-      const backend = new OpenAICompatibleBackend({ name: "up", baseUrl: upstream.url, models: ["m"] });
-      const withLlm = createAssistant({ domain, classifier, retriever: kb, llm: { backend, model: "m" } });
-      const s = (await withLlm.suggestReplies?.(transcript)) ?? [];
-      const draft = s.find((x) => x.source === "llm");
-      expect(draft?.text).toBe("Refunds arrive within 1 working day [1].");
-      const prompt = JSON.stringify(upstream.hits.at(-1)?.body);
-      expect(prompt).toContain("human agent, who will review it");
-      expect(prompt).toContain("my order is late");
-      upstream.setBehaviour({ kind: "status", status: 500 });
-      const fallback = (await withLlm.suggestReplies?.(transcript)) ?? [];
-      expect(fallback.length).toBeGreaterThan(0);
-      expect(fallback.every((x) => x.source === "kb")).toBe(true);
-    } finally {
-      await upstream.close();
-    }
+    await withScriptedModel(
+      {
+        kind: "ok",
+        reasoning: ["thinking about refunds"],
+        text: ["<think>internal</think>", "Refunds arrive within 1 working day [1]."],
+      },
+      { retriever: kb },
+      async (withLlm, upstream) => {
+        const s = (await withLlm.suggestReplies?.(transcript)) ?? [];
+        const draft = s.find((x) => x.source === "llm");
+        expect(draft?.text).toBe("Refunds arrive within 1 working day [1].");
+        const prompt = JSON.stringify(upstream.hits.at(-1)?.body);
+        expect(prompt).toContain("human agent, who will review it");
+        expect(prompt).toContain("my order is late");
+        upstream.setBehaviour({ kind: "status", status: 500 });
+        const fallback = (await withLlm.suggestReplies?.(transcript)) ?? [];
+        expect(fallback.length).toBeGreaterThan(0);
+        expect(fallback.every((x) => x.source === "kb")).toBe(true);
+      },
+    );
   });
 });
