@@ -12,6 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(args: string[]): Promise<CliRun> {
   return runSeekdesk(args, { cwd: dir });
 }
+const evalIntents = (...flags: string[]) => run(["eval", "intents", ...flags]);
 
 // Every fourth example of each intent goes to the test file; the rest train.
 const all = shopExamples(true);
@@ -24,9 +25,7 @@ writeFileSync(join(dir, "test-data"), formatIntentFile(test, "csv"));
 
 describe("seekdesk eval intents", () => {
   it("trains on CSV, tests on JSONL and prints one JSON object with the metrics", async () => {
-    const r = await run([
-      "eval",
-      "intents",
+    const r = await evalIntents(
       "--train",
       "train.csv",
       "--test",
@@ -34,7 +33,7 @@ describe("seekdesk eval intents", () => {
       "--json",
       "--save",
       "model.json",
-    ]);
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -63,16 +62,7 @@ describe("seekdesk eval intents", () => {
   });
 
   it("prints a readable report with the most confused pairs", async () => {
-    const r = await run([
-      "eval",
-      "intents",
-      "--train",
-      "train.csv",
-      "--test",
-      "test-data",
-      "--format",
-      "csv",
-    ]);
+    const r = await evalIntents("--train", "train.csv", "--test", "test-data", "--format", "csv");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^accuracy +\d+\.\d\d %/m);
     expect(r.stdout).toMatch(/^oos recall +\d+\.\d\d %/m);
@@ -96,10 +86,10 @@ describe("seekdesk eval intents", () => {
         "csv",
       ),
     );
-    const args = ["eval", "intents", "--train", "fit.csv", "--held-out", "held.csv", "--test", "test.jsonl"];
+    const args = ["--train", "fit.csv", "--held-out", "held.csv", "--test", "test.jsonl"];
     const [json, text] = await Promise.all([
-      run([...args, "--cross-fit", "3", "--eda", "1", "--json"]),
-      run([...args, "--cross-fit", "3"]),
+      evalIntents(...args, "--cross-fit", "3", "--eda", "1", "--json"),
+      evalIntents(...args, "--cross-fit", "3"),
     ]);
     expect(json.stderr).toBe("");
     expect(json.code).toBe(0);
@@ -115,34 +105,21 @@ describe("seekdesk eval intents", () => {
   it("reports bad input in one line and exits non-zero", async () => {
     writeFileSync(join(dir, "bad.csv"), "utterance,label_x\nhello,greeting\n");
     const cases: [string[], RegExp][] = [
-      [["eval", "intents", "--train", "missing.csv", "--test", "test.jsonl"], /cannot read missing\.csv/],
-      [["eval", "intents", "--train", "bad.csv", "--test", "test.jsonl"], /"intent" column/],
-      [["eval", "intents", "--train", "train.csv"], /--test/],
-      [["eval", "intents", "--dataset", "nope"], /--dataset: expected one of/],
-      [["eval", "intents", "--train", "train.csv", "--test", "test.jsonl", "--format", "xml"], /--format/],
+      [["--train", "missing.csv", "--test", "test.jsonl"], /cannot read missing\.csv/],
+      [["--train", "bad.csv", "--test", "test.jsonl"], /"intent" column/],
+      [["--train", "train.csv"], /--test/],
+      [["--dataset", "nope"], /--dataset: expected one of/],
+      [["--train", "train.csv", "--test", "test.jsonl", "--format", "xml"], /--format/],
+      [["--train", "train.csv", "--test", "test.jsonl", "--cross-fit", "1"], /--cross-fit/],
       [
-        ["eval", "intents", "--train", "train.csv", "--test", "test.jsonl", "--cross-fit", "1"],
-        /--cross-fit/,
-      ],
-      [
-        [
-          "eval",
-          "intents",
-          "--train",
-          "train.csv",
-          "--test",
-          "test.jsonl",
-          "--cross-fit",
-          "3",
-          "--refit-on-held-out",
-        ],
+        ["--train", "train.csv", "--test", "test.jsonl", "--cross-fit", "3", "--refit-on-held-out"],
         /--refit-on-held-out/,
       ],
     ];
-    const results = await Promise.all(cases.map(([args]) => run(args)));
-    for (const [i, [args, message]] of cases.entries()) {
+    const results = await Promise.all(cases.map(([flags]) => evalIntents(...flags)));
+    for (const [i, [flags, message]] of cases.entries()) {
       const r = results[i];
-      expect(r.code, args.join(" ")).not.toBe(0);
+      expect(r.code, `eval intents ${flags.join(" ")}`).not.toBe(0);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
