@@ -1,5 +1,5 @@
 import { CN_NUMERAL, parseNumberToken } from "./chinese-numerals.ts";
-import { type RecognizerContext, scan } from "./context.ts";
+import { type RecognizerContext, scan, spanOf } from "./context.ts";
 import type { Entity } from "./types.ts";
 
 /** Regex alternatives longest first, so "minutes" is tried before "m". */
@@ -84,9 +84,7 @@ export function recognizeAmounts(text: string, _ctx: RecognizerContext): Entity[
         if (!currency || !Number.isFinite(amount)) return null;
         return {
           kind: "money",
-          text: m[0],
-          start: m.index,
-          end: m.index + m[0].length,
+          ...spanOf(m),
           value: { amount, currency },
         };
       },
@@ -108,9 +106,7 @@ export function recognizeAmounts(text: string, _ctx: RecognizerContext): Entity[
       }
       return {
         kind: "money",
-        text: m[0],
-        start: m.index,
-        end: m.index + m[0].length,
+        ...spanOf(m),
         value: { amount, currency },
       };
     }),
@@ -128,9 +124,7 @@ export function recognizeAmounts(text: string, _ctx: RecognizerContext): Entity[
       if (unit === null || amount === null) return null;
       return {
         kind: "quantity",
-        text: m[0],
-        start: m.index,
-        end: m.index + m[0].length,
+        ...spanOf(m),
         value: { amount, unit },
       };
     }),
@@ -148,7 +142,7 @@ export function recognizeAmounts(text: string, _ctx: RecognizerContext): Entity[
         const value = m[1] !== undefined ? Number(m[1].replace(/,/g, "")) : amountOf(m[2]);
         if (value === null || !Number.isFinite(value)) return null;
         if (m[2] !== undefined && /^[万亿]/.test(m[2])) return null;
-        return { kind: "number", text: m[0], start: m.index, end: m.index + m[0].length, value };
+        return { kind: "number", ...spanOf(m), value };
       },
     ),
   );

@@ -1,4 +1,4 @@
-import { type RecognizerContext, scan } from "./context.ts";
+import { type RecognizerContext, scan, spanOf } from "./context.ts";
 import type { Entity } from "./types.ts";
 
 export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[] {
@@ -7,9 +7,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
   out.push(
     ...scan(text, /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, (m) => ({
       kind: "email",
-      text: m[0],
-      start: m.index,
-      end: m.index + m[0].length,
+      ...spanOf(m),
       value: m[0].toLowerCase(),
     })),
   );
@@ -17,9 +15,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
   out.push(
     ...scan(text, new RegExp(`(?<![A-Za-z0-9])(?:${ctx.orderIdPattern})(?![A-Za-z0-9])`, "gi"), (m) => ({
       kind: "order_id",
-      text: m[0],
-      start: m.index,
-      end: m.index + m[0].length,
+      ...spanOf(m),
       value: m[0].toUpperCase(),
     })),
   );
@@ -28,9 +24,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
   out.push(
     ...scan(text, /(?<![\d+])(?:(?:\+|00)86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)/g, (m) => ({
       kind: "phone",
-      text: m[0],
-      start: m.index,
-      end: m.index + m[0].length,
+      ...spanOf(m),
       value: `+86${m[1]}${m[2]}${m[3]}`,
     })),
   );
@@ -39,9 +33,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
   out.push(
     ...scan(text, /(?<![\d+-])(?:0(\d{2,3})-(\d{7,8})|(400|800)-?(\d{3})-?(\d{4}))(?![\d-])/g, (m) => ({
       kind: "phone",
-      text: m[0],
-      start: m.index,
-      end: m.index + m[0].length,
+      ...spanOf(m),
       value: m[1] !== undefined ? `+86${m[1]}${m[2]}` : `${m[3]}${m[4]}${m[5]}`,
     })),
   );
@@ -51,7 +43,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
     ...scan(text, /\+(\d{1,3})(?:[\s-]?\(?\d{1,4}\)?){2,6}(?![\d])/g, (m) => {
       const digits = m[0].replace(/\D/g, "");
       if (digits.length < 8 || digits.length > 15) return null;
-      return { kind: "phone", text: m[0], start: m.index, end: m.index + m[0].length, value: `+${digits}` };
+      return { kind: "phone", ...spanOf(m), value: `+${digits}` };
     }),
   );
 
@@ -59,9 +51,7 @@ export function recognizeContacts(text: string, ctx: RecognizerContext): Entity[
   out.push(
     ...scan(text, /(?<![\d+])(?:\((\d{3})\)\s?|(\d{3})-)(\d{3})-(\d{4})(?![\d-])/g, (m) => ({
       kind: "phone",
-      text: m[0],
-      start: m.index,
-      end: m.index + m[0].length,
+      ...spanOf(m),
       value: `+1${m[1] ?? m[2]}${m[3]}${m[4]}`,
     })),
   );

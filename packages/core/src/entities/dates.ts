@@ -114,6 +114,12 @@ const ZH_RELATIVE_DAYS: Record<string, number> = {
 export function recognizeDates(text: string, ctx: RecognizerContext): Entity[] {
   const { today, bias } = ctx;
   const out: Entity[] = [];
+  /** An English month and day, in the year written or, with none, the one `resolveYear` picks. */
+  const monthDay = (m: RegExpExecArray, mo: number, d: number, year: string | undefined) => {
+    if (!year) return date(m, resolveYear(mo, d, today, bias));
+    const y = Number(year);
+    return isValidDate(y, mo, d) ? date(m, { y, m: mo, d }) : null;
+  };
 
   out.push(
     ...scan(text, /大后天|大前天|今天|今日|今儿|明天|明日|明儿|后天|昨天|昨日|前天/g, (m) =>
@@ -239,13 +245,7 @@ export function recognizeDates(text: string, ctx: RecognizerContext): Entity[] {
       (m) => {
         // "may" in lower case is the verb ("you may 3 times"); the month is written "May".
         if (m[1] === "may") return null;
-        const mo = EN_MONTHS[m[1].toLowerCase()];
-        const d = Number(m[2]);
-        if (m[3]) {
-          const y = Number(m[3]);
-          return isValidDate(y, mo, d) ? date(m, { y, m: mo, d }) : null;
-        }
-        return date(m, resolveYear(mo, d, today, bias));
+        return monthDay(m, EN_MONTHS[m[1].toLowerCase()], Number(m[2]), m[3]);
       },
     ),
   );
@@ -257,13 +257,7 @@ export function recognizeDates(text: string, ctx: RecognizerContext): Entity[] {
         "gi",
       ),
       (m) => {
-        const mo = EN_MONTHS[m[2].toLowerCase()];
-        const d = Number(m[1]);
-        if (m[3]) {
-          const y = Number(m[3]);
-          return isValidDate(y, mo, d) ? date(m, { y, m: mo, d }) : null;
-        }
-        return date(m, resolveYear(mo, d, today, bias));
+        return monthDay(m, EN_MONTHS[m[2].toLowerCase()], Number(m[1]), m[3]);
       },
     ),
   );

@@ -1,4 +1,4 @@
-import { type RecognizerContext, scan } from "./context.ts";
+import { type RecognizerContext, scan, spanOf } from "./context.ts";
 import type { Entity, PlaceValue } from "./types.ts";
 
 /**
@@ -151,9 +151,7 @@ export function recognizePlaces(text: string, _ctx: RecognizerContext): Entity[]
   out.push(
     ...scan(text, ZH_RE, (m) => {
       const row = byZh.get(m[1]);
-      return row
-        ? { kind: "place", text: m[0], start: m.index, end: m.index + m[0].length, value: row.value }
-        : null;
+      return row ? { kind: "place", ...spanOf(m), value: row.value } : null;
     }),
   );
   out.push(
@@ -162,9 +160,7 @@ export function recognizePlaces(text: string, _ctx: RecognizerContext): Entity[]
       const row = byEn.get(key) ?? byEn.get(key.replace(/'/g, "")) ?? byEn.get(key.replace(/xian/, "xi'an"));
       // "US"/"UK" in lower case are words ("us"), so the abbreviations must be upper case.
       if ((key === "usa" || key === "uk") && m[1] !== m[1].toUpperCase()) return null;
-      return row
-        ? { kind: "place", text: m[0], start: m.index, end: m.index + m[0].length, value: row.value }
-        : null;
+      return row ? { kind: "place", ...spanOf(m), value: row.value } : null;
     }),
   );
   return out;

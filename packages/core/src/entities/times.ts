@@ -1,6 +1,6 @@
 import { addDays, formatDate, formatTime } from "./calendar.ts";
 import { parseNumberToken } from "./chinese-numerals.ts";
-import { type RecognizerContext, scan } from "./context.ts";
+import { type RecognizerContext, scan, spanOf } from "./context.ts";
 import type { Entity } from "./types.ts";
 
 const NUM = `(?:\\d{1,2}|[零一二两三四五六七八九十]{1,3})`;
@@ -41,7 +41,7 @@ function timeEntity(
 ): Entity | null {
   if (h > 24 || min > 59 || h < 0 || min < 0) return null;
   const hh = h === 24 ? 0 : h;
-  const base = { text: m[0], start: m.index, end: m.index + m[0].length };
+  const base = spanOf(m);
   if (dayOffset !== undefined) {
     return {
       ...base,
