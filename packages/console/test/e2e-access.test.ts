@@ -2,40 +2,28 @@ import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanup,
-  ensureConsoleBuilt,
-  launchBrowser,
+  ask,
   runCli,
   type Served,
   screenshotPath,
+  signedInPage,
   signIn,
-  startServe,
+  startConsole,
+  stopConsole,
+  submitSignIn,
 } from "./harness.ts";
 
 let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  served = await startServe();
-  runCli(
-    ["accounts", "create", "lead", "--role", "admin", "--password-stdin"],
-    served.dataDir,
-    "lead-password\n",
-  );
-  runCli(
-    ["accounts", "create", "vera", "--role", "viewer", "--password-stdin"],
-    served.dataDir,
-    "vera-password\n",
-  );
-  browser = await launchBrowser();
+  ({ served, browser } = await startConsole([
+    { username: "lead", role: "admin", password: "lead-password" },
+    { username: "vera", role: "viewer", password: "vera-password" },
+  ]));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
-});
+afterAll(() => stopConsole(browser, served));
 
 async function seriousViolations(page: Page) {
   const result = await new AxeBuilder({ page }).analyze();
@@ -46,9 +34,7 @@ async function seriousViolations(page: Page) {
 
 describe("console access in a real browser", () => {
   it("a viewer sees analytics but the server refuses admin actions", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    await signIn(page, served.url, "vera", "vera-password", "/analytics");
+    const { context, page } = await signedInPage(browser, served.url, "vera", "vera-password", "/analytics");
     await expect.poll(() => page.getByRole("heading", { name: "Analytics" }).count()).toBe(1);
     // The UI hides admin for a viewer, but the point is the server: call the admin API with the viewer's session.
     const status = await page.evaluate(async () => {
@@ -170,9 +156,13 @@ describe("console access in a real browser", () => {
   });
 
   it("the language switch turns an English console Chinese and the choice outlives a reload", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    await signIn(page, served.url, "lead", "lead-password", "/admin/users");
+    const { context, page } = await signedInPage(
+      browser,
+      served.url,
+      "lead",
+      "lead-password",
+      "/admin/users",
+    );
     await page.getByRole("table", { name: "Accounts" }).waitFor();
     await page.getByLabel("Language").selectOption("zh");
     await page.getByRole("table", { name: "账号" }).getByRole("combobox", { name: "vera 的角色" }).waitFor();
@@ -187,9 +177,7 @@ describe("console access in a real browser", () => {
   });
 
   it("an admin creates a widget key for a site and gets the snippet to embed", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    await signIn(page, served.url, "lead", "lead-password", "/admin/keys");
+    const { context, page } = await signedInPage(browser, served.url, "lead", "lead-password", "/admin/keys");
     const keys = page.getByRole("region", { name: "API keys" });
     await keys.getByLabel("Name").fill("shop widget");
     await keys.getByLabel("Scope").selectOption("widget");
@@ -235,12 +223,9 @@ describe("console access in a real browser", () => {
     expect(conversationCalls).toEqual([]);
 
     // Staff sign in right there and try the bot with their session: no key in the page.
-    await page.getByLabel("Username").fill("lead");
-    await page.getByLabel("Password").fill("lead-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, "lead", "lead-password");
     await page.getByText(/You are signed in as lead/).waitFor();
-    await page.getByLabel("Type your question…").fill("How long does shipping take?");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(page, "How long does shipping take?");
     const answer = page.locator('li.msg[data-role="bot"] .msg-text').last();
     await answer.waitFor();
     expect(await answer.textContent()).toMatch(/days/);
@@ -252,12 +237,9 @@ describe("console access in a real browser", () => {
     // The session ends behind the page's back (as when it expires): the next message is refused,
     // the page says so and offers sign-in, and signing in again resumes the conversation.
     await page.evaluate(() => fetch("/api/auth/logout", { method: "POST" }));
-    await page.getByLabel("Type your question…").fill("Are you still there?");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(page, "Are you still there?");
     await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
-    await page.getByLabel("Username").fill("lead");
-    await page.getByLabel("Password").fill("lead-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, "lead", "lead-password");
     await page.getByLabel("Type your question…").waitFor();
     await page.getByText(/You are number \d+ in the queue/).waitFor();
     expect(await page.locator('li.msg[data-role="bot"]').count()).toBeGreaterThan(0);

@@ -3,14 +3,14 @@ import { openSqlite } from "@seekdesk/store";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanup,
-  ensureConsoleBuilt,
-  launchBrowser,
+  ask,
   runCli,
   type Served,
   screenshotPath,
   signIn,
-  startServe,
+  startConsole,
+  stopConsole,
+  submitSignIn,
 } from "./harness.ts";
 
 /**
@@ -22,23 +22,14 @@ let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  served = await startServe();
-  runCli(
-    ["accounts", "create", "lead", "--role", "agent", "--password-stdin"],
-    served.dataDir,
-    "lead-password\n",
-  );
+  ({ served, browser } = await startConsole([
+    { username: "lead", role: "agent", password: "lead-password" },
+  ]));
   // A keyed server refuses callers without a session, so an ended session is a 401 on the chat.
   runCli(["keys", "create", "--name", "integration"], served.dataDir);
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
-});
+afterAll(() => stopConsole(browser, served));
 
 /** Expires every console session in the server's SQLite file, as the passing of time would. */
 function expireSessions(dataDir: string): number {
@@ -77,14 +68,12 @@ describe("a chat message refused when the session ended", () => {
     });
     await signIn(page, served.url, "lead", "lead-password", "/chat");
     await page.getByText(/You are signed in as lead/).waitFor();
-    await page.getByLabel("Type your question…").fill("How long does shipping take?");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(page, "How long does shipping take?");
     await page.locator('li.msg[data-role="bot"]').first().waitFor();
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     const text = "Can I change the delivery address?";
-    await page.getByLabel("Type your question…").fill(text);
-    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(page, text);
     // Refused: the page offers sign-in, and the message stays on screen, marked unsent.
     await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
     const unsent = page.locator("li.msg.pending.failed", { hasText: text });
@@ -93,9 +82,7 @@ describe("a chat message refused when the session ended", () => {
     await page.screenshot({ path: screenshotPath("chat-unsent-after-session-end") });
     expect(posts.filter((p) => p.text === text).map((p) => p.status)).toEqual([401]);
 
-    await page.getByLabel("Username").fill("lead");
-    await page.getByLabel("Password").fill("lead-password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await submitSignIn(page, "lead", "lead-password");
     // Sent by itself after sign-in: it shows as stored (with its seq) and the bot answers it.
     const stored = page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true });
     await stored.waitFor();
@@ -118,8 +105,7 @@ describe("a chat message refused when the session ended", () => {
     await page.reload();
     await page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true }).waitFor();
     expect(await page.evaluate(() => localStorage.getItem("seekdesk.outbox.account:lead"))).toBeNull();
-    await page.getByLabel("Type your question…").fill("Thanks");
-    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(page, "Thanks");
     await page.locator('li.msg[data-role="user"] .msg-text').getByText("Thanks", { exact: true }).waitFor();
     expect(
       await page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true }).count(),

@@ -2,16 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  cleanup,
-  ensureConsoleBuilt,
-  launchBrowser,
-  runCli,
-  type Served,
-  screenshotPath,
-  signIn,
-  startServe,
-} from "./harness.ts";
+import { ask, type Served, screenshotPath, signIn, startConsole, stopConsole } from "./harness.ts";
 
 /**
  * The service desk as its three users meet it, each in their own browser context (separate
@@ -23,38 +14,22 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  served = await startServe();
-  for (const [name, role] of [
-    ["lead", "admin"],
-    ["ana", "agent"],
-    ["bo", "agent"],
-  ]) {
-    runCli(
-      ["accounts", "create", name, "--role", role, "--password-stdin"],
-      served.dataDir,
-      `${name}-pass-1\n`,
-    );
-  }
-  browser = await launchBrowser();
+  ({ served, browser } = await startConsole([
+    { username: "lead", role: "admin", password: "lead-pass-1" },
+    { username: "ana", role: "agent", password: "ana-pass-1" },
+    { username: "bo", role: "agent", password: "bo-pass-1" },
+  ]));
 });
 
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
+  await stopConsole(browser, served);
 });
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ locale: "en-US" });
   contexts.push(context);
   return context.newPage();
-}
-
-async function ask(page: Page, text: string) {
-  await page.getByLabel("Type your question…").fill(text);
-  await page.getByRole("button", { name: "Send", exact: true }).click();
 }
 
 const botMessages = (page: Page) => page.locator('li.msg[data-role="bot"]');

@@ -1,14 +1,13 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanup,
-  ensureConsoleBuilt,
-  launchBrowser,
+  ask,
   runCli,
   type Served,
   screenshotPath,
-  signIn,
-  startServe,
+  signedInPage,
+  startConsole,
+  stopConsole,
 } from "./harness.ts";
 
 /**
@@ -19,42 +18,48 @@ let served: Served;
 let browser: Browser;
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  served = await startServe();
-  runCli(
-    ["accounts", "create", "lead", "--role", "agent", "--password-stdin"],
-    served.dataDir,
-    "lead-password\n",
-  );
-  browser = await launchBrowser();
+  ({ served, browser } = await startConsole([
+    { username: "lead", role: "agent", password: "lead-password" },
+  ]));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
-});
+afterAll(() => stopConsole(browser, served));
+
+/** The customer's chat page, in a browser context of its own. */
+async function openCustomerChat() {
+  const customerContext = await browser.newContext({ locale: "en-US" });
+  const customer = await customerContext.newPage();
+  await customer.goto(`${served.url}/#/chat`);
+  return { customerContext, customer };
+}
+
+/** The agent signed in elsewhere, with the one queued hand-off open. */
+async function openQueuedTicket() {
+  const { context: agentContext, page: agent } = await signedInPage(
+    browser,
+    served.url,
+    "lead",
+    "lead-password",
+    "/agent",
+  );
+  const queue = agent.getByRole("region", { name: "Hand-off queue" });
+  await queue.getByRole("heading", { name: "Queue (1)" }).waitFor();
+  await queue.locator("button.ticket").first().click();
+  const transcript = agent.getByRole("region", { name: "Conversation" });
+  return { agentContext, agent, queue, transcript };
+}
 
 describe("erasing a customer while their pages are open", () => {
   it("the agent workspace drops the open ticket with a notice, and the customer's chat is cleared", async () => {
-    const customerContext = await browser.newContext({ locale: "en-US" });
-    const customer = await customerContext.newPage();
-    await customer.goto(`${served.url}/#/chat`);
-    await customer.getByLabel("Type your question…").fill("Where is my parcel?");
-    await customer.getByRole("button", { name: "Send", exact: true }).click();
+    const { customerContext, customer } = await openCustomerChat();
+    await ask(customer, "Where is my parcel?");
     await customer.locator('li.msg[data-role="bot"]').first().waitFor();
     await customer.getByRole("button", { name: "Talk to a human" }).click();
     await customer.getByText(/You are number 1 in the queue/).waitFor();
     const visitor = await customer.evaluate(() => localStorage.getItem("seekdesk.visitor"));
     expect(visitor).toMatch(/^web-/);
 
-    const agentContext = await browser.newContext({ locale: "en-US" });
-    const agent = await agentContext.newPage();
-    await signIn(agent, served.url, "lead", "lead-password", "/agent");
-    const queue = agent.getByRole("region", { name: "Hand-off queue" });
-    await queue.getByRole("heading", { name: "Queue (1)" }).waitFor();
-    await queue.locator("button.ticket").first().click();
-    const transcript = agent.getByRole("region", { name: "Conversation" });
+    const { agentContext, agent, queue, transcript } = await openQueuedTicket();
     await transcript.locator(".msg-text").getByText("Where is my parcel?", { exact: true }).waitFor();
 
     // The erasure, as a shop backend would request it (this keyless loopback server trusts it).
@@ -83,8 +88,7 @@ describe("erasing a customer while their pages are open", () => {
     ).toBeNull();
     await customer.screenshot({ path: screenshotPath("chat-conversation-erased") });
     // The next message starts a new conversation.
-    await customer.getByLabel("Type your question…").fill("How long does shipping take?");
-    await customer.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(customer, "How long does shipping take?");
     await customer.locator('li.msg[data-role="bot"]').first().waitFor();
     await expect.poll(() => customer.getByText(/This conversation has been deleted/).count()).toBe(0);
 
@@ -93,20 +97,12 @@ describe("erasing a customer while their pages are open", () => {
   });
 
   it("erased by the CLI on the server's SQLite file: the pages find out on their next action and lose nothing", async () => {
-    const customerContext = await browser.newContext({ locale: "en-US" });
-    const customer = await customerContext.newPage();
-    await customer.goto(`${served.url}/#/chat`);
+    const { customerContext, customer } = await openCustomerChat();
     await customer.getByRole("button", { name: "Talk to a human" }).click();
     await customer.getByText(/You are number 1 in the queue/).waitFor();
     const visitor = (await customer.evaluate(() => localStorage.getItem("seekdesk.visitor"))) ?? "";
 
-    const agentContext = await browser.newContext({ locale: "en-US" });
-    const agent = await agentContext.newPage();
-    await signIn(agent, served.url, "lead", "lead-password", "/agent");
-    const queue = agent.getByRole("region", { name: "Hand-off queue" });
-    await queue.getByRole("heading", { name: "Queue (1)" }).waitFor();
-    await queue.locator("button.ticket").first().click();
-    const transcript = agent.getByRole("region", { name: "Conversation" });
+    const { agentContext, transcript } = await openQueuedTicket();
     await transcript.getByRole("button", { name: "Accept" }).waitFor();
 
     // Another process erases the user in the same SQLite file: the server's streams hear nothing.
@@ -120,8 +116,7 @@ describe("erasing a customer while their pages are open", () => {
       .waitFor();
 
     const text = "Is anyone there?";
-    await customer.getByLabel("Type your question…").fill(text);
-    await customer.getByRole("button", { name: "Send", exact: true }).click();
+    await ask(customer, text);
     await customer
       .getByText("This conversation has been deleted. Send a message to start a new one.")
       .waitFor();

@@ -3,12 +3,12 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanup,
   ensureConsoleBuilt,
   launchBrowser,
   type Served,
   screenshotPath,
   startServe,
+  stopConsole,
 } from "./harness.ts";
 
 /**
@@ -58,11 +58,7 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
-});
+afterAll(() => stopConsole(browser, served));
 
 async function chatPage(): Promise<Page> {
   const context = await browser.newContext({ locale: "en-US", permissions: ["microphone"] });

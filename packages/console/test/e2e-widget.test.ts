@@ -3,13 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanup,
   ensureConsoleBuilt,
   launchBrowser,
   runCli,
   type Served,
   screenshotPath,
   startServe,
+  stopConsole,
 } from "./harness.ts";
 
 /**
@@ -68,11 +68,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
   await shop?.close();
   await stranger?.close();
-  await served?.stop();
-  if (served) cleanup(served.dataDir);
+  await stopConsole(browser, served);
 });
 
 async function openWidget(page: Page) {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { repoRoot } from "@seekdesk/core";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const cli = join(repoRoot, "packages", "cli", "bin.js");
 export const distDir = resolve(repoRoot, "packages", "console", "dist");
@@ -23,6 +23,12 @@ export function runCli(args: string[], dataDir: string, input?: string): string 
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
   });
+}
+
+export type Role = "admin" | "agent" | "viewer";
+
+export function createAccount(dataDir: string, username: string, role: Role, password: string): void {
+  runCli(["accounts", "create", username, "--role", role, "--password-stdin"], dataDir, `${password}\n`);
 }
 
 export interface Served {
@@ -119,10 +125,58 @@ export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Opens the console at `route` and signs in through the login form. */
-export async function signIn(page: Page, baseUrl: string, username: string, password: string, route: string) {
-  await page.goto(`${baseUrl}/#${route}`);
+export interface ConsoleUnderTest {
+  served: Served;
+  browser: Browser;
+}
+
+/** A built console behind a fresh `seekdesk serve` holding `accounts`, and a Chromium to open it. */
+export async function startConsole(
+  accounts: { username: string; role: Role; password: string }[] = [],
+): Promise<ConsoleUnderTest> {
+  ensureConsoleBuilt();
+  const served = await startServe();
+  for (const { username, role, password } of accounts)
+    createAccount(served.dataDir, username, role, password);
+  return { served, browser: await launchBrowser() };
+}
+
+/** Tolerates either being absent, for an `afterAll` whose `beforeAll` failed part way. */
+export async function stopConsole(browser: Browser | undefined, served: Served | undefined): Promise<void> {
+  await browser?.close();
+  await served?.stop();
+  if (served) cleanup(served.dataDir);
+}
+
+/** Fills and submits the sign-in form already on the page. */
+export async function submitSignIn(page: Page, username: string, password: string) {
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Opens the console at `route` and signs in through the login form. */
+export async function signIn(page: Page, baseUrl: string, username: string, password: string, route: string) {
+  await page.goto(`${baseUrl}/#${route}`);
+  await submitSignIn(page, username, password);
+}
+
+/** A page in its own browser context (own cookies, as on its own machine), signed in at `route`. */
+export async function signedInPage(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  password: string,
+  route: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  await signIn(page, baseUrl, username, password, route);
+  return { context, page };
+}
+
+/** Types `text` into the chat's question box and sends it. */
+export async function ask(page: Page, text: string) {
+  await page.getByLabel("Type your question…").fill(text);
+  await page.getByRole("button", { name: "Send", exact: true }).click();
 }
