@@ -62,6 +62,8 @@ export function deskPlugin(): DeskPlugin {
       // The bot's retrieval reranks with knowledge.rerank, through the same engine as its answers.
       kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
         engine: ctx.engine,
+        // On the store's own database the knowledge base shares the gateway's pool.
+        postgres: ctx.postgres,
         onRerank: rerankObserver(ctx.metrics, ctx.logger),
       });
       let added = 0;
@@ -77,7 +79,7 @@ export function deskPlugin(): DeskPlugin {
       const llm = pickModel(ctx, typeof section.model === "string" ? section.model : undefined);
       adminStore =
         ctx.config.store.driver === "postgres"
-          ? await openPostgresDeskAdminRepository(ctx.config.store.url as string)
+          ? await openPostgresDeskAdminRepository(ctx.postgres ?? (ctx.config.store.url as string))
           : new SqliteDeskAdminRepository(ctx.db);
       admin = new DeskAdmin(domain, adminStore);
       const saved = await admin.startup();

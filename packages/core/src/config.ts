@@ -177,6 +177,12 @@ export const StoreConfigSchema = z
      * 0 reads Postgres on every request. SQLite always reads its file.
      */
     keyCacheTtlMs: nonNegativeInt().default(5000),
+    /**
+     * Driver postgres: connections in the one pool every repository of a process shares (the
+     * conversation store, keys, accounts, console edits, feedback, desk events, and the knowledge
+     * base on the same database). Each process holds at most this many plus one that LISTENs.
+     */
+    poolSize: positiveInt().max(1000, "expected a positive integer up to 1000").default(10),
   })
   .strict()
   .refine((s) => s.driver !== "postgres" || (s.url !== undefined && s.url.length > 0), {

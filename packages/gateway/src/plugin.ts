@@ -35,7 +35,7 @@
  * ```
  */
 import type { SeekdeskConfig } from "@seekdesk/core";
-import type { SqliteDatabase } from "@seekdesk/store";
+import type { PostgresDatabase, SqliteDatabase } from "@seekdesk/store";
 import type { Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -56,6 +56,12 @@ export interface GatewayContext {
   readonly dataDir: string;
   /** The shared SQLite database (WAL). Each package migrates its own `domain` with migrateSqlite. */
   readonly db: SqliteDatabase;
+  /**
+   * With store.driver postgres: the process's one Postgres pool (store.poolSize connections) and
+   * one LISTEN connection. Open repositories on it (`openPostgres...(ctx.postgres)`), never on
+   * `store.url`, and do not close it: the gateway does, after every plugin. Null on SQLite.
+   */
+  readonly postgres: PostgresDatabase | null;
   /** API keys, plugin verifiers (sessions) and per-key limits. */
   readonly auth: GatewayAuth;
   /** Reads a JSON body within the size limit and validates it; throws 400/413 naming the field. */

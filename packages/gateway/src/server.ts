@@ -11,7 +11,12 @@ import {
   UnavailableError,
   UserInputError,
 } from "@seekdesk/core";
-import { openSqlite, type SqliteDatabase } from "@seekdesk/store";
+import {
+  openPostgresDatabase,
+  openSqlite,
+  type PostgresDatabase,
+  type SqliteDatabase,
+} from "@seekdesk/store";
 import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import pino, { type Logger } from "pino";
@@ -38,7 +43,15 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Defaults to the SQLite file config.store.path under config.dataDir. */
   db?: SqliteDatabase;
+  /**
+   * With store.driver postgres, the handle every repository of the process shares; by default
+   * the gateway opens one (store.url, store.poolSize) and closes it after the plugins.
+   */
+  postgres?: PostgresDatabase;
 }
+
+/** application_name of the server's Postgres connections: `SELECT * FROM pg_stat_activity WHERE application_name = 'seekdesk'`. */
+export const POSTGRES_APPLICATION_NAME = "seekdesk";
 
 export interface Listening {
   url: string;
@@ -88,9 +101,12 @@ export class Gateway {
   readonly auth: GatewayAuth;
   readonly keys: ApiKeyStore;
   readonly db: SqliteDatabase;
+  /** The one Postgres pool and LISTEN connection of the process (store.driver postgres), else null. */
+  readonly postgres: PostgresDatabase | null;
   readonly dataDir: string;
   private readonly trustProxy: TrustFn;
   private readonly ownsDb: boolean;
+  private readonly ownsPostgres: boolean;
   private readonly plugins: readonly GatewayPlugin[];
   private readonly shutdownController = new AbortController();
   private readonly live = new LiveRequests();
@@ -110,7 +126,17 @@ export class Gateway {
     mkdirSync(this.dataDir, { recursive: true });
     this.ownsDb = opts.db === undefined;
     this.db = opts.db ?? openSqlite(paths.sqlite);
-    this.keys = apiKeyStoreFromConfig(config, this.db, this.logger);
+    this.ownsPostgres = config.store.driver === "postgres" && opts.postgres === undefined;
+    this.postgres =
+      config.store.driver !== "postgres"
+        ? null
+        : (opts.postgres ??
+          openPostgresDatabase({
+            url: config.store.url as string,
+            poolSize: config.store.poolSize,
+            applicationName: POSTGRES_APPLICATION_NAME,
+          }));
+    this.keys = apiKeyStoreFromConfig(config, this.db, this.logger, this.postgres);
     this.auth = new GatewayAuth(this.keys, rateLimiterFromConfig(config.rateLimits, this.logger));
     this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
     this.plugins = opts.plugins ?? [];
@@ -224,6 +250,7 @@ export class Gateway {
       metrics: this.metrics.registry,
       dataDir: this.dataDir,
       db: this.db,
+      postgres: this.postgres,
       auth: this.auth,
       readJson: (c, schema) => readJsonBody(c, schema, bodyLimit),
       clientIp: (c) => this.clientIp(c),
@@ -301,7 +328,7 @@ export class Gateway {
 
   /**
    * Stops accepting, lets in-flight requests and streams finish up to server.drainTimeoutMs,
-   * aborts what is left, then closes plugins (reverse order), the engine and the database.
+   * aborts what is left, then closes plugins (reverse order), the engine and the databases.
    */
   shutdown(): Promise<void> {
     this.closed ??= (async () => {
@@ -343,6 +370,11 @@ export class Gateway {
         .close()
         .catch((err: unknown) => this.logger.warn({ err }, "API key store close failed"));
       if (this.ownsDb) this.db.close();
+      // Last: the plugins and the key store above were its users.
+      if (this.ownsPostgres)
+        await this.postgres
+          ?.close()
+          .catch((err: unknown) => this.logger.warn({ err }, "closing the Postgres pool failed"));
       this.logger.info("stopped");
     })();
     return this.closed;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError, formatConfigPath, type SeekdeskConfig } from "@seekdesk/core";
+import type { PostgresDatabase } from "@seekdesk/store";
 import { z } from "zod";
 import { HashedNgramEmbedder } from "./embed/hashed.ts";
 import { ParaphraseEmbedder } from "./embed/paraphrase.ts";
@@ -35,7 +36,10 @@ export const KnowledgeStoreConfigSchema = z
         "expected a schema name of lower-case letters, digits and underscores",
       )
       .default("public"),
-    /** Postgres connections this process may hold for the knowledge base. */
+    /**
+     * Postgres connections this process may hold for the knowledge base, when it has a pool of its
+     * own: on `store.url` under `seekdesk serve` it shares the server's pool (`store.poolSize`).
+     */
     poolSize: z
       .number({ error: "expected a number" })
       .int("expected a positive integer")
@@ -214,15 +218,19 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
 /**
  * The knowledge base the config asks for: SQLite under the data dir, or Postgres with pgvector.
  * With `engine`, `knowledge.rerank` is applied (an unknown rerank model is a ConfigError here, at
- * start-up); without one, searches are not reranked.
+ * start-up); without one, searches are not reranked. With `postgres` (the server's shared handle)
+ * a knowledge base on that same database queries through its pool instead of opening its own.
  */
 export async function openConfiguredKnowledgeBase(
   config: SeekdeskConfig,
   dataDir: string,
-  opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> & { engine?: RerankEngine } = {},
+  opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> & {
+    engine?: RerankEngine;
+    postgres?: PostgresDatabase | null;
+  } = {},
 ): Promise<KnowledgeBase> {
   const settings = knowledgeStoreSettings(config, dataDir);
-  const { engine, ...rest } = opts;
+  const { engine, postgres, ...rest } = opts;
   const rerank = rerankSettings(config);
   opts = {
     ...rest,
@@ -236,6 +244,7 @@ export async function openConfiguredKnowledgeBase(
     url: settings.url,
     schema: settings.schema,
     max: settings.poolSize,
+    ...(postgres && postgres.url === settings.url ? { database: postgres } : {}),
   });
   return openKnowledgeBase({ ...opts, store });
 }

@@ -17,6 +17,7 @@ export * from "./feedback/sqlite.ts";
 export * from "./feedback/types.ts";
 export * from "./migrations.ts";
 export * from "./postgres/conversation-store.ts";
+export * from "./postgres/database.ts";
 export * from "./postgres/listen.ts";
 export * from "./postgres/migrate.ts";
 export * from "./repositories/rows.ts";

@@ -5,6 +5,7 @@ import {
   migrateSqlite,
   openPostgresConversationStore,
   openPostgresFeedbackRepository,
+  type PostgresDatabase,
   PostgresDeskEvents,
   SQLITE_CONVERSATION_MIGRATIONS,
   SqliteConversationStore,
@@ -67,12 +68,21 @@ export interface ConversationPluginOptions {
   onReady?: (service: ConversationService, feedback: FeedbackRepository) => void;
 }
 
-/** Opens the conversation store the config asks for: the gateway's SQLite file, or Postgres. */
+/** The gateway's shared Postgres handle; a context without one (store.driver sqlite) is a wiring bug. */
+function sharedPostgres(ctx: GatewayContext): PostgresDatabase {
+  if (!ctx.postgres) throw new Error("store.driver is postgres but the gateway opened no Postgres handle");
+  return ctx.postgres;
+}
+
+/**
+ * Opens the conversation store the config asks for: the gateway's SQLite file, or Postgres through
+ * the gateway's shared pool. Either way the gateway owns the connection and closes it.
+ */
 export async function openConfiguredStore(
   ctx: GatewayContext,
 ): Promise<{ store: ConversationStore; owned: boolean }> {
   if (ctx.config.store.driver === "postgres") {
-    return { store: await openPostgresConversationStore(ctx.config.store.url as string), owned: true };
+    return { store: await openPostgresConversationStore(sharedPostgres(ctx)), owned: true };
   }
   migrateSqlite(ctx.db, "conversations", SQLITE_CONVERSATION_MIGRATIONS);
   // The gateway owns the database handle and closes it itself.
@@ -81,11 +91,10 @@ export async function openConfiguredStore(
 
 /**
  * The ratings and intent verdicts on conversations, beside the conversation store: the gateway's
- * SQLite file, or the shared Postgres (a pool of its own, up to 2 connections). The caller closes it.
+ * SQLite file, or the shared Postgres (through the gateway's pool). The caller closes it.
  */
 export async function openConfiguredFeedback(ctx: GatewayContext): Promise<FeedbackRepository> {
-  if (ctx.config.store.driver === "postgres")
-    return openPostgresFeedbackRepository(ctx.config.store.url as string);
+  if (ctx.config.store.driver === "postgres") return openPostgresFeedbackRepository(sharedPostgres(ctx));
   return new SqliteFeedbackRepository(ctx.db);
 }
 
@@ -131,7 +140,7 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         // Replicas share the Postgres store, so they share the desk's events through it too.
         const metrics = deskEventMetrics(ctx.metrics);
         const replicated = new ReplicatedEventBus({
-          channel: new PostgresDeskEvents(ctx.config.store.url as string),
+          channel: new PostgresDeskEvents(sharedPostgres(ctx)),
           store,
           onError: (err, what) => {
             metrics.error(what);

@@ -184,8 +184,13 @@ describe("the desk on two replicas sharing Postgres", () => {
     const before = busOf(1).reconnects;
 
     // Both replicas' listeners die; the hand-off is made on A while B is still reconnecting.
+    // Each replica's one LISTEN connection (its desk events, keys and console edits share it).
+    const listeners = replicas.map(
+      (r) => (r.service.store as PostgresConversationStore).db.listener.backendPid,
+    );
     const killed = await (replicas[0].service.store as PostgresConversationStore).pool.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'seekdesk desk events'",
+      "SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid",
+      [listeners],
     );
     expect(killed.rowCount).toBe(2);
     const h = await call(a, "POST", `/api/conversations/${conv}/messages`, { text: "转人工" });

@@ -10,6 +10,7 @@ import {
   openPostgresConversationStore,
   openPostgresFeedbackRepository,
   openSqliteConversationStore,
+  PostgresConversationStore,
   PostgresDeskEvents,
   SqliteConversationStore,
   SqliteFeedbackRepository,
@@ -23,17 +24,22 @@ export interface StoreFlags {
   dataDir?: string;
 }
 
-/** The conversation store the server uses, from the same config (SQLite file or Postgres). */
+/**
+ * The conversation store the server uses, from the same config (SQLite file or Postgres). On
+ * Postgres it opens the command's one small pool, which the feedback and the erasure's events
+ * borrow, and closes it when the store is closed.
+ */
 export async function openDeskStore(flags: StoreFlags): Promise<ConversationStore> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres")
-    return openPostgresConversationStore(config.store.url as string, { max: 2 });
+    return openPostgresConversationStore(config.store.url as string, { max: 3 });
   return openSqliteConversationStore(resolveDataPaths(config).sqlite);
 }
 
 /** The ratings and intent verdicts beside `store`: in its SQLite file, or in the same Postgres. */
 async function openDeskFeedback(store: ConversationStore, flags: StoreFlags): Promise<FeedbackRepository> {
   if (store instanceof SqliteConversationStore) return new SqliteFeedbackRepository(store.db);
+  if (store instanceof PostgresConversationStore) return openPostgresFeedbackRepository(store.db);
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   return openPostgresFeedbackRepository(config.store.url as string, { max: 1 });
 }
@@ -53,7 +59,9 @@ function erasureBus(
     return { bus: new ConversationEventBus(), live: false, warnings: [] };
   const warnings: string[] = [];
   const bus = new ReplicatedEventBus({
-    channel: new PostgresDeskEvents(config.store.url as string),
+    channel: new PostgresDeskEvents(
+      store instanceof PostgresConversationStore ? store.db : (config.store.url as string),
+    ),
     store,
     onError: (err, what) => warnings.push(`${what}: ${(err as Error).message}`),
   });

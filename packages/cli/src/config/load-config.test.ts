@@ -132,6 +132,22 @@ describe("configuration sources", () => {
     );
   });
 
+  it("sizes the one Postgres pool of a process by store.poolSize, 10 unless set", () => {
+    expect(loadConfig({ cwd: dir, env: {} }).store.poolSize).toBe(10);
+    const env = { SEEKDESK_STORE_DRIVER: "postgres", SEEKDESK_STORE_URL: "postgres://127.0.0.1/x" };
+    expect(loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_POOL_SIZE: "4" } }).store.poolSize).toBe(4);
+    expect(loadConfig({ file: file("pool.json", { store: { poolSize: 25 } }), env }).store.poolSize).toBe(25);
+    expect(() => loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_POOL_SIZE: "0" } })).toThrow(
+      "config: store.poolSize: expected a positive integer",
+    );
+    expect(() => loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_POOL_SIZE: "ten" } })).toThrow(
+      "config: store.poolSize: expected a number",
+    );
+    expect(() => loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_POOL_SIZE: "5000" } })).toThrow(
+      "config: store.poolSize: expected a positive integer up to 1000",
+    );
+  });
+
   it("shares rate limits through Redis only with a redis:// URL", () => {
     expect(loadConfig({ cwd: dir, env: {} }).rateLimits.store).toBe("memory");
     const c = loadConfig({

@@ -5,6 +5,7 @@ import {
   type AccountRepository,
   type AccountRow,
   openPostgresAccountRepository,
+  type PostgresDatabase,
   SqliteAccountRepository,
   type SqliteDatabase,
 } from "@seekdesk/store";
@@ -183,10 +184,15 @@ const dummyHash = () => {
 
 /**
  * Accounts live where the conversations do (`store.driver`): the server's SQLite file, or
- * Postgres so that every replica knows every account and session.
+ * Postgres so that every replica knows every account and session (through `postgres`, the
+ * gateway's shared handle, when given).
  */
-export async function openAccountStore(config: SeekdeskConfig, db: SqliteDatabase): Promise<AccountStore> {
+export async function openAccountStore(
+  config: SeekdeskConfig,
+  db: SqliteDatabase,
+  postgres: PostgresDatabase | null = null,
+): Promise<AccountStore> {
   if (config.store.driver === "postgres")
-    return new AccountStore(await openPostgresAccountRepository(config.store.url as string));
+    return new AccountStore(await openPostgresAccountRepository(postgres ?? (config.store.url as string)));
   return new AccountStore(new SqliteAccountRepository(db));
 }

@@ -105,7 +105,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
   const plugin: GatewayPlugin & { guards?: ConsoleGuards } = {
     name: "console",
     async register(app, ctx) {
-      const accounts = await openAccountStore(ctx.config, ctx.db);
+      const accounts = await openAccountStore(ctx.config, ctx.db, ctx.postgres);
       const shared = opts.feedback?.() ?? null;
       const feedback =
         shared ??

@@ -92,6 +92,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
           ? opts.kb()
           : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
               engine: ctx.engine,
+              postgres: ctx.postgres,
               onRerank: rerankObserver(ctx.metrics, ctx.logger),
             });
       // Reading is for every desk role and API keys; changing the knowledge base is for admins.

@@ -1,4 +1,4 @@
-import { migratePostgres } from "@seekdesk/store";
+import { migratePostgres, type PostgresDatabase } from "@seekdesk/store";
 import pg from "pg";
 import type { VectorStore } from "../index/vector-store.ts";
 import type { DocumentInfo } from "../types.ts";
@@ -11,8 +11,13 @@ export interface PostgresKnowledgeStoreOptions {
   url: string;
   /** Schema for the kb_* tables, created if missing. Default `public`. */
   schema?: string;
-  /** Pool size. Default 5. */
+  /** Pool size of the store's own pool. Default 5. */
   max?: number;
+  /**
+   * The process's shared handle on this same database (the server's `store.url`): its pool is
+   * used, and left open on close, instead of a pool of `max` connections of the store's own.
+   */
+  database?: PostgresDatabase;
 }
 
 /** The URL with its password masked, for error messages and logs. */
@@ -121,10 +126,11 @@ export async function openPostgresKnowledgeStore(
 ): Promise<PostgresKnowledgeStore> {
   const schema = opts.schema ?? "public";
   const quoted = checkSchemaName(schema);
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 5 });
+  const owned = opts.database === undefined;
+  const pool = opts.database?.pool ?? new pg.Pool({ connectionString: opts.url, max: opts.max ?? 5 });
   // An idle client whose server went away emits here; the pool drops it and the next query
   // reconnects or fails with its own error, so there is nothing more to do (and no crash).
-  pool.on("error", () => undefined);
+  if (owned) pool.on("error", () => undefined);
   try {
     try {
       await pool.query("SELECT 1");
@@ -138,10 +144,10 @@ export async function openPostgresKnowledgeStore(
     if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await migratePostgres(pool, knowledgeMigrationDomain(schema), postgresKnowledgeMigrations(schema));
   } catch (err) {
-    await pool.end();
+    if (owned) await pool.end();
     throw err;
   }
-  return new PostgresKnowledgeStore(pool, quoted);
+  return new PostgresKnowledgeStore(pool, quoted, owned);
 }
 
 /**
@@ -158,6 +164,8 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     readonly pool: pg.Pool,
     /** The quoted schema name. */
     private readonly s: string,
+    /** The pool is the store's own, so `close` ends it (a shared one is closed by its opener). */
+    private readonly ownsPool = true,
   ) {}
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -400,6 +408,6 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.ownsPool) await this.pool.end();
   }
 }

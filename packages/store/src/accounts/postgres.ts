@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { POSTGRES_ACCOUNT_MIGRATIONS } from "./schema.ts";
 import type { AccountRepository, AccountRow, LoginFailures, NewAccountRow, SessionRow } from "./types.ts";
@@ -26,7 +27,15 @@ const toRow = (r: Row): AccountRow => ({
 /** Console accounts and sessions in Postgres, shared by every replica. */
 export class PostgresAccountRepository implements AccountRepository {
   readonly kind = "postgres" as const;
-  constructor(readonly pool: pg.Pool) {}
+  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
+  constructor(
+    readonly db: PostgresDatabase,
+    private readonly owned = false,
+  ) {}
+
+  get pool(): pg.Pool {
+    return this.db.pool;
+  }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -157,23 +166,26 @@ export class PostgresAccountRepository implements AccountRepository {
     await this.pool.query("DELETE FROM login_failures WHERE key = $1", [key]);
   }
 
+  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.owned) await this.db.close();
   }
 }
 
-/** Connects to Postgres, migrates the "accounts" domain and returns the repository (which owns the pool). */
+/**
+ * Migrates the "accounts" domain and returns the repository, on the process's shared handle or,
+ * for a URL, on a handle of its own (`max` connections) that it closes.
+ */
 export async function openPostgresAccountRepository(
-  connectionString: string,
+  target: PostgresDatabase | string,
   opts: { max?: number } = {},
 ): Promise<PostgresAccountRepository> {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 4, connectionTimeoutMillis: 5000 });
-  pool.on("error", () => undefined);
+  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 4 });
   try {
-    await migratePostgres(pool, "accounts", POSTGRES_ACCOUNT_MIGRATIONS);
+    await migratePostgres(db.pool, "accounts", POSTGRES_ACCOUNT_MIGRATIONS);
   } catch (err) {
-    await pool.end();
+    if (owned) await db.close();
     throw err;
   }
-  return new PostgresAccountRepository(pool);
+  return new PostgresAccountRepository(db, owned);
 }

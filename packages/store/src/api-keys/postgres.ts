@@ -1,5 +1,5 @@
-import pg from "pg";
-import { listenWithRetry } from "../postgres/listen.ts";
+import type pg from "pg";
+import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import type { ApiKeyChangeSink, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "./types.ts";
@@ -44,28 +44,32 @@ const values = (k: ApiKeyRow) => [
 ];
 
 export interface PostgresApiKeyOptions {
-  /** Pool size; lookups are cached by the gateway, so a few connections carry a busy replica. */
+  /** With a URL: pool size of its own handle; lookups are cached by the gateway, so a few carry a busy replica. */
   max?: number;
-  /** First delay before reconnecting a lost notification connection; doubles up to 10 s. */
+  /** With a URL: first delay before reconnecting a lost notification connection; doubles up to 10 s. */
   reconnectMs?: number;
 }
 
 /**
- * API keys in Postgres, shared by every replica. `watch` keeps one extra connection LISTENing on
- * the channel the table's trigger notifies, reconnecting with back-off when it is lost.
+ * API keys in Postgres, shared by every replica. `watch` subscribes, on the database handle's one
+ * LISTEN connection, to the channel the table's trigger notifies.
  */
 export class PostgresApiKeyRepository implements ApiKeyRepository {
   readonly kind = "postgres" as const;
-  readonly pool: pg.Pool;
+  readonly db: PostgresDatabase;
+  private readonly owned: boolean;
   private opened: Promise<void> | null = null;
 
-  constructor(
-    private readonly connectionString: string,
-    private readonly opts: PostgresApiKeyOptions = {},
-  ) {
-    this.pool = new pg.Pool({ connectionString, max: opts.max ?? 4, connectionTimeoutMillis: 5000 });
-    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
-    this.pool.on("error", () => undefined);
+  /** `target`: the process's shared handle, or a URL for a handle of the repository's own. */
+  constructor(target: PostgresDatabase | string, opts: PostgresApiKeyOptions = {}) {
+    ({ db: this.db, owned: this.owned } = postgresDatabaseFor(target, {
+      poolSize: opts.max ?? 4,
+      reconnectMs: opts.reconnectMs,
+    }));
+  }
+
+  get pool(): pg.Pool {
+    return this.db.pool;
   }
 
   open(): Promise<void> {
@@ -146,12 +150,8 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
   }
 
   watch(sink: ApiKeyChangeSink): ApiKeyWatch {
-    return listenWithRetry({
-      connectionString: this.connectionString,
-      channel: API_KEYS_CHANNEL,
-      reconnectMs: this.opts.reconnectMs,
-      // The keys domain is migrated before listening, as before the first lookup.
-      beforeConnect: () => this.open(),
+    // ApiKeyStore opens (migrates) the repository before it watches, so the trigger exists.
+    return this.db.listener.subscribe(API_KEYS_CHANNEL, {
       // A payload is a key's hash; one without names nothing to drop.
       onNotify: (hash) => {
         if (hash) sink.changed(hash);
@@ -162,17 +162,18 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
     });
   }
 
+  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.owned) await this.db.close();
   }
 }
 
 /** Connects, migrates the "keys" domain and returns the repository. */
 export async function openPostgresApiKeyRepository(
-  connectionString: string,
+  target: PostgresDatabase | string,
   opts: PostgresApiKeyOptions = {},
 ): Promise<PostgresApiKeyRepository> {
-  const repo = new PostgresApiKeyRepository(connectionString, opts);
+  const repo = new PostgresApiKeyRepository(target, opts);
   try {
     await repo.open();
   } catch (err) {

@@ -1,5 +1,5 @@
-import pg from "pg";
-import { listenWithRetry } from "../postgres/listen.ts";
+import type pg from "pg";
+import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { DESK_ADMIN_CHANNEL, POSTGRES_DESK_ADMIN_MIGRATIONS } from "./schema.ts";
 import type {
@@ -13,16 +13,20 @@ import type {
 const CHANGES: readonly string[] = ["examples", "settings", "training"] satisfies DeskAdminChange[];
 
 /**
- * The desk's admin changes in Postgres, shared by every replica. `watch` keeps one extra
- * connection LISTENing on the channel the tables' triggers notify.
+ * The desk's admin changes in Postgres, shared by every replica. `watch` subscribes, on the
+ * database handle's one LISTEN connection, to the channel the tables' triggers notify.
  */
 export class PostgresDeskAdminRepository implements DeskAdminRepository {
   readonly kind = "postgres" as const;
+  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
   constructor(
-    readonly pool: pg.Pool,
-    private readonly connectionString: string,
-    private readonly reconnectMs?: number,
+    readonly db: PostgresDatabase,
+    private readonly owned = false,
   ) {}
+
+  get pool(): pg.Pool {
+    return this.db.pool;
+  }
 
   async exampleChanges(): Promise<ExampleChange[]> {
     const { rows } = await this.pool.query<ExampleChange>(
@@ -77,10 +81,7 @@ export class PostgresDeskAdminRepository implements DeskAdminRepository {
   }
 
   watch(sink: DeskAdminChangeSink): DeskAdminWatch {
-    return listenWithRetry({
-      connectionString: this.connectionString,
-      channel: DESK_ADMIN_CHANNEL,
-      reconnectMs: this.reconnectMs,
+    return this.db.listener.subscribe(DESK_ADMIN_CHANNEL, {
       onNotify: (payload) => {
         if (CHANGES.includes(payload)) sink.changed(payload as DeskAdminChange);
       },
@@ -88,23 +89,29 @@ export class PostgresDeskAdminRepository implements DeskAdminRepository {
     });
   }
 
+  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.owned) await this.db.close();
   }
 }
 
-/** Connects, migrates the "desk_admin" domain and returns the repository (which owns the pool). */
+/**
+ * Migrates the "desk_admin" domain and returns the repository, on the process's shared handle or,
+ * for a URL, on a handle of its own (`max` connections) that it closes.
+ */
 export async function openPostgresDeskAdminRepository(
-  connectionString: string,
+  target: PostgresDatabase | string,
   opts: { max?: number; reconnectMs?: number } = {},
 ): Promise<PostgresDeskAdminRepository> {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 2, connectionTimeoutMillis: 5000 });
-  pool.on("error", () => undefined);
+  const { db, owned } = postgresDatabaseFor(target, {
+    poolSize: opts.max ?? 2,
+    reconnectMs: opts.reconnectMs,
+  });
   try {
-    await migratePostgres(pool, "desk_admin", POSTGRES_DESK_ADMIN_MIGRATIONS);
+    await migratePostgres(db.pool, "desk_admin", POSTGRES_DESK_ADMIN_MIGRATIONS);
   } catch (err) {
-    await pool.end();
+    if (owned) await db.close();
     throw err;
   }
-  return new PostgresDeskAdminRepository(pool, connectionString, opts.reconnectMs);
+  return new PostgresDeskAdminRepository(db, owned);
 }

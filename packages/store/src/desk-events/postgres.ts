@@ -1,5 +1,4 @@
-import pg from "pg";
-import { listenWithRetry } from "../postgres/listen.ts";
+import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import {
   DESK_AGENT_CHANNEL,
@@ -35,16 +34,16 @@ export interface DeskEventListen {
 }
 
 export interface PostgresDeskEventOptions {
-  /** First delay before reconnecting a lost LISTEN connection; doubles up to 10 s. */
-  reconnectMs?: number;
   /** How many agent events the log keeps for streams that resume (default 10 000). */
   retain?: number;
-  /** application_name of the LISTEN connection (operators and tests find it in pg_stat_activity). */
+  /** With a URL: first delay before reconnecting a lost LISTEN connection; doubles up to 10 s. */
+  reconnectMs?: number;
+  /** With a URL: application_name of its connections (operators and tests find them in pg_stat_activity). */
   applicationName?: string;
   /**
-   * How often the LISTEN connection is pinged (default 15 s): a connection whose peer vanished
-   * without a reset (a failover, a dropped NAT entry) would otherwise wait for TCP keep-alive to
-   * give up, which takes minutes, while notifications silently stop.
+   * With a URL: how often the LISTEN connection is pinged (default 15 s): a connection whose peer
+   * vanished without a reset (a failover, a dropped NAT entry) would otherwise wait for TCP
+   * keep-alive to give up, which takes minutes, while notifications silently stop.
    */
   pingMs?: number;
 }
@@ -57,34 +56,45 @@ const PRUNE_EVERY = 128;
  * notified (the messages they carry are in the conversation store already); agent events are
  * appended to a log table whose ids number the agents' streams for the whole cluster.
  *
- * Order: sends go through a one-connection pool, so they reach the server in the order they were
- * made; Postgres delivers notifications in commit order; and an agent event's id is drawn while
- * holding a transaction-level advisory lock that is released only at commit, so ids also commit
- * in increasing order and a replica that has seen id n has seen every id below it.
+ * Order: sends run one at a time, each after the previous one has finished, so they reach the
+ * server in the order they were made; Postgres delivers notifications in commit order; and an
+ * agent event's id is drawn while holding a transaction-level advisory lock that is released only
+ * at commit, so ids also commit in increasing order and a replica that has seen id n has seen
+ * every id below it.
  */
 export class PostgresDeskEvents {
   readonly kind = "postgres" as const;
-  /** Sends: one connection, so order in is order out. */
-  private readonly sends: pg.Pool;
-  /** Reads of the log (resuming streams, filling gaps). */
-  private readonly reads: pg.Pool;
+  readonly db: PostgresDatabase;
+  private readonly owned: boolean;
+  /**
+   * The tail of the sends: the shared pool may run two queries on two connections at once, and
+   * then either may commit first, so each send waits for the one before (as a one-connection
+   * pool made them do before the pool was shared).
+   */
+  private sending: Promise<unknown> = Promise.resolve();
   private opened: Promise<void> | null = null;
   private readonly retain: number;
 
-  constructor(
-    private readonly connectionString: string,
-    private readonly opts: PostgresDeskEventOptions = {},
-  ) {
-    this.sends = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: 5000 });
-    this.reads = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
-    // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
-    this.sends.on("error", () => undefined);
-    this.reads.on("error", () => undefined);
+  /** `target`: the process's shared handle, or a URL for a handle of its own (3 connections and the listener). */
+  constructor(target: PostgresDatabase | string, opts: PostgresDeskEventOptions = {}) {
+    ({ db: this.db, owned: this.owned } = postgresDatabaseFor(target, {
+      poolSize: 3,
+      applicationName: opts.applicationName ?? "seekdesk desk events",
+      reconnectMs: opts.reconnectMs,
+      pingMs: opts.pingMs,
+    }));
     this.retain = opts.retain ?? 10_000;
   }
 
+  /** Runs `fn` after every send made before it has settled. */
+  private send<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.sending.then(fn);
+    this.sending = run.catch(() => undefined);
+    return run;
+  }
+
   open(): Promise<void> {
-    this.opened ??= migratePostgres(this.reads, "desk-events", POSTGRES_DESK_EVENT_MIGRATIONS).then(
+    this.opened ??= migratePostgres(this.db.pool, "desk-events", POSTGRES_DESK_EVENT_MIGRATIONS).then(
       () => undefined,
       (err: unknown) => {
         this.opened = null;
@@ -102,10 +112,12 @@ export class PostgresDeskEvents {
     }
     // unnest yields rows in array order, and notifications of one transaction arrive in the
     // order they were made (payloads differ, so none is folded into another).
-    await this.sends.query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p", [
-      DESK_CONVERSATION_CHANNEL,
-      payloads,
-    ]);
+    await this.send(() =>
+      this.db.pool.query("SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p", [
+        DESK_CONVERSATION_CHANNEL,
+        payloads,
+      ]),
+    );
   }
 
   /** Appends an agent event to the log and announces it; returns its id. */
@@ -113,17 +125,19 @@ export class PostgresDeskEvents {
     await this.open();
     // Room for {"i":<20 digits>,"a":<20 digits>,"e":...}.
     const inline = Buffer.byteLength(event) + 60 <= NOTIFY_PAYLOAD_MAX_BYTES;
-    const { rows } = await this.sends.query<{ id: string }>(
-      `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
+    const { rows } = await this.send(() =>
+      this.db.pool.query<{ id: string }>(
+        `WITH lock AS (SELECT pg_advisory_xact_lock(hashtext($1))),
        ins AS (INSERT INTO desk_agent_events (at, event) SELECT $2, $3 FROM lock RETURNING id, at, event)
        SELECT id, pg_notify($4, CASE WHEN $5::boolean
          THEN '{"i":' || id || ',"a":' || at || ',"e":' || event || '}'
          ELSE '{"i":' || id || '}' END) FROM ins`,
-      [AGENT_LOG_LOCK, at, event, DESK_AGENT_CHANNEL, inline],
+        [AGENT_LOG_LOCK, at, event, DESK_AGENT_CHANNEL, inline],
+      ),
     );
     const id = Number(rows[0].id);
     if (id % PRUNE_EVERY === 0) {
-      await this.sends.query("DELETE FROM desk_agent_events WHERE id <= $1", [id - this.retain]);
+      await this.db.pool.query("DELETE FROM desk_agent_events WHERE id <= $1", [id - this.retain]);
     }
     return id;
   }
@@ -131,7 +145,7 @@ export class PostgresDeskEvents {
   /** Logged agent events after `id`, oldest first, at most `limit`. */
   async agentEventsAfter(id: number, limit: number): Promise<StoredAgentEvent[]> {
     await this.open();
-    const { rows } = await this.reads.query<{ id: string; at: string; event: string }>(
+    const { rows } = await this.db.pool.query<{ id: string; at: string; event: string }>(
       "SELECT id, at, event FROM desk_agent_events WHERE id > $1 ORDER BY id LIMIT $2",
       [id, limit],
     );
@@ -141,7 +155,7 @@ export class PostgresDeskEvents {
   /** The oldest and newest ids in the log (null when it is empty). */
   async agentEventRange(): Promise<{ first: number | null; last: number | null }> {
     await this.open();
-    const { rows } = await this.reads.query<{ first: string | null; last: string | null }>(
+    const { rows } = await this.db.pool.query<{ first: string | null; last: string | null }>(
       "SELECT min(id) AS first, max(id) AS last FROM desk_agent_events",
     );
     const r = rows[0];
@@ -152,38 +166,57 @@ export class PostgresDeskEvents {
   }
 
   /**
-   * Keeps one connection LISTENing on both channels, reconnecting with back-off when it is lost
-   * (including a silently dead peer, through pings and TCP keep-alive). The first attempt must
-   * succeed: a replica does not start deaf to the others.
+   * Subscribes to both channels on the handle's LISTEN connection, which reconnects with back-off
+   * when it is lost (including a silently dead peer, through pings and TCP keep-alive). The
+   * migration and the first LISTEN must succeed: a replica does not start deaf to the others.
    */
   listen(sink: DeskEventSink): DeskEventListen {
     let listenedBefore = false;
-    return listenWithRetry({
-      connectionString: this.connectionString,
-      channel: [DESK_CONVERSATION_CHANNEL, DESK_AGENT_CHANNEL],
-      reconnectMs: this.opts.reconnectMs,
-      beforeConnect: () => this.open(),
-      applicationName: this.opts.applicationName ?? "seekdesk desk events",
-      pingMs: this.opts.pingMs ?? 15_000,
-      rejectFirstFailure: true,
-      onNotify: (payload, channel) => {
-        if (!payload) return;
-        if (channel === DESK_CONVERSATION_CHANNEL) sink.conversation(payload);
-        else {
-          const p = JSON.parse(payload) as { i: number; a?: number; e?: unknown };
-          sink.agent(p.e === undefined ? { id: p.i } : { id: p.i, at: p.a, event: p.e });
-        }
-      },
-      // A loss is told when listening resumes, as `reconnected`: the listener catches up then.
-      onGap: (reason) => {
-        if (reason !== "listening") return;
-        sink.listening(listenedBefore);
+    let stopped = false;
+    let subscription: DeskEventListen | null = null;
+    const started = this.open().then(() => {
+      if (stopped) return;
+      subscription = this.subscribe(sink, () => {
+        const again = listenedBefore;
         listenedBefore = true;
-      },
+        return again;
+      });
+      return subscription.started;
     });
+    return {
+      started,
+      stop: async () => {
+        stopped = true;
+        await started.catch(() => undefined);
+        await subscription?.stop();
+      },
+    };
   }
 
+  private subscribe(sink: DeskEventSink, reconnected: () => boolean): DeskEventListen {
+    return this.db.listener.subscribe(
+      [DESK_CONVERSATION_CHANNEL, DESK_AGENT_CHANNEL],
+      {
+        onNotify: (payload, channel) => {
+          if (!payload) return;
+          if (channel === DESK_CONVERSATION_CHANNEL) sink.conversation(payload);
+          else {
+            const p = JSON.parse(payload) as { i: number; a?: number; e?: unknown };
+            sink.agent(p.e === undefined ? { id: p.i } : { id: p.i, at: p.a, event: p.e });
+          }
+        },
+        // A loss is told when listening resumes, as `reconnected`: the listener catches up then.
+        onGap: (reason) => {
+          if (reason === "listening") sink.listening(reconnected());
+        },
+      },
+      { rejectFirstFailure: true },
+    );
+  }
+
+  /** Ends the handle only when it is its own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await Promise.all([this.sends.end(), this.reads.end()]);
+    await this.sending.catch(() => undefined);
+    if (this.owned) await this.db.close();
   }
 }

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { POSTGRES_FEEDBACK_MIGRATIONS } from "./schema.ts";
 import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from "./types.ts";
@@ -6,7 +7,15 @@ import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from 
 /** Ratings and intent verdicts in Postgres, shared by every replica (analytics read them per request). */
 export class PostgresFeedbackRepository implements FeedbackRepository {
   readonly kind = "postgres" as const;
-  constructor(readonly pool: pg.Pool) {}
+  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
+  constructor(
+    readonly db: PostgresDatabase,
+    private readonly owned = false,
+  ) {}
+
+  get pool(): pg.Pool {
+    return this.db.pool;
+  }
 
   async rate(conversationId: string, rating: number, comment?: string): Promise<void> {
     await this.pool.query(
@@ -81,23 +90,26 @@ export class PostgresFeedbackRepository implements FeedbackRepository {
     return { ratings: row.ratings, intentVerdicts: row.verdicts };
   }
 
+  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.owned) await this.db.close();
   }
 }
 
-/** Connects, migrates the "feedback" domain and returns the repository (which owns the pool). */
+/**
+ * Migrates the "feedback" domain and returns the repository, on the process's shared handle or,
+ * for a URL, on a handle of its own (`max` connections) that it closes.
+ */
 export async function openPostgresFeedbackRepository(
-  connectionString: string,
+  target: PostgresDatabase | string,
   opts: { max?: number } = {},
 ): Promise<PostgresFeedbackRepository> {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 2, connectionTimeoutMillis: 5000 });
-  pool.on("error", () => undefined);
+  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 2 });
   try {
-    await migratePostgres(pool, "feedback", POSTGRES_FEEDBACK_MIGRATIONS);
+    await migratePostgres(db.pool, "feedback", POSTGRES_FEEDBACK_MIGRATIONS);
   } catch (err) {
-    await pool.end();
+    if (owned) await db.close();
     throw err;
   }
-  return new PostgresFeedbackRepository(pool);
+  return new PostgresFeedbackRepository(db, owned);
 }

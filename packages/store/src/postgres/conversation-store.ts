@@ -1,5 +1,5 @@
 import { NotFoundError, newId } from "@seekdesk/core";
-import pg from "pg";
+import type pg from "pg";
 import {
   ConflictError,
   type ConversationRow,
@@ -27,6 +27,7 @@ import type {
   UserExport,
   UserProfileRecord,
 } from "../repositories/types.ts";
+import { type PostgresDatabase, postgresDatabaseFor } from "./database.ts";
 import { migratePostgres } from "./migrate.ts";
 import { POSTGRES_CONVERSATION_MIGRATIONS } from "./schema.ts";
 
@@ -40,19 +41,22 @@ class DuplicateMessage extends Error {
 
 const j = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
-/** Connects to Postgres (a `postgres://` URL), migrates the "conversations" domain and returns the store. */
+/**
+ * Migrates the "conversations" domain and returns the store, on the process's shared handle or,
+ * for a `postgres://` URL, on a handle of its own (`max` connections) that it closes.
+ */
 export async function openPostgresConversationStore(
-  connectionString: string,
+  target: PostgresDatabase | string,
   opts: { max?: number } = {},
-): Promise<ConversationStore> {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+): Promise<PostgresConversationStore> {
+  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 10 });
   try {
-    await migratePostgres(pool, "conversations", POSTGRES_CONVERSATION_MIGRATIONS);
+    await migratePostgres(db.pool, "conversations", POSTGRES_CONVERSATION_MIGRATIONS);
   } catch (err) {
-    await pool.end();
+    if (owned) await db.close();
     throw err;
   }
-  return new PostgresConversationStore(pool);
+  return new PostgresConversationStore(db, owned);
 }
 
 /**
@@ -61,7 +65,15 @@ export async function openPostgresConversationStore(
  */
 export class PostgresConversationStore implements ConversationStore {
   readonly kind = "postgres" as const;
-  constructor(readonly pool: pg.Pool) {}
+  /** `owned`: the handle is the store's own (opened for a URL), so `close` ends it. */
+  constructor(
+    readonly db: PostgresDatabase,
+    private readonly owned = false,
+  ) {}
+
+  get pool(): pg.Pool {
+    return this.db.pool;
+  }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -418,7 +430,8 @@ export class PostgresConversationStore implements ConversationStore {
     return rows.map((r) => Number(r.wait));
   }
 
+  /** Ends the handle only when it is the store's own; a shared one is closed by its opener. */
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.owned) await this.db.close();
   }
 }

@@ -18,10 +18,13 @@ const IntentVerdict = z.object({
   correctedIntent: z.string().max(100).optional(),
 });
 
-/** Ratings and verdicts where the config keeps the rest: the server's SQLite file, or the shared Postgres. */
+/**
+ * Ratings and verdicts where the config keeps the rest: the server's SQLite file, or the shared
+ * Postgres through the gateway's pool (`ctx.postgres`).
+ */
 export async function openFeedbackRepository(ctx: GatewayContext): Promise<FeedbackRepository> {
   if (ctx.config.store.driver === "postgres")
-    return openPostgresFeedbackRepository(ctx.config.store.url as string);
+    return openPostgresFeedbackRepository(ctx.postgres ?? (ctx.config.store.url as string));
   return new SqliteFeedbackRepository(ctx.db);
 }
 
