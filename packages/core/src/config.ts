@@ -80,6 +80,21 @@ const trustProxy = () =>
       return entries.length === 0 ? false : entries;
     });
 
+/**
+ * Slows API-key guessing: a client address (an IPv6 one by its /64) that sends `maxFailures`
+ * invalid keys within `windowMs` of its first gets 429 until that window ends, without its keys
+ * being looked up. Counted per replica, in memory.
+ */
+export const AuthThrottleConfigSchema = z
+  .object({
+    /** Invalid keys one client may send per window; 0 turns the throttle off. */
+    maxFailures: nonNegativeInt().default(20),
+    windowMs: positiveInt().default(60_000),
+    /** Client addresses tracked at once; past it the one that failed least recently is forgotten. */
+    maxClients: positiveInt().default(10_000),
+  })
+  .strict();
+
 export const ServerConfigSchema = z
   .object({
     host: nonEmpty("a host name or address").default("127.0.0.1"),
@@ -97,10 +112,13 @@ export const ServerConfigSchema = z
     /** Origins allowed by CORS; empty sends no CORS headers. `*` allows any. */
     cors: z.array(z.string({ error: "expected an origin string" })).default([]),
     /**
-     * Proxies trusted to report the client's address in X-Forwarded-For (sign-in throttling,
-     * logs). Default false: the socket's peer is the client and the header is ignored.
+     * Proxies trusted to report the client's address in X-Forwarded-For (sign-in and API-key
+     * throttling, access logs). Default false: the socket's peer is the client and the header is
+     * ignored.
      */
     trustProxy: trustProxy().default(false),
+    /** Failed API keys per client address (the address trustProxy resolves). */
+    authThrottle: AuthThrottleConfigSchema.default(() => AuthThrottleConfigSchema.parse({})),
   })
   .strict();
 
@@ -238,6 +256,7 @@ export const SeekdeskConfigSchema = z
 
 export type SeekdeskConfig = z.infer<typeof SeekdeskConfigSchema>;
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+export type AuthThrottleConfig = z.infer<typeof AuthThrottleConfigSchema>;
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export type LlamaModelConfig = z.infer<typeof LlamaModelConfigSchema>;
 export type OpenAIModelConfig = z.infer<typeof OpenAIModelConfigSchema>;

@@ -1,5 +1,6 @@
 import { AuthenticationError, InvalidRequestError, PermissionDeniedError } from "@seekdesk/core";
 import type { Context, MiddlewareHandler } from "hono";
+import { clientBucket, type FailedKeyWatch } from "./keys/failed-keys.ts";
 import { type ApiKeyRecord, type ApiKeyStore, toOrigin } from "./keys/key-store.ts";
 import type { KeyBudget, RateLimiter } from "./keys/limiter.ts";
 
@@ -84,6 +85,7 @@ export function bearerToken(header: string | undefined | null, apiKeyHeader?: st
 export class GatewayAuth {
   private readonly verifiers: PrincipalVerifier[] = [];
   private signInRequired: () => boolean | Promise<boolean> = () => false;
+  private failedKeys: FailedKeyWatch | null = null;
 
   constructor(
     readonly keys: ApiKeyStore,
@@ -103,6 +105,14 @@ export class GatewayAuth {
   }
 
   /**
+   * Counts refused API keys and, with a throttle, refuses (429) a client address that sent too many
+   * invalid ones before its next key is even looked up. The gateway sets it from server.authThrottle.
+   */
+  watchFailedKeys(watch: FailedKeyWatch): void {
+    this.failedKeys = watch;
+  }
+
+  /**
    * Whether a caller with neither a key nor a session gets in (as `anonymous`) on `requireAuth`
    * routes: only while no key exists. The console's chat page asks, so a visitor on a keyed install
    * is told to use the site's widget (or, for staff, to sign in) instead of meeting a 401.
@@ -114,9 +124,10 @@ export class GatewayAuth {
   /**
    * Resolves an API key (from HTTP headers or gRPC metadata); throws 401 when required and bad.
    * A widget-scoped key is refused (403): callers without an HTTP request (gRPC) never admit one.
+   * `client` is the caller's address, for the failed-key throttle (gRPC: the socket's peer).
    */
-  async principalForKey(token: string | null): Promise<Principal> {
-    const key = await this.keyFor(token);
+  async principalForKey(token: string | null, client: string | null = null): Promise<Principal> {
+    const key = await this.keyFor(token, client);
     if (!key) return { kind: "anonymous", id: "anonymous" };
     if (key.scope === "widget") throw widgetScopeError();
     return { kind: "key", id: key.id, key };
@@ -132,7 +143,9 @@ export class GatewayAuth {
       const p = await v(c);
       if (p) return p;
     }
-    const found = this.keyFor(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")));
+    const watch = this.failedKeys;
+    const client = watch?.throttle && this.keys.enforced() ? watch.clientIp(c) : null;
+    const found = this.keyFor(bearerToken(c.req.header("authorization"), c.req.header("x-api-key")), client);
     const key = found instanceof Promise ? await found : found;
     if (!key) return { kind: "anonymous", id: "anonymous" };
     if (key.scope === "widget" && !opts.widget) throw widgetScopeError();
@@ -159,17 +172,71 @@ export class GatewayAuth {
   }
 
   /**
-   * The active key for `token`; null while keys are not enforced; 401 when missing or bad. A
-   * promise only when the key store has to ask Postgres (not cached yet, or expired).
+   * The active key for `token`; null while keys are not enforced; 401 when missing or bad; 429
+   * while `client` is throttled for invalid keys. A promise only when the key store has to ask
+   * Postgres (not cached yet, or expired).
    */
-  private keyFor(token: string | null): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
+  private keyFor(
+    token: string | null,
+    client: string | null,
+  ): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
     // With no keys, any token is accepted: SDKs always send one (often a placeholder), and the
     // server only listens on loopback (or was started with --insecure).
     if (!this.keys.enforced()) return null;
-    if (!token) throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
+    const watch = this.failedKeys;
+    if (!token) {
+      watch?.onFailure("missing_key", client);
+      throw new AuthenticationError("Missing API key: send Authorization: Bearer <key>");
+    }
+    const throttle = watch?.throttle;
+    if (!watch || !throttle || client === null) return this.verifiedKey(token, null, null);
+    const bucket = clientBucket(client);
+    // Before the lookup: a refused guess costs neither a hash nor a cache slot nor a query.
+    let checked: void | Promise<void>;
+    try {
+      checked = throttle.check(bucket);
+    } catch (err) {
+      watch.onFailure("throttled", client);
+      throw err;
+    }
+    if (checked instanceof Promise)
+      return checked.then(
+        () => this.verifiedKey(token, client, bucket),
+        (err: unknown) => {
+          watch.onFailure("throttled", client);
+          throw err;
+        },
+      );
+    return this.verifiedKey(token, client, bucket);
+  }
+
+  private verifiedKey(
+    token: string,
+    client: string | null,
+    bucket: string | null,
+  ): ApiKeyRecord | Promise<ApiKeyRecord> {
     const key = this.keys.verify(token);
-    if (key instanceof Promise) return key.then(validKey);
-    return validKey(key);
+    if (key instanceof Promise) return key.then((k) => this.validKey(k, client, bucket));
+    return this.validKey(key, client, bucket);
+  }
+
+  /** The key, or 401 after counting the failure against the client's address. */
+  private validKey(
+    key: ApiKeyRecord | null,
+    client: string | null,
+    bucket: string | null,
+  ): ApiKeyRecord | Promise<never> {
+    if (key) return key;
+    const err = new AuthenticationError("Invalid or revoked API key");
+    const watch = this.failedKeys;
+    const counted = bucket !== null ? watch?.throttle?.fail(bucket) : undefined;
+    if (counted instanceof Promise)
+      return counted.then((f) => {
+        watch?.onFailure("invalid_key", client, f.count);
+        throw err;
+      });
+    watch?.onFailure("invalid_key", client, counted?.count);
+    throw err;
   }
 
   /**
@@ -239,11 +306,6 @@ export class GatewayAuth {
       }
     };
   }
-}
-
-function validKey(key: ApiKeyRecord | null): ApiKeyRecord {
-  if (key) return key;
-  throw new AuthenticationError("Invalid or revoked API key");
 }
 
 function widgetScopeError(): PermissionDeniedError {

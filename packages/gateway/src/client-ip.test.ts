@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { ConfigError, parseConfig, type SeekdeskConfigInput } from "@seekdesk/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { grpcPeerAddress } from "./client-ip.ts";
 import type { GatewayPlugin } from "./plugin.ts";
 import { startTempGateway, type TempGateway } from "./testing/temp-gateway.ts";
 
@@ -138,5 +139,16 @@ describe("server.trustProxy", () => {
     expect(problem(["10.0.0.0/33"])).toMatch(/server\.trustProxy: "10\.0\.0\.0\/33" has a bad prefix length/);
     expect(problem(["proxy.internal"])).toMatch(/server\.trustProxy: "proxy\.internal" is not an IP address/);
     expect(problem({ hops: 1 })).toMatch(/server\.trustProxy: expected false, a hop count, or a list/);
+  });
+});
+
+describe("grpcPeerAddress", () => {
+  it("reads grpc-js's address:port (IPv6 unbracketed) and the ipv4:/ipv6: forms", () => {
+    expect(grpcPeerAddress("127.0.0.1:50123")).toBe("127.0.0.1");
+    expect(grpcPeerAddress("::1:50123")).toBe("::1");
+    expect(grpcPeerAddress("::ffff:10.0.0.5:50123")).toBe("10.0.0.5");
+    expect(grpcPeerAddress("ipv4:192.0.2.1:443")).toBe("192.0.2.1");
+    expect(grpcPeerAddress("ipv6:[2001:db8::7]:443")).toBe("2001:db8::7");
+    expect(grpcPeerAddress("unknown")).toBeNull();
   });
 });

@@ -4,6 +4,13 @@ import type { ServerConfig } from "@seekdesk/core";
 import type { Context } from "hono";
 import proxyAddr from "proxy-addr";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The client's address once worked out for this request (Gateway.clientIp); unset before. */
+    clientIp: string | null;
+  }
+}
+
 /** What decides a request's client address: the socket's peer and X-Forwarded-For. */
 export interface PeerRequest {
   headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -61,4 +68,15 @@ export function requestClientAddress(c: Context, trust: TrustFn): string | null 
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (!incoming) return null;
   return clientAddress(incoming, trust);
+}
+
+/**
+ * The address in a gRPC peer string, normalised as clientAddress does; null when it is none (a
+ * Unix socket, "unknown"). grpc-js writes `address:port` with IPv6 unbracketed (`::1:50123`);
+ * other stacks write `ipv4:127.0.0.1:50123` or `ipv6:[::1]:50123`. gRPC reads no X-Forwarded-For:
+ * a proxy in front of it is seen as the client.
+ */
+export function grpcPeerAddress(peer: string): string | null {
+  const bare = peer.replace(/^ipv[46]:/, "");
+  return normalise(bare.replace(/:\d+$/, "")) ?? normalise(bare);
 }

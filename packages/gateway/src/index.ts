@@ -9,4 +9,6 @@ export * from "./metrics.ts";
 export * from "./no-models.ts";
 export * from "./plugin.ts";
 export * from "./server.ts";
+export * from "./throttle/failure-throttle.ts";
+export * from "./throttle/memory-failure-counter.ts";
 export * from "./widget-cors.ts";

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ModelLoad } from "./engine.ts";
+import { AUTH_FAILURE_OUTCOMES } from "./keys/failed-keys.ts";
 
 /** Latency buckets in seconds, from sub-millisecond gateway paths to minute-long generations. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -23,6 +24,7 @@ export class GatewayMetrics {
   readonly backendErrors: Counter<"model" | "backend" | "kind">;
   readonly failovers: Counter<"model" | "from" | "to">;
   readonly rateLimited: Counter<"reason">;
+  readonly authFailures: Counter<"outcome">;
 
   constructor(opts: { load?: () => readonly ModelLoad[]; processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -101,6 +103,14 @@ export class GatewayMetrics {
       labelNames: ["reason"],
       registers,
     });
+    this.authFailures = new Counter({
+      name: "seekdesk_auth_failures_total",
+      help: "Requests refused for their API key: missing_key, invalid_key, or throttled (the client sent too many invalid keys)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    // Zeros from the start, so an alert's rate() sees the first guess.
+    for (const outcome of AUTH_FAILURE_OUTCOMES) this.authFailures.inc({ outcome }, 0);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 }

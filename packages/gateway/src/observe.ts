@@ -31,9 +31,14 @@ const INBOUND_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Request ids, one JSON log line per request and the request counters, in one middleware to keep
- * the per-request overhead to a few microseconds. Log lines carry sizes and ids, never prompts.
+ * the per-request overhead to a few microseconds. Log lines carry sizes, ids and the client's
+ * address (`client`, under server.trustProxy), never prompts.
  */
-export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHandler {
+export function observe(
+  metrics: GatewayMetrics,
+  logger: Logger,
+  clientIp: (c: Context) => string | null,
+): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     const inbound = c.req.header("x-request-id");
@@ -60,9 +65,11 @@ export function observe(metrics: GatewayMetrics, logger: Logger): MiddlewareHand
         metrics.requests.inc({ route, model, status: String(status) });
         metrics.requestDuration.observe({ route, model }, seconds);
         if (logger.isLevelEnabled("info")) {
+          const client = clientIp(c);
           logger.info(
             {
               requestId,
+              ...(client === null ? {} : { client }),
               method: c.req.method,
               route,
               status,

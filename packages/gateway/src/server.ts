@@ -26,6 +26,7 @@ import { compileTrustProxy, requestClientAddress, type TrustFn } from "./client-
 import type { InferenceEngine } from "./engine.ts";
 import { errorResponse } from "./errors.ts";
 import { type GrpcGateway, startGrpc } from "./grpc/server.ts";
+import { failedKeyThrottle } from "./keys/failed-keys.ts";
 import type { ApiKeyStore } from "./keys/key-store.ts";
 import { apiKeyStoreFromConfig } from "./keys/key-store-from-config.ts";
 import { rateLimiterFromConfig } from "./keys/rate-limiter-from-config.ts";
@@ -192,7 +193,23 @@ export class Gateway {
       }
       await next();
     });
-    app.use("*", observe(metrics, logger));
+    this.auth.watchFailedKeys({
+      throttle: failedKeyThrottle(config.server.authThrottle),
+      clientIp: (c) => this.clientIp(c),
+      onFailure: (outcome, client, failures) => {
+        metrics.authFailures.inc({ outcome });
+        // Once per client and window, when it starts being refused; each 429 is in the access log.
+        if (failures === config.server.authThrottle.maxFailures)
+          logger.warn(
+            { client, failures, windowMs: config.server.authThrottle.windowMs },
+            "too many invalid API keys from one client; refusing its requests until the window ends",
+          );
+      },
+    });
+    app.use(
+      "*",
+      observe(metrics, logger, (c) => this.clientIp(c)),
+    );
     if (config.server.cors.length > 0) {
       const origins = config.server.cors;
       app.use(
@@ -235,9 +252,13 @@ export class Gateway {
     if (this.inflight.count === 0) this.inflight.idle?.();
   }
 
-  /** The client's address under server.trustProxy (see client-ip.ts). */
+  /** The client's address under server.trustProxy (see client-ip.ts), worked out once per request. */
   clientIp(c: Context): string | null {
-    return requestClientAddress(c, this.trustProxy);
+    const known = c.get("clientIp") as string | null | undefined;
+    if (known !== undefined) return known;
+    const ip = requestClientAddress(c, this.trustProxy);
+    c.set("clientIp", ip);
+    return ip;
   }
 
   /** The context handed to plugins. */

@@ -34,6 +34,16 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
     path: ["server", "trustProxy"],
     kind: "trust-proxy",
   },
+  {
+    names: ["SEEKDESK_AUTH_THROTTLE_MAX_FAILURES", "SEEKDESK_SERVER_AUTH_THROTTLE_MAX_FAILURES"],
+    path: ["server", "authThrottle", "maxFailures"],
+    kind: "int",
+  },
+  {
+    names: ["SEEKDESK_AUTH_THROTTLE_WINDOW_MS", "SEEKDESK_SERVER_AUTH_THROTTLE_WINDOW_MS"],
+    path: ["server", "authThrottle", "windowMs"],
+    kind: "int",
+  },
   { names: ["SEEKDESK_STORE_DRIVER"], path: ["store", "driver"], kind: "string" },
   { names: ["SEEKDESK_STORE_PATH"], path: ["store", "path"], kind: "string" },
   { names: ["SEEKDESK_STORE_URL"], path: ["store", "url"], kind: "string" },
@@ -61,10 +71,7 @@ function convert(value: string, kind: Kind): unknown {
     case "list":
       return v === "" ? [] : v.split(",").map((s) => s.trim());
     case "trust-proxy":
-      // false/off, a hop count, or comma-separated addresses/CIDRs (the schema splits and checks them).
-      if (v === "" || /^(0|false|no|off|none)$/i.test(v)) return false;
-      if (/^true$/i.test(v)) return true;
-      return /^\d+$/.test(v) ? Number(v) : v;
+      return trustProxyValue(v);
     case "json":
       try {
         return JSON.parse(v);
@@ -74,6 +81,18 @@ function convert(value: string, kind: Kind): unknown {
     default:
       return value;
   }
+}
+
+/**
+ * A trustProxy setting written as text (SEEKDESK_TRUST_PROXY, --trust-proxy): false/off, a hop
+ * count, or comma-separated addresses/CIDRs, which the schema splits and checks. `true` is passed
+ * on as true for the schema to refuse with its reason.
+ */
+export function trustProxyValue(text: string): unknown {
+  const v = text.trim();
+  if (v === "" || /^(0|false|no|off|none)$/i.test(v)) return false;
+  if (/^true$/i.test(v)) return true;
+  return /^\d+$/.test(v) ? Number(v) : v;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { trustProxyValue } from "./env.ts";
 import { mergeConfig, type RawConfig, shortcutModels } from "./load-config.ts";
 
 /** Commander keeps option values as strings; numbers become numbers so the schema can check ranges. */
@@ -29,6 +30,10 @@ export function addServeFlags(cmd: Command): Command {
     .option("--backend-key <key>", "API key for --backend-url")
     .option("--backend-model <name>", "the upstream's model name for --backend-url")
     .option("--insecure", "allow a non-loopback --host without API keys")
+    .option(
+      "--trust-proxy <value>",
+      "proxies whose X-Forwarded-For names the client (access log, sign-in and API-key throttles): false, a hop count, or comma-separated addresses/CIDRs or loopback, linklocal, uniquelocal (default false; true is refused; env SEEKDESK_TRUST_PROXY)",
+    )
     .option("--log-prompts", "log prompt and completion text (off by default)")
     .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (default info)")
     .option("--body-limit <bytes>", "largest accepted request body (default 4194304)", num)
@@ -54,6 +59,7 @@ export interface ServeFlags {
   backendKey?: string;
   backendModel?: string;
   insecure?: boolean;
+  trustProxy?: string;
   logPrompts?: boolean;
   logLevel?: string;
   bodyLimit?: number | string;
@@ -74,6 +80,7 @@ export function flagsToConfig(f: ServeFlags): RawConfig {
       port: f.port,
       grpcPort: f.grpcPort === "off" ? null : f.grpcPort,
       insecure: f.insecure,
+      trustProxy: f.trustProxy === undefined ? undefined : trustProxyValue(f.trustProxy),
       logPrompts: f.logPrompts,
       bodyLimit: f.bodyLimit,
       drainTimeoutMs: f.drainTimeout,

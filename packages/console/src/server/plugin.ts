@@ -1,8 +1,14 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NotFoundError, RateLimitError } from "@seekdesk/core";
-import { type GatewayContext, type GatewayPlugin, KEY_SCOPES, toOrigin } from "@seekdesk/gateway";
+import { NotFoundError } from "@seekdesk/core";
+import {
+  FailureThrottle,
+  type GatewayContext,
+  type GatewayPlugin,
+  KEY_SCOPES,
+  toOrigin,
+} from "@seekdesk/gateway";
 import type { AccountRepository, ConversationStore, FeedbackRepository } from "@seekdesk/store";
 import type { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -50,30 +56,17 @@ const NewKey = z.object({
 /**
  * Failed sign-ins per username+address; slows password guessing without locking real users out
  * for long. Counted in the account store, so replicas share the count (N replicas do not allow N
- * times the guesses).
+ * times the guesses); the throttle itself is the gateway's, as for invalid API keys.
  */
-class LoginThrottle {
-  constructor(
-    private readonly repo: AccountRepository,
-    private readonly max = 10,
-    private readonly windowMs = 5 * 60_000,
-  ) {}
-  async check(key: string): Promise<void> {
-    const now = Date.now();
-    const f = await this.repo.loginFailures(key, now);
-    if (f && f.count >= this.max) {
-      throw new RateLimitError(
-        "Too many failed sign-ins; try again later",
-        Math.ceil((f.until - now) / 1000),
-      );
-    }
-  }
-  async fail(key: string): Promise<void> {
-    await this.repo.addLoginFailure(key, Date.now(), this.windowMs);
-  }
-  async succeed(key: string): Promise<void> {
-    await this.repo.clearLoginFailures(key);
-  }
+function loginThrottle(repo: AccountRepository): FailureThrottle {
+  return new FailureThrottle(
+    {
+      failures: (key, now) => repo.loginFailures(key, now),
+      addFailure: (key, now, windowMs) => repo.addLoginFailure(key, now, windowMs),
+      clearFailures: (key) => repo.clearLoginFailures(key),
+    },
+    { max: 10, windowMs: 5 * 60_000, message: "Too many failed sign-ins; try again later" },
+  );
 }
 
 export interface ConsolePluginOptions {
@@ -118,7 +111,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         // The desk closes what it shares.
         if (!shared) await feedback.close();
       };
-      const throttle = new LoginThrottle(accounts.repo);
+      const throttle = loginThrottle(accounts.repo);
       ctx.auth.addVerifier((c) => {
         // Most requests (API keys, the widget) carry no session cookie: answer those without a promise.
         const token = getCookie(c, SESSION_COOKIE);
@@ -168,7 +161,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
             401,
           );
         }
-        await throttle.succeed(who);
+        await throttle.clear(who);
         setCookie(c, SESSION_COOKIE, result.token, {
           httpOnly: true,
           sameSite: "Lax",

@@ -14,6 +14,7 @@ import {
 import type { Logger } from "pino";
 import { bearerToken, type GatewayAuth } from "../auth.ts";
 import { validate } from "../body.ts";
+import { grpcPeerAddress } from "../client-ip.ts";
 import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
@@ -170,7 +171,10 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
       const v = md.get(k)[0];
       return typeof v === "string" ? v : v ? v.toString() : null;
     };
-    const principal = await d.auth.principalForKey(bearerToken(first("authorization"), first("x-api-key")));
+    const principal = await d.auth.principalForKey(
+      bearerToken(first("authorization"), first("x-api-key")),
+      grpcPeerAddress(call.getPeer()),
+    );
     await d.auth.admit(principal);
     const requestId = first("x-request-id") ?? newId("req_", 8);
     const body = validate(ChatCompletionBody, toOpenAIBody(call.request));
@@ -195,12 +199,20 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
     code: grpc.status,
     started: number,
     requestId: string | null,
+    peer: string,
   ) {
     const seconds = (performance.now() - started) / 1000;
     d.metrics.requests.inc({ route, model, status: grpc.status[code] ?? String(code) });
     d.metrics.requestDuration.observe({ route, model }, seconds);
     d.logger.info(
-      { requestId, route, model, grpcStatus: grpc.status[code], ms: Math.round(seconds * 10000) / 10 },
+      {
+        requestId,
+        client: grpcPeerAddress(peer),
+        route,
+        model,
+        grpcStatus: grpc.status[code],
+        ms: Math.round(seconds * 10000) / 10,
+      },
       "request",
     );
   }
@@ -208,6 +220,8 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
   server.addService(pkg.seekdesk.v1.Inference.service, {
     Chat: (call: grpc.ServerUnaryCall<GrpcChatRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
       const started = performance.now();
+      // Read now: once the call has ended the transport may no longer say.
+      const peer = call.getPeer();
       const abort = new AbortController();
       call.on("cancelled", () => abort.abort(new Error("client cancelled")));
       d.inflight.start();
@@ -235,13 +249,13 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
         };
       })().then(
         (res) => {
-          record("grpc.Chat", model, grpc.status.OK, started, requestId);
+          record("grpc.Chat", model, grpc.status.OK, started, requestId, peer);
           d.inflight.end();
           callback(null, res);
         },
         (err) => {
           const e = toGrpcError(err);
-          record("grpc.Chat", model, e.code ?? grpc.status.INTERNAL, started, requestId);
+          record("grpc.Chat", model, e.code ?? grpc.status.INTERNAL, started, requestId, peer);
           d.inflight.end();
           callback(e);
         },
@@ -249,6 +263,8 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
     },
     ChatStream: (call: grpc.ServerWritableStream<GrpcChatRequest, unknown>) => {
       const started = performance.now();
+      // Read now: once the call has ended the transport may no longer say.
+      const peer = call.getPeer();
       const abort = new AbortController();
       call.on("cancelled", () => abort.abort(new Error("client cancelled")));
       d.inflight.start();
@@ -282,13 +298,14 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
             abort.signal.aborted ? grpc.status.CANCELLED : grpc.status.OK,
             started,
             requestId,
+            peer,
           );
           d.inflight.end();
           if (!abort.signal.aborted) call.end();
         },
         (err) => {
           const e = toGrpcError(err);
-          record("grpc.ChatStream", model, e.code ?? grpc.status.INTERNAL, started, requestId);
+          record("grpc.ChatStream", model, e.code ?? grpc.status.INTERNAL, started, requestId, peer);
           d.inflight.end();
           if (!abort.signal.aborted) call.emit("error", e);
         },
