@@ -4,6 +4,7 @@ import { openPostgresApiKeyRepository, openSqlite, SqliteApiKeyRepository } from
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
+import { formatColumns } from "./columns.ts";
 
 interface KeyFlags {
   config?: string;
@@ -175,14 +176,7 @@ Example:
             r.revokedAt ? `revoked ${r.revokedAt}` : "active",
           ]);
         }
-        const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-        for (const l of lines)
-          process.stdout.write(
-            `${l
-              .map((c, i) => c.padEnd(widths[i]))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
+        process.stdout.write(formatColumns(lines));
       } finally {
         await close();
       }

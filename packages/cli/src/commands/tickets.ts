@@ -2,6 +2,7 @@ import { UserInputError } from "@seekdesk/core";
 import type { TicketStatus } from "@seekdesk/store";
 import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
+import { formatColumns } from "./columns.ts";
 import { openDeskStore, type StoreFlags } from "./users.ts";
 
 const STATUSES: readonly TicketStatus[] = ["queued", "assigned", "closed"];
@@ -37,14 +38,7 @@ export function registerTickets(program: Command): void {
             t.createdAt,
           ]);
         }
-        const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-        for (const l of lines)
-          process.stdout.write(
-            `${l
-              .map((c, i) => c.padEnd(widths[i]))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
+        process.stdout.write(formatColumns(lines));
       } finally {
         await store.close();
       }
