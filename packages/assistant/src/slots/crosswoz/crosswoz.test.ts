@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { datasetDir } from "@seekdesk/core";
 import { describe, expect, it } from "vitest";
-import { learnVocabulary, slotGroup } from "./evaluate.ts";
+import { type CrossWozDialogues, crossWozUserTurns, learnVocabulary, slotGroup } from "./evaluate.ts";
 import { CrossWozRuleExtractor } from "./extractor.ts";
 import { readZip } from "./zip.ts";
 
@@ -57,24 +57,9 @@ describe("CrossWOZ rule extractor", () => {
 describe("the shared CrossWOZ archive", () => {
   it("unzips with the built-in reader and yields user Inform acts", () => {
     const files = readZip(join(datasetDir("crosswoz"), "val.json.zip"));
-    const raw = JSON.parse(files.get("val.json")?.toString("utf8") ?? "{}") as Record<
-      string,
-      { messages: { role: string; content: string; dialog_act: string[][] }[] }
-    >;
+    const raw = JSON.parse(files.get("val.json")?.toString("utf8") ?? "{}") as CrossWozDialogues;
     expect(Object.keys(raw)).toHaveLength(500);
-    const turns = Object.entries(raw)
-      .slice(0, 50)
-      .map(([id, d]) =>
-        d.messages
-          .filter((m) => m.role === "usr")
-          .map((m) => ({
-            dialogue: id,
-            text: m.content,
-            inform: m.dialog_act
-              .filter((a) => a[0] === "Inform")
-              .map(([, domain, slot, value]) => ({ domain, slot, value })),
-          })),
-      );
+    const turns = crossWozUserTurns(raw).slice(0, 50);
     const { gazetteer, facilities } = learnVocabulary(turns);
     expect(gazetteer.size).toBeGreaterThan(20);
     expect(facilities.size).toBeGreaterThan(0);

@@ -19,24 +19,30 @@ interface RawMessage {
   dialog_act: [string, string, string, string][];
 }
 
+/** A split's JSON as published: dialogue id → its messages. */
+export type CrossWozDialogues = Record<string, { messages: RawMessage[] }>;
+
+/** The user turns of each dialogue, with the `Inform` acts annotated on them. */
+export function crossWozUserTurns(raw: CrossWozDialogues): CrossWozTurn[][] {
+  return Object.entries(raw).map(([id, d]) =>
+    d.messages
+      .filter((m) => m.role === "usr")
+      .map((m) => ({
+        dialogue: id,
+        text: m.content,
+        inform: m.dialog_act
+          .filter((a) => a[0] === "Inform")
+          .map(([, domain, slot, value]) => ({ domain, slot, value })),
+      })),
+  );
+}
+
 /** The user turns of a split, read from the zip in ../shared (unpacked into a temp folder and removed). */
 export function loadCrossWoz(split: CrossWozSplit, dir = datasetDir("crosswoz")): CrossWozTurn[][] {
   const tmp = unzipToTemp(join(dir, `${split}.json.zip`), "seekdesk-crosswoz-");
   try {
-    const raw = JSON.parse(readFileSync(join(tmp, `${split}.json`), "utf8")) as Record<
-      string,
-      { messages: RawMessage[] }
-    >;
-    return Object.entries(raw).map(([id, d]) =>
-      d.messages
-        .filter((m) => m.role === "usr")
-        .map((m) => ({
-          dialogue: id,
-          text: m.content,
-          inform: m.dialog_act
-            .filter((a) => a[0] === "Inform")
-            .map(([, domain, slot, value]) => ({ domain, slot, value })),
-        })),
+    return crossWozUserTurns(
+      JSON.parse(readFileSync(join(tmp, `${split}.json`), "utf8")) as CrossWozDialogues,
     );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
