@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { callJson } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../bin.js", import.meta.url));
@@ -44,35 +45,17 @@ async function kill9(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below
-type Json = any;
-
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
-}
-
 describe("seekdesk serve: the desk survives kill -9", () => {
   it("loses no acknowledged message and keeps the hand-off queue across two hard kills", async () => {
     const dataDir = join(root, "data");
     let s = await serve(dataDir);
 
     // Three customers: one chatting with the bot, two waiting for an agent.
-    const conv = (await call(s.url, "POST", "/api/conversations", { userId: "d1" })).json.id as string;
+    const conv = (await callJson(s.url, "POST", "/api/conversations", { userId: "d1" })).json.id as string;
     for (const [i, text] of ["我的订单到哪了", "SD20260001"].entries()) {
       expect(
         (
-          await call(s.url, "POST", `/api/conversations/${conv}/messages`, {
+          await callJson(s.url, "POST", `/api/conversations/${conv}/messages`, {
             text,
             idempotencyKey: `d1-${i}`,
           })
@@ -81,12 +64,14 @@ describe("seekdesk serve: the desk survives kill -9", () => {
     }
     const waiting: string[] = [];
     for (const user of ["d2", "d3"]) {
-      const c = (await call(s.url, "POST", "/api/conversations", { userId: user })).json.id as string;
-      const r = await call(s.url, "POST", `/api/conversations/${c}/messages`, { text: "talk to a human" });
+      const c = (await callJson(s.url, "POST", "/api/conversations", { userId: user })).json.id as string;
+      const r = await callJson(s.url, "POST", `/api/conversations/${c}/messages`, {
+        text: "talk to a human",
+      });
       expect(r.json.handoff.status).toBe("waiting");
       waiting.push(c);
     }
-    const queueBefore = (await call(s.url, "GET", "/api/agent/queue")).json.data.map(
+    const queueBefore = (await callJson(s.url, "GET", "/api/agent/queue")).json.data.map(
       (t: { id: string }) => t.id,
     );
     expect(queueBefore).toHaveLength(2);
@@ -101,7 +86,7 @@ describe("seekdesk serve: the desk survives kill -9", () => {
     await inflight;
 
     s = await serve(dataDir);
-    const after = await call(s.url, "GET", `/api/conversations/${conv}/messages`);
+    const after = await callJson(s.url, "GET", `/api/conversations/${conv}/messages`);
     expect(after.json.data.slice(0, 4).map((m: { role: string }) => m.role)).toEqual([
       "user",
       "bot",
@@ -109,39 +94,40 @@ describe("seekdesk serve: the desk survives kill -9", () => {
       "bot",
     ]);
     // The client retries the unacknowledged message: it is stored once and answered once.
-    const retried = await call(s.url, "POST", `/api/conversations/${conv}/messages`, {
+    const retried = await callJson(s.url, "POST", `/api/conversations/${conv}/messages`, {
       text: "I want to return it",
       idempotencyKey: "d1-2",
     });
     expect(retried.json.replies).toHaveLength(1);
-    const full = (await call(s.url, "GET", `/api/conversations/${conv}/messages`)).json.data;
+    const full = (await callJson(s.url, "GET", `/api/conversations/${conv}/messages`)).json.data;
     expect(full.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(full.filter((m: { text: string }) => m.text === "I want to return it")).toHaveLength(1);
-    expect((await call(s.url, "GET", "/api/agent/queue")).json.data.map((t: { id: string }) => t.id)).toEqual(
-      queueBefore,
-    );
+    expect(
+      (await callJson(s.url, "GET", "/api/agent/queue")).json.data.map((t: { id: string }) => t.id),
+    ).toEqual(queueBefore);
 
     // An agent takes the first ticket and answers; kill -9 while the hand-off is open.
     expect(
-      (await call(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/accept`, { agentId: "li" })).status,
+      (await callJson(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/accept`, { agentId: "li" }))
+        .status,
     ).toBe(200);
-    await call(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/reply`, {
+    await callJson(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/reply`, {
       agentId: "li",
       text: "我来处理",
     });
-    await call(s.url, "POST", `/api/conversations/${waiting[0]}/messages`, {
+    await callJson(s.url, "POST", `/api/conversations/${waiting[0]}/messages`, {
       text: "谢谢",
       idempotencyKey: "d2-1",
     });
     await kill9(s.child);
 
     s = await serve(dataDir);
-    const ticket = (await call(s.url, "GET", `/api/agent/tickets/${queueBefore[0]}`)).json;
+    const ticket = (await callJson(s.url, "GET", `/api/agent/tickets/${queueBefore[0]}`)).json;
     expect(ticket.ticket).toMatchObject({ status: "assigned", assignedAgent: "li" });
     expect(
       ticket.messages.map((m: { role: string; text: string }) => `${m.role}:${m.text}`).slice(-3),
     ).toEqual([`system:${ticket.messages.at(-3).text}`, "agent:我来处理", "user:谢谢"]);
-    const queue = (await call(s.url, "GET", "/api/agent/queue")).json.data;
+    const queue = (await callJson(s.url, "GET", "/api/agent/queue")).json.data;
     expect(
       queue.map((t: { id: string; status: string; position: number | null }) => [t.id, t.status, t.position]),
     ).toEqual([
@@ -149,8 +135,10 @@ describe("seekdesk serve: the desk survives kill -9", () => {
       [queueBefore[0], "assigned", null],
     ]);
     // The desk carries on: the agent closes and the bot answers again.
-    await call(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/close`, { agentId: "li" });
-    const resumed = await call(s.url, "POST", `/api/conversations/${waiting[0]}/messages`, { text: "你好" });
+    await callJson(s.url, "POST", `/api/agent/tickets/${queueBefore[0]}/close`, { agentId: "li" });
+    const resumed = await callJson(s.url, "POST", `/api/conversations/${waiting[0]}/messages`, {
+      text: "你好",
+    });
     expect(resumed.json.replies).toHaveLength(1);
     await kill9(s.child);
   });
@@ -160,8 +148,8 @@ describe("seekdesk serve: one knowledge base for the bot and the knowledge API",
   it("answers from a document uploaded through /api/kb/documents without a restart", async () => {
     const s = await serve(join(root, "kb-data"));
     const ask = async (userId: string, text: string) => {
-      const conv = (await call(s.url, "POST", "/api/conversations", { userId })).json.id as string;
-      const r = await call(s.url, "POST", `/api/conversations/${conv}/messages`, { text });
+      const conv = (await callJson(s.url, "POST", "/api/conversations", { userId })).json.id as string;
+      const r = await callJson(s.url, "POST", `/api/conversations/${conv}/messages`, { text });
       expect(r.status).toBe(201);
       return r.json.replies[0] as { text: string; citations: { source: string; title: string }[] };
     };
