@@ -53,6 +53,34 @@ function ticker(c: Context, stream: SSEStreamingApi) {
 }
 
 /**
+ * The events `subscribe` delivers, queued in `pending` for a stream's loop. `closed` turns true
+ * when the client goes away; `idle()` waits for an event or a tick and is false once the stream
+ * should end.
+ */
+function liveInbox<E>(c: Context, stream: SSEStreamingApi, subscribe: (push: (e: E) => void) => () => void) {
+  const pending: E[] = [];
+  const w = waiter();
+  const tick = ticker(c, stream);
+  const unsubscribe = subscribe((e) => {
+    pending.push(e);
+    w.notify();
+  });
+  let closed = false;
+  stream.onAbort(() => {
+    closed = true;
+    w.notify();
+  });
+  return {
+    pending,
+    unsubscribe,
+    get closed() {
+      return closed;
+    },
+    idle: async (): Promise<boolean> => (await w.wait()) || closed || (await tick()),
+  };
+}
+
+/**
  * A customer's live stream. Subscribes before catching up from the store, so a message stored
  * during the catch-up is either in the page read or in the live buffer, and messages are
  * deduplicated by seq: with Last-Event-ID = the last seq seen, a reconnect loses and repeats
@@ -65,18 +93,10 @@ export function conversationEventStream(
   after: number,
 ): Response {
   return streamSSE(c, async (stream) => {
-    const pending: ConversationEvent[] = [];
-    const w = waiter();
-    const tick = ticker(c, stream);
-    const unsubscribe = service.bus.subscribe(conversation.id, (e) => {
-      pending.push(e);
-      w.notify();
-    });
-    let closed = false;
-    stream.onAbort(() => {
-      closed = true;
-      w.notify();
-    });
+    const inbox = liveInbox<ConversationEvent>(c, stream, (push) =>
+      service.bus.subscribe(conversation.id, push),
+    );
+    const { pending } = inbox;
     try {
       let last = after;
       const catchUp = async () => {
@@ -108,8 +128,8 @@ export function conversationEventStream(
       };
       await catchUp();
       if (!(await writeStatus())) return;
-      while (!closed) {
-        while (pending.length > 0 && !closed) {
+      while (!inbox.closed) {
+        while (pending.length > 0 && !inbox.closed) {
           const e = pending.shift() as ConversationEvent;
           if (e.type === "resync") {
             // Events may have been lost between replicas (an erasure among them): the store has the truth.
@@ -131,11 +151,10 @@ export function conversationEventStream(
           }
           await writeConversationEvent(stream, e, conversation.id);
         }
-        if (closed) break;
-        if (!(await w.wait()) && !closed && !(await tick())) break;
+        if (inbox.closed || !(await inbox.idle())) break;
       }
     } finally {
-      unsubscribe();
+      inbox.unsubscribe();
     }
   });
 }
@@ -184,18 +203,8 @@ export function agentEventStream(
   lastEventId: number | undefined,
 ): Response {
   return streamSSE(c, async (stream) => {
-    const pending: NumberedAgentEvent[] = [];
-    const w = waiter();
-    const tick = ticker(c, stream);
-    const unsubscribe = service.bus.subscribeAgents((e) => {
-      pending.push(e);
-      w.notify();
-    });
-    let closed = false;
-    stream.onAbort(() => {
-      closed = true;
-      w.notify();
-    });
+    const inbox = liveInbox<NumberedAgentEvent>(c, stream, (push) => service.bus.subscribeAgents(push));
+    const { pending } = inbox;
     try {
       const replay = lastEventId === undefined ? null : await service.bus.agentEventsAfter(lastEventId);
       // Ids only grow, so anything at or below the last one written is a repeat (an event both
@@ -218,8 +227,8 @@ export function agentEventStream(
         const merged = [...replay, ...pending].sort((a, b) => a.id - b.id);
         pending.splice(0, pending.length, ...merged);
       }
-      while (!closed) {
-        while (pending.length > 0 && !closed) {
+      while (!inbox.closed) {
+        while (pending.length > 0 && !inbox.closed) {
           const e = pending.shift() as NumberedAgentEvent;
           if (e.id <= last) continue;
           last = e.id;
@@ -229,11 +238,10 @@ export function agentEventStream(
             data: JSON.stringify(agentPayload(e)),
           });
         }
-        if (closed) break;
-        if (!(await w.wait()) && !closed && !(await tick())) break;
+        if (inbox.closed || !(await inbox.idle())) break;
       }
     } finally {
-      unsubscribe();
+      inbox.unsubscribe();
     }
   });
 }
