@@ -64,6 +64,7 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
       SEEKDESK_STORE_DRIVER: "postgres",
       SEEKDESK_STORE_URL: "(secret)",
       SEEKDESK_STORE_KEY_CACHE_TTL_MS: "5000",
+      SEEKDESK_STORE_POOL_SIZE: "10",
     });
     const pdb = r.one("PodDisruptionBudget");
     expect(pdb).toMatchObject({ apiVersion: "policy/v1", metadata: { name: "demo-seekdesk" } });
@@ -81,6 +82,14 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
     expect(r.notes).not.toMatch(/SQLite file: desk settings/);
   });
 
+  it("refuses a pool size that is not a positive number, naming the setting", () => {
+    expect(() => renderChart(CHART, { config: { storeUrlSecret: "seekdesk-pg", storePoolSize: 0 } })).toThrow(
+      "config.storePoolSize must be a positive number of connections, not 0",
+    );
+    // Without Postgres there is no pool to size.
+    expect(() => renderChart(CHART, { config: { storePoolSize: 0 } })).not.toThrow();
+  });
+
   it("rolls one pod without a claim or a disruption budget", () => {
     const r = renderChart(CHART, POSTGRES);
     expect(r.one("Deployment")?.spec).toMatchObject({ replicas: 1, strategy: { type: "RollingUpdate" } });
@@ -90,7 +99,12 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
 
   it("leaves the replica count to an autoscaler, and shares the knowledge base when asked", () => {
     const r = renderChart(CHART, {
-      config: { storeUrlSecret: "seekdesk-pg", knowledgeStore: "postgres", keyCacheTtlMs: 2000 },
+      config: {
+        storeUrlSecret: "seekdesk-pg",
+        knowledgeStore: "postgres",
+        keyCacheTtlMs: 2000,
+        storePoolSize: 6,
+      },
       autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6 },
     });
     const deploy = r.one("Deployment");
@@ -104,6 +118,7 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
     expect(env(deploy)).toMatchObject({
       SEEKDESK_KNOWLEDGE_STORE: '{"driver":"postgres"}',
       SEEKDESK_STORE_KEY_CACHE_TTL_MS: "2000",
+      SEEKDESK_STORE_POOL_SIZE: "6",
     });
     expect(r.notes).not.toContain("knowledgeStore=postgres");
     expect(r.notes).toContain(

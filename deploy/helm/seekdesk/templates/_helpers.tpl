@@ -22,6 +22,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not (has $v.config.knowledgeStore (list "sqlite" "postgres")) -}}
 {{- fail (printf "config.knowledgeStore must be sqlite or postgres, not %q" (toString $v.config.knowledgeStore)) -}}
 {{- end -}}
+{{- if and $v.config.storeUrlSecret (lt (int $v.config.storePoolSize) 1) -}}
+{{- fail (printf "config.storePoolSize must be a positive number of connections, not %v" $v.config.storePoolSize) -}}
+{{- end -}}
 {{- if and (eq $v.config.knowledgeStore "postgres") (not $v.config.storeUrlSecret) -}}
 {{- fail "config.knowledgeStore postgres needs config.storeUrlSecret: the knowledge base goes to that Postgres (with pgvector)" -}}
 {{- end -}}

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { parseConfig, type SearchHit } from "@seekdesk/core";
+import { openPostgresDatabase } from "@seekdesk/store";
 import { startTestPgvector, startTestPostgres, type TestPgvector } from "@seekdesk/store/testing/index.ts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,7 @@ import {
   ingestContractCorpus,
   knowledgeStoreContract,
 } from "../testing/knowledge-store-contract.ts";
-import { openPostgresKnowledgeStore } from "./postgres.ts";
+import { openPostgresKnowledgeStore, type PostgresKnowledgeStore } from "./postgres.ts";
 import { SqliteKnowledgeStore } from "./sqlite.ts";
 
 /** Hits grouped by score (to 5 decimals, as float32 and float64 sums differ below that), best first. */
@@ -125,6 +126,41 @@ describe("Postgres knowledge store", () => {
       expect(kb.store.kind).toBe("postgres");
     } finally {
       await kb.close();
+    }
+  });
+
+  it("queries through the server's shared pool when on store.url, leaving it open on close; another URL gets a pool of its own", async () => {
+    const db = openPostgresDatabase({ url: server.url, poolSize: 2 });
+    try {
+      const shared = parseConfig({
+        store: { driver: "postgres", url: server.url },
+        knowledge: { store: { driver: "postgres", schema: "kb_shared" } },
+      });
+      const kb = await openConfiguredKnowledgeBase(shared, "/nonexistent-data-dir", { postgres: db });
+      await kb.ingestText({ title: "Hours", text: "We answer chats from 9 to 21 every day." });
+      expect((await kb.search("chats every day", { mode: "hybrid", k: 1 }))[0]?.text).toMatch(/9 to 21/);
+      expect((kb.store as PostgresKnowledgeStore).pool).toBe(db.pool);
+      expect(db.pool.totalCount).toBeLessThanOrEqual(2);
+      await kb.close();
+      const { rows } = await db.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM kb_shared.kb_documents",
+      );
+      expect(rows).toEqual([{ n: 1 }]);
+
+      const elsewhere = parseConfig({
+        store: { driver: "postgres", url: server.url },
+        knowledge: {
+          store: { driver: "postgres", url: `${server.url}?application_name=kb`, schema: "kb_shared" },
+        },
+      });
+      const own = await openConfiguredKnowledgeBase(elsewhere, "/nonexistent-data-dir", { postgres: db });
+      const ownPool = (own.store as PostgresKnowledgeStore).pool;
+      expect(ownPool).not.toBe(db.pool);
+      expect(await own.stats()).toMatchObject({ documents: 1 });
+      await own.close();
+      expect(ownPool.ended).toBe(true);
+    } finally {
+      await db.close();
     }
   });
 
