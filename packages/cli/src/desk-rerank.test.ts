@@ -1,16 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   passagesWith,
   type RankingChatServer,
   startRankingChatServer,
 } from "@seekdesk/knowledge/testing/ranking-chat-server.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnServe } from "./testing/serve-child.ts";
 
-const BIN = fileURLToPath(new URL("../bin.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "seekdesk-desk-rerank-"));
 let server: RankingChatServer;
 let child: ChildProcess | undefined;
@@ -30,20 +29,9 @@ afterAll(async () => {
 });
 
 async function serve(config: string): Promise<string> {
-  child = spawn(process.execPath, [BIN, "serve", "-c", config, "--port", "0", "--grpc-port", "off"], {
-    cwd: root,
-    env: { ...process.env, SEEKDESK_LOG_LEVEL: "warn", SEEKDESK_CONFIG: "" },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  return new Promise<string>((ok, fail) => {
-    child?.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = /listening on (http:\/\/[^\s;]+)/.exec(err);
-      if (m) ok(m[1] as string);
-    });
-    child?.on("exit", (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
+  const s = spawnServe(["-c", config], root);
+  child = s.child;
+  return s.url;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field below

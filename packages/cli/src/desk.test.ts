@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { callJson } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { spawnServe } from "./testing/serve-child.ts";
 
-const BIN = fileURLToPath(new URL("../bin.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "seekdesk-desk-"));
 const running: ChildProcess[] = [];
 
@@ -17,26 +16,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** `seekdesk serve` as a real child process on a free port; resolves with its URL. */
 async function serve(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [BIN, "serve", "--data-dir", dataDir, "--port", "0", "--grpc-port", "off"],
-    {
-      cwd: root,
-      env: { ...process.env, SEEKDESK_LOG_LEVEL: "warn", SEEKDESK_CONFIG: "" },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const { child, url } = spawnServe(["--data-dir", dataDir], root);
   running.push(child);
-  let err = "";
-  const url = await new Promise<string>((ok, fail) => {
-    child.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = /listening on (http:\/\/[^\s;]+)/.exec(err);
-      if (m) ok(m[1]);
-    });
-    child.on("exit", (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { url, child };
+  return { url: await url, child };
 }
 
 async function kill9(child: ChildProcess): Promise<void> {

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
+import { spawnServe } from "../testing/serve-child.ts";
 
-const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "seekdesk-keys-cli-"));
 const dataDir = join(dir, "data");
 const running: ChildProcess[] = [];
@@ -22,25 +21,9 @@ function run(args: string[]): Promise<CliRun> {
 
 /** `seekdesk serve` on the same data directory, on a free port; resolves with its URL. */
 async function serve(): Promise<string> {
-  const child = spawn(
-    process.execPath,
-    [BIN, "serve", "--data-dir", dataDir, "--port", "0", "--grpc-port", "off"],
-    {
-      cwd: dir,
-      env: { ...process.env, SEEKDESK_LOG_LEVEL: "warn", SEEKDESK_CONFIG: "" },
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  const { child, url } = spawnServe(["--data-dir", dataDir], dir);
   running.push(child);
-  let err = "";
-  return new Promise<string>((ok, fail) => {
-    child.stderr?.on("data", (b: Buffer) => {
-      err += b.toString();
-      const m = /listening on (http:\/\/[^\s;]+)/.exec(err);
-      if (m) ok(m[1]);
-    });
-    child.on("exit", (code) => fail(new Error(`serve exited ${code}: ${err}`)));
-  });
+  return url;
 }
 
 describe("seekdesk keys", () => {
