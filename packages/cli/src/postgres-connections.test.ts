@@ -153,6 +153,14 @@ describe("seekdesk serve on Postgres: one pool per process", () => {
     expect(peak).toBeGreaterThanOrEqual(POOL);
     expect(a.gateway.postgres?.pool.totalCount).toBeLessThanOrEqual(POOL);
 
+    // Operators see the pool on /metrics: the LISTEN connection, and the pool within its size.
+    const scraped = await (await fetch(`${a.url}/metrics`)).text();
+    expect(scraped).toContain('seekdesk_postgres_connections{state="listen"} 1');
+    const pooled = [...scraped.matchAll(/seekdesk_postgres_connections\{state="(?:idle|busy)"\} (\d+)/g)];
+    expect(pooled).toHaveLength(2);
+    expect(pooled.reduce((n, m) => n + Number(m[1]), 0)).toBeLessThanOrEqual(POOL);
+    expect(scraped).toMatch(/^seekdesk_postgres_pool_waiting 0$/m);
+
     // A second replica: a key revoked on one is refused on the other long before its cache life.
     const b = await start("b");
     expect(await connections()).toBeLessThanOrEqual(2 * (POOL + 1));

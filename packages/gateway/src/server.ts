@@ -34,6 +34,7 @@ import { GatewayMetrics } from "./metrics.ts";
 import { observe } from "./observe.ts";
 import { registerOpenAIRoutes } from "./openai/routes.ts";
 import type { GatewayContext, GatewayPlugin } from "./plugin.ts";
+import { registerPostgresPoolMetrics } from "./postgres-metrics.ts";
 import { LiveRequests } from "./request-abort.ts";
 
 export interface GatewayOptions {
@@ -140,6 +141,7 @@ export class Gateway {
     this.keys = apiKeyStoreFromConfig(config, this.db, this.logger, this.postgres);
     this.auth = new GatewayAuth(this.keys, rateLimiterFromConfig(config.rateLimits, this.logger));
     this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
+    if (this.postgres) registerPostgresPoolMetrics(this.metrics.registry, this.postgres);
     this.plugins = opts.plugins ?? [];
     this.buildCoreRoutes();
   }

@@ -1,0 +1,30 @@
+import type { PostgresDatabase } from "@seekdesk/store";
+import { Gauge, type Registry } from "prom-client";
+
+/**
+ * The process's one Postgres pool on /metrics, read at each scrape. Queries waiting for a
+ * connection most of the time say store.poolSize is too small for the replica's load; busy
+ * connections near it with nobody waiting say it fits.
+ */
+export function registerPostgresPoolMetrics(registry: Registry, db: PostgresDatabase): void {
+  new Gauge({
+    name: "seekdesk_postgres_connections",
+    help: "Connections to Postgres held by this process: the pool's idle and busy ones (at most store.poolSize) and the one that LISTENs",
+    labelNames: ["state"],
+    registers: [registry],
+    collect() {
+      const { totalCount, idleCount } = db.pool;
+      this.set({ state: "idle" }, idleCount);
+      this.set({ state: "busy" }, totalCount - idleCount);
+      this.set({ state: "listen" }, db.listener.backendPid === null ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: "seekdesk_postgres_pool_waiting",
+    help: "Queries waiting for a free connection of the Postgres pool (store.poolSize)",
+    registers: [registry],
+    collect() {
+      this.set(db.pool.waitingCount);
+    },
+  });
+}
