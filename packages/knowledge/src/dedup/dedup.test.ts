@@ -1,9 +1,9 @@
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { describe, expect, it } from "vitest";
-import { rng } from "../embed/linalg.ts";
 import { deduplicate } from "./dedup.ts";
 import { hamming, SimHashIndex, simhash } from "./simhash.ts";
 
-const rand = rng(42);
+const rand = seededRandom(42);
 const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)] as T;
 const HAN = Array.from({ length: 2500 }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7919) % 20000)));
 // A 3 000-word pseudo-English lexicon: a real vocabulary's spread of letter n-grams, unlike a

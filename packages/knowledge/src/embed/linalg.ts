@@ -1,4 +1,5 @@
 /** Small dense linear algebra for the corpus embedder; row-major Float64Arrays. */
+import { seededRandom } from "@seekdesk/core/random.ts";
 
 /** Sparse symmetric matrix in CSR form. */
 export interface Csr {
@@ -82,18 +83,6 @@ export function symmetricEigen(m: Float64Array, l: number): { values: Float64Arr
   return { values, vectors: v };
 }
 
-/** A deterministic PRNG (mulberry32) so a fitted model is reproducible. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Top-d eigenpairs of a sparse symmetric matrix by randomized subspace iteration (Halko et al., 2011). */
 export function randomizedEigen(
   a: Csr,
@@ -101,7 +90,7 @@ export function randomizedEigen(
   opts: { oversample?: number; iterations?: number; seed?: number } = {},
 ): { values: Float64Array; vectors: Float64Array } {
   const l = Math.min(a.n, d + (opts.oversample ?? 10));
-  const rand = rng(opts.seed ?? 7);
+  const rand = seededRandom(opts.seed ?? 7);
   let y: Float64Array = new Float64Array(a.n * l);
   for (let i = 0; i < y.length; i++) y[i] = rand() * 2 - 1;
   y = csrTimesDense(a, y, l);

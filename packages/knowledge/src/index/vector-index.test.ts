@@ -1,11 +1,11 @@
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { describe, expect, it } from "vitest";
-import { rng } from "../embed/linalg.ts";
 import { normalizeL2 } from "../embed/types.ts";
 import { VectorIndex } from "./vector-index.ts";
 
 describe("vector index", () => {
   it("switches to HNSW past the threshold, agrees with the exact scan, and honours removals", () => {
-    const rand = rng(3);
+    const rand = seededRandom(3);
     const vec = () => normalizeL2(Float32Array.from({ length: 32 }, () => rand() * 2 - 1));
     const index = new VectorIndex(32, { annThreshold: 300 });
     const vecs = Array.from({ length: 1000 }, vec);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@seekdesk/core";
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GgmlType } from "../gguf/ggml-types.ts";
 import { quantizeRows } from "./index.ts";
@@ -89,19 +90,8 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function testTensor(seed: number): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const n = 256 * 48;
   const x = new Float32Array(n);
   const scale = [0.02, 1, 300, 1e-7][seed % 4];

@@ -1,3 +1,4 @@
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { describe, expect, it } from "vitest";
 import { GgmlType, ggmlTypeInfo } from "../gguf/ggml-types.ts";
 import { dequantizeRows, errorStats, fp16ToFp32, fp32ToFp16, quantizeRows } from "./index.ts";
@@ -434,18 +435,8 @@ function ref_decode(type: GgmlType, b: number[], n: number): number[] {
 // ---------------------------------------------------------------------------------------------
 // Seeded data
 // ---------------------------------------------------------------------------------------------
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gaussian(n: number, seed: number, sigma: number): Float32Array {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const u = Math.max(r(), 1e-12);
@@ -564,7 +555,7 @@ describe("fp16 conversion (round to nearest even, as ggml)", () => {
     }
   });
   it("matches ggml's conversion on midpoints, random floats, overflow and underflow", () => {
-    const r = rng(5);
+    const r = seededRandom(5);
     const values: number[] = [
       65504,
       65519.99,
