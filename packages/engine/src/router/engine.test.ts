@@ -1,5 +1,6 @@
 import type { Backend, BackendHealth, ChatEvent, ChatRequest } from "@seekdesk/core";
 import { NotFoundError, RateLimitError, UpstreamError } from "@seekdesk/core";
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { OpenAICompatibleBackend } from "../openai/openai-backend.ts";
 import { type LoopbackUpstream, startLoopbackUpstream } from "../testing/loopback-upstream.ts";
@@ -22,17 +23,6 @@ function remote(name: string, up: LoopbackUpstream, firstTokenMs = 250): OpenAIC
     models: ["ds"],
     timeouts: { firstTokenMs, totalMs: 5_000 },
   });
-}
-
-/** Seeded PRNG (mulberry32) so weighted choice is repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** An in-process backend that answers with its own name: a real Backend, for routing arithmetic. */
@@ -274,7 +264,7 @@ describe("Engine weighted choice", () => {
         { backend: new NamedBackend("light"), weight: 1 },
       ],
       healthCheck: false,
-      random: seeded(42),
+      random: seededRandom(42),
     });
     const counts: Record<string, number> = { heavy: 0, light: 0 };
     for (let i = 0; i < 2_000; i++) counts[await text(engine.chat(req(), new AbortController().signal))]++;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { type CjkGramWeights, fnv1a, surfaceFeatures } from "./features.ts";
 import { type Embedder, normalizeL2 } from "./types.ts";
 
@@ -65,14 +66,7 @@ function bag(text: string): Map<string, number> {
  * bucket collisions) wherever the pairs taught it nothing.
  */
 function seedRow(feature: string, dim: number, out: Float32Array, offset = 0, scale = 1): void {
-  let s = fnv1a(feature) ^ 0x9e3779b9;
-  const next = () => {
-    // mulberry32: small, fast, identical on every platform.
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(fnv1a(feature) ^ 0x9e3779b9);
   const sd = scale / Math.sqrt(dim);
   for (let j = 0; j < dim; j += 2) {
     const r = Math.sqrt(-2 * Math.log(1 - next()));
