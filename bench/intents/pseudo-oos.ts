@@ -27,14 +27,13 @@ import { LinearModel } from "../../packages/assistant/src/intents/linear.ts";
 import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
 import { type SparseVector, TfidfVectorizer } from "../../packages/assistant/src/intents/vectorizer.ts";
 import { seededRandom } from "../../packages/assistant/src/text/random.ts";
+import { trainAndValidation } from "./validation.ts";
 
 const name = (process.env.DATASET ?? "clinc150") as IntentDatasetName;
 const specs = process.argv.slice(2);
 const OOS = "oos";
 const ds = loadIntentDataset(name);
-const fallback = ds.heldOut ? undefined : stratifiedSplit(ds.train, (e) => e.intent, 0.1, 11);
-const train = fallback?.train ?? ds.train;
-const val = fallback?.heldOut ?? ds.heldOut ?? [];
+const { train, val } = trainAndValidation(ds);
 const inScope = train.filter((e) => e.intent !== OOS);
 const words = (t: string): string[] => t.split(/\s+/).filter(Boolean);
 

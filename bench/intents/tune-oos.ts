@@ -12,6 +12,7 @@ import { trainIntentClassifier } from "../../packages/assistant/src/intents/clas
 import { type IntentDatasetName, loadIntentDataset } from "../../packages/assistant/src/intents/datasets.ts";
 import { evaluateIntents } from "../../packages/assistant/src/intents/evaluate.ts";
 import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
+import { trainAndValidation } from "./validation.ts";
 
 const name = (process.argv[2] ?? "clinc150") as IntentDatasetName;
 const powers = (process.argv[3] ?? "0,1").split(",").map(Number);
@@ -19,13 +20,9 @@ const targets = (process.argv[4] ?? "0.75").split(",").map(Number);
 const noOosClass = process.argv[5] === "no-oos-class";
 
 const ds = loadIntentDataset(name);
-let train = ds.train;
-let val = ds.heldOut;
-if (!val) {
-  const split = stratifiedSplit(ds.train, (e) => e.intent, 0.1, 11);
-  train = split.train;
-  val = split.heldOut;
-}
+const split = trainAndValidation(ds);
+let train = split.train;
+const val = split.val;
 if (noOosClass) train = train.filter((e) => e.intent !== "oos");
 const halves = stratifiedSplit(val, (e) => e.intent, 0.5, 5);
 const folds = [

@@ -11,8 +11,8 @@ import {
   type FeatureOptions,
 } from "../../packages/assistant/src/intents/features.ts";
 import { LinearModel } from "../../packages/assistant/src/intents/linear.ts";
-import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
 import { TfidfVectorizer } from "../../packages/assistant/src/intents/vectorizer.ts";
+import { trainAndValidation } from "./validation.ts";
 
 const name = (process.argv[2] ?? "banking77") as IntentDatasetName;
 const losses = (process.argv[3] ?? "hinge").split(",") as ("softmax" | "hinge")[];
@@ -22,13 +22,7 @@ const minDf = Number(process.argv[6] ?? 1);
 const featureOpts: FeatureOptions = { ...DEFAULT_FEATURES, ...JSON.parse(process.argv[7] ?? "{}") };
 
 const ds = loadIntentDataset(name);
-let train = ds.train;
-let val = ds.heldOut;
-if (!val) {
-  const split = stratifiedSplit(ds.train, (e) => e.intent, 0.1, 11);
-  train = split.train;
-  val = split.heldOut;
-}
+const { train, val } = trainAndValidation(ds);
 const labels = [...new Set(train.map((e) => e.intent))].sort();
 const index = new Map(labels.map((l, i) => [l, i]));
 const feats = train.map((e) => extractFeatures(e.text, featureOpts));
