@@ -17,29 +17,7 @@ import { augmentExamples } from "../../packages/assistant/src/augment/index.ts";
 import { demoDomainDir, domainExamples, loadDomain } from "../../packages/assistant/src/domain/load.ts";
 import { trainIntentClassifier } from "../../packages/assistant/src/intents/classifier.ts";
 import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
-
-const PROBES = [
-  "月亮上有水吗",
-  "what's the tallest building in the world",
-  "教我下象棋",
-  "how do planes fly",
-  "推荐几本小说",
-  "who is the richest person",
-  "怎么做蛋糕",
-  "what is the boiling point of water",
-  "明天适合去爬山吗",
-  "tell me about the roman empire",
-  "银河系有多大",
-  "how to fix a flat bicycle tire",
-  "帮我起个英文名",
-  "what's the best programming language",
-  "熊猫吃什么",
-  "how many legs does a spider have",
-  "李白是哪个朝代的",
-  "recommend a podcast",
-  "火星上有生命吗",
-  "what's the time in london",
-];
+import { GENERAL_PROBES } from "./general-probes.ts";
 
 const PROBE_FILE = new URL("./demo-probes.jsonl", import.meta.url);
 const intentProbes = readFileSync(PROBE_FILE, "utf8")
@@ -81,7 +59,7 @@ for (let seed = 1; seed <= seeds; seed++) {
   for (const bg of [false, true]) {
     const clf = trainIntentClassifier(train, { seed, backgroundOos: bg });
     const acc = heldOut.filter((e) => clf.classify(e.text).intent === e.intent).length / heldOut.length;
-    const oos = PROBES.filter((p) => clf.classify(p).oos).length / PROBES.length;
+    const oos = GENERAL_PROBES.filter((p) => clf.classify(p).oos).length / GENERAL_PROBES.length;
     if (bg) {
       sum.accBg += acc;
       sum.oosBg += oos;

@@ -30,6 +30,7 @@ import {
 } from "../../packages/assistant/src/intents/classifier.ts";
 import { stratifiedSplit } from "../../packages/assistant/src/intents/split.ts";
 import { seededRandom, shuffleInPlace } from "../../packages/assistant/src/text/random.ts";
+import { GENERAL_PROBES } from "./general-probes.ts";
 
 const ANSWER_CONFIDENCE = 0.6;
 const lines = (file: string): string[] =>
@@ -41,30 +42,6 @@ const customerProbes = lines("./demo-probes.jsonl").map((l) => JSON.parse(l) as 
 const oosProbes = lines("./demo-oos-probes.txt");
 const oosProbesZh = oosProbes.filter((t) => /\p{Script=Han}/u.test(t));
 const oosProbesEn = oosProbes.filter((t) => !/\p{Script=Han}/u.test(t));
-// The 20 general questions of demo-domain.ts (kept in step by hand).
-const generalProbes = [
-  "月亮上有水吗",
-  "what's the tallest building in the world",
-  "教我下象棋",
-  "how do planes fly",
-  "推荐几本小说",
-  "who is the richest person",
-  "怎么做蛋糕",
-  "what is the boiling point of water",
-  "明天适合去爬山吗",
-  "tell me about the roman empire",
-  "银河系有多大",
-  "how to fix a flat bicycle tire",
-  "帮我起个英文名",
-  "what's the best programming language",
-  "熊猫吃什么",
-  "how many legs does a spider have",
-  "李白是哪个朝代的",
-  "recommend a podcast",
-  "火星上有生命吗",
-  "what's the time in london",
-];
-
 const args = process.argv.slice(2);
 const seeds = Number(args.find((a) => a.startsWith("--seeds="))?.slice(8) ?? 10);
 const report = args.includes("--report");
@@ -98,7 +75,7 @@ const rightAndSure = (clf: IntentClassifier, e: IntentExample): boolean => {
   const p = clf.classify(e.text);
   return !p.oos && p.intent === e.intent && p.confidence >= ANSWER_CONFIDENCE;
 };
-const share = <T>(items: T[], pred: (item: T) => boolean): number =>
+const share = <T>(items: readonly T[], pred: (item: T) => boolean): number =>
   items.filter(pred).length / Math.max(1, items.length);
 const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
 
@@ -145,7 +122,7 @@ for (const setting of settings) {
       sum[5] += share(oosProbes, (t) => confident(full, t));
       zh += share(oosProbesZh, (t) => confident(full, t));
       en += share(oosProbesEn, (t) => confident(full, t));
-      sum[7] += share(generalProbes, (t) => confident(full, t));
+      sum[7] += share(GENERAL_PROBES, (t) => confident(full, t));
       // Only meaningful when the background utterances were not trained.
       sum[8] += bg ? Number.NaN : share(background.slice(0, 120), (t) => confident(full, t));
     }
