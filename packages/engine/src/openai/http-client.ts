@@ -161,7 +161,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     });
   }
 
-  /** A response header (names in lower case), for the few the client reads. */
+  /** A header of an error answer (names in lower case); success answers keep none. */
   header(name: string): string | undefined {
     const raw = this.rawHeaders;
     if (!raw) return undefined;
@@ -214,7 +214,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     this.statusCode = statusCode;
     this.statusMessage = statusText;
-    this.rawHeaders = rawHeaders;
+    // Only error answers are read for headers (retry-after). Keeping a success's header Buffers, views
+    // into undici's socket chunk, showed up among what outlives a young-generation collection.
+    if (statusCode >= 300) this.rawHeaders = rawHeaders;
     this.resumeSocket = resume;
     const w = this.headersWaiter;
     this.headersWaiter = undefined;

@@ -7,7 +7,7 @@ import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { jsonResponse } from "../observe.ts";
-import { type LiveRequests, responseId } from "../request-abort.ts";
+import { type LiveRequests, type RequestSignal, responseId } from "../request-abort.ts";
 import {
   ChatCompletionBody,
   CompletionBody,
@@ -60,15 +60,14 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     c: Context,
     model: string,
     source: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
-  ): Promise<{ gen: Generation; abort: AbortController }> {
+  ): Promise<{ gen: Generation; abort: RequestSignal }> {
     const label = modelLabel(d.engine, model);
     if (label === "unknown") noModelsHint(d.engine, model);
     c.get("trace").model = label;
     const abort = d.live.open(c);
-    const signal = abort.signal;
     const principal = c.get("principal");
     const trace = c.get("trace");
-    const gen = await Generation.start(source(signal), {
+    const gen = await Generation.start(source(abort), {
       metrics: d.metrics,
       model: label,
       startedAt: trace.startedAt,
@@ -83,7 +82,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
   function respondStream(
     c: Context,
     gen: Generation,
-    abort: AbortController,
+    abort: RequestSignal,
     toChunks: (events: AsyncGenerator<ChatEvent>) => AsyncGenerator<unknown>,
   ): Response {
     const trace = c.get("trace");
@@ -248,7 +247,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     const input = typeof body.input === "string" ? [body.input] : body.input;
     if (input.some((s) => s.length === 0))
       throw new InvalidRequestError("Invalid 'input': empty strings cannot be embedded", "input");
-    const signal = d.live.open(c).signal;
+    const signal = d.live.open(c);
     const r = await d.engine.embed({ model: body.model, input }, signal);
     d.metrics.promptTokens.inc({ model: label }, r.promptTokens);
     d.auth.charge(c.get("principal"), r.promptTokens);
