@@ -50,7 +50,14 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 type Rate = { wall: number; cpu: number };
 type Side = { run: () => Promise<Rate>; close: () => Promise<void> };
 
-function rate(tokens: number, t0: number, c0: NodeJS.CpuUsage): Rate {
+/** Runs `generate`, which reports the tokens it generates through `count`, and rates them. */
+async function measure(generate: (count: (tokens: number) => void) => Promise<unknown>): Promise<Rate> {
+  let tokens = 0;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await generate((n) => {
+    tokens += n;
+  });
   const c = process.cpuUsage(c0);
   return { wall: tokens / ((performance.now() - t0) / 1000), cpu: tokens / ((c.user + c.system) / 1e6) };
 }
@@ -66,23 +73,18 @@ async function direct(streams: number): Promise<Side> {
   );
   await chats[0].generateResponse(history, { maxTokens: 1 });
   return {
-    run: async () => {
-      let tokens = 0;
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await Promise.all(
-        chats.map((chat) =>
-          chat.generateResponse(history, {
-            maxTokens,
-            temperature: 0,
-            onResponseChunk: (c) => {
-              tokens += c.tokens.length;
-            },
-          }),
+    run: () =>
+      measure((count) =>
+        Promise.all(
+          chats.map((chat) =>
+            chat.generateResponse(history, {
+              maxTokens,
+              temperature: 0,
+              onResponseChunk: (c) => count(c.tokens.length),
+            }),
+          ),
         ),
-      );
-      return rate(tokens, t0, c0);
-    },
+      ),
     close: async () => {
       await context.dispose();
       await model.dispose();
@@ -102,22 +104,19 @@ async function ours(streams: number): Promise<Side> {
   });
   await backend.whenReady();
   return {
-    run: async () => {
-      let tokens = 0;
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await Promise.all(
-        Array.from({ length: streams }, async () => {
-          for await (const e of backend.chat(
-            request,
-            new AbortController().signal,
-          ) as AsyncIterable<ChatEvent>) {
-            if (e.type === "finish") tokens += e.usage.completionTokens;
-          }
-        }),
-      );
-      return rate(tokens, t0, c0);
-    },
+    run: () =>
+      measure((count) =>
+        Promise.all(
+          Array.from({ length: streams }, async () => {
+            for await (const e of backend.chat(
+              request,
+              new AbortController().signal,
+            ) as AsyncIterable<ChatEvent>) {
+              if (e.type === "finish") count(e.usage.completionTokens);
+            }
+          }),
+        ),
+      ),
     close: () => backend.close(),
   };
 }
