@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GgmlType } from "../gguf/ggml-types.ts";
 import { ggufMeta, readGguf, readGgufTensorData } from "../gguf/reader.ts";
 import { type FixtureName, fixtureGguf } from "../testing/fixture-gguf.ts";
-import { compareWithReference, loadGgufModel, loadReference } from "./llama-eval.test-helper.ts";
+import { compareLogits, loadGgufModel, loadReference } from "../testing/reference-eval.ts";
 import { quantizeGguf } from "./quantize-gguf.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "seekdesk-quantize-"));
@@ -44,7 +44,7 @@ describe.each(["deepseek_v3", "qwen2"] as FixtureName[])("%s: quantized fixture 
     try {
       // Each position's probabilities cost a vocab-sized map: the MoE fixture gets every case, qwen2 one.
       const cases = loadReference(name).slice(0, name === "deepseek_v3" ? 3 : 1);
-      const rows = await compareWithReference(model, cases);
+      const rows = await compareLogits(model, cases);
       const checked = rows.filter((r) => r.refMargin > 0.1);
       const worst = Math.max(...rows.map((r) => r.maxAbsError));
       console.log(
@@ -97,7 +97,7 @@ describe.each(["deepseek_v3", "qwen2"] as FixtureName[])("%s: quantized fixture 
     const model = await loadGgufModel(out);
     try {
       const ref = loadReference(name)[0];
-      const rows = await compareWithReference(model, [ref]);
+      const rows = await compareLogits(model, [ref]);
       expect(rows).toHaveLength(ref.input_ids.length);
       const vocab = (ggufMeta(file, "tokenizer.ggml.tokens") as string[]).length;
       for (const r of rows)
