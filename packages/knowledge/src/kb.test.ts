@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type KnowledgeBase, openKnowledgeBase } from "./kb.ts";
+import { contractPolicy } from "./testing/knowledge-store-contract.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,25 +20,10 @@ function tempDir(): string {
   return d;
 }
 
-const policy = `# 退货政策
-
-## 七天无理由退货
-
-商品签收后七天内可以无理由退货，退货运费由买家承担。
-
-## 质量问题
-
-如果商品有质量问题，运费由卖家承担，请联系在线客服。
-
-## Shipping
-
-We ship to mainland China within 48 hours. Express delivery costs 12 yuan.
-`;
-
 describe("knowledge base", () => {
   it("ingests, searches with citations in every mode, and survives a reopen", async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, "policy.md"), policy);
+    writeFileSync(join(dir, "policy.md"), contractPolicy);
     const file = join(dir, "kb.sqlite");
     const kb = await openKnowledgeBase({ file });
     const report = await kb.ingestPaths([dir]);
@@ -69,12 +55,12 @@ describe("knowledge base", () => {
   it("re-ingests incrementally by content hash and keeps chunk ids stable", async () => {
     const dir = tempDir();
     const path = join(dir, "policy.md");
-    writeFileSync(path, policy);
+    writeFileSync(path, contractPolicy);
     const kb = await openKnowledgeBase({ file: join(dir, "kb.sqlite") });
     await kb.ingestPaths([path]);
     const ids1 = await chunkIds(kb);
     expect((await kb.ingestPaths([path])).unchanged).toBe(1);
-    writeFileSync(path, policy.replace("48 hours", "24 hours"));
+    writeFileSync(path, contractPolicy.replace("48 hours", "24 hours"));
     const r = await kb.ingestPaths([path]);
     expect(r.updated).toBe(1);
     const ids2 = await chunkIds(kb);
