@@ -315,12 +315,7 @@ export class LlamaBackend implements Backend {
     let forcedText = "";
 
     const common = {
-      signal,
-      maxTokens: req.maxTokens,
-      temperature: req.temperature ?? this.opts.defaultTemperature ?? 0.7,
-      topP: req.topP,
-      seed: req.seed,
-      customStopTriggers: req.stop?.length ? req.stop : undefined,
+      ...sampling(req, this.opts.defaultTemperature, signal),
       budgets: { thoughtTokens: Number.POSITIVE_INFINITY },
       onResponseChunk: (c: {
         type: "segment" | undefined;
@@ -386,12 +381,7 @@ export class LlamaBackend implements Backend {
       checkPromptFits(promptTokens, slot.sequence.contextSize);
       const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
       const result = await completion.generateCompletionWithMeta(req.prompt, {
-        signal,
-        maxTokens: req.maxTokens,
-        temperature: req.temperature ?? this.opts.defaultTemperature ?? 0.7,
-        topP: req.topP,
-        seed: req.seed,
-        customStopTriggers: req.stop?.length ? req.stop : undefined,
+        ...sampling(req, this.opts.defaultTemperature, signal),
         onTextChunk: (text) => {
           if (text) push({ type: "text", text });
         },
@@ -471,6 +461,22 @@ export class LlamaBackend implements Backend {
     await l.context.dispose();
     await l.model.dispose();
   }
+}
+
+/** What chat and completion alike pass node-llama-cpp: the request's sampling and stop settings. */
+function sampling(
+  req: ChatRequest | CompletionRequest,
+  defaultTemperature: number | undefined,
+  signal: AbortSignal,
+) {
+  return {
+    signal,
+    maxTokens: req.maxTokens,
+    temperature: req.temperature ?? defaultTemperature ?? 0.7,
+    topP: req.topP,
+    seed: req.seed,
+    customStopTriggers: req.stop?.length ? req.stop : undefined,
+  };
 }
 
 function forcedTools(tools: ChatRequest["tools"] & object, choice: unknown) {
