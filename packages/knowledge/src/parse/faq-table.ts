@@ -1,3 +1,4 @@
+import { csvRecords } from "@seekdesk/core/csv.ts";
 import ExcelJS from "exceljs";
 import { decodeOrThrow, titleFromName } from "./text.ts";
 import { type DocumentParser, type ParsedDocument, ParseError } from "./types.ts";
@@ -7,38 +8,9 @@ const ANSWER = /^(a|answer|answers|答案|答|回答|标准答案|回复|content
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
   const delim =
     (text.split("\n", 1)[0] ?? "").includes("\t") && !text.split("\n", 1)[0]?.includes(",") ? "\t" : ",";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"' && field === "") quoted = true;
-    else if (c === delim) {
-      row.push(field);
-      field = "";
-    } else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += c;
-  }
-  if (field !== "" || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ""));
+  return csvRecords(text, delim).filter((r) => r.some((f) => f.trim() !== ""));
 }
 
 /**
