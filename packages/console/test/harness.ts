@@ -136,9 +136,15 @@ export async function startConsole(
 ): Promise<ConsoleUnderTest> {
   ensureConsoleBuilt();
   const served = await startServe();
-  for (const { username, role, password } of accounts)
-    createAccount(served.dataDir, username, role, password);
-  return { served, browser: await launchBrowser() };
+  try {
+    for (const { username, role, password } of accounts)
+      createAccount(served.dataDir, username, role, password);
+    return { served, browser: await launchBrowser() };
+  } catch (err) {
+    // The caller never gets `served` to stop: stop it here rather than leave the server running.
+    await stopConsole(undefined, served);
+    throw err;
+  }
 }
 
 /** Tolerates either being absent, for an `afterAll` whose `beforeAll` failed part way. */
