@@ -25,6 +25,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and $v.config.storeUrlSecret (lt (int $v.config.storePoolSize) 1) -}}
 {{- fail (printf "config.storePoolSize must be a positive number of connections, not %v" $v.config.storePoolSize) -}}
 {{- end -}}
+{{- with $v.config.authThrottle -}}
+{{/* int makes any text 0, which for maxFailures would quietly turn the throttle off. */}}
+{{- if or (lt (int .maxFailures) 0) (and (eq (int .maxFailures) 0) (ne (toString .maxFailures) "0")) -}}
+{{- fail (printf "config.authThrottle.maxFailures must be a whole number of invalid keys (0 turns the throttle off), not %v" (toString .maxFailures)) -}}
+{{- end -}}
+{{- if lt (int .windowMs) 1 -}}
+{{- fail (printf "config.authThrottle.windowMs must be a positive number of milliseconds, not %v" (toString .windowMs)) -}}
+{{- end -}}
+{{- if lt (int .maxClients) 1 -}}
+{{- fail (printf "config.authThrottle.maxClients must be a positive number of addresses, not %v" (toString .maxClients)) -}}
+{{- end -}}
+{{- end -}}
 {{- if and (eq $v.config.knowledgeStore "postgres") (not $v.config.storeUrlSecret) -}}
 {{- fail "config.knowledgeStore postgres needs config.storeUrlSecret: the knowledge base goes to that Postgres (with pgvector)" -}}
 {{- end -}}

@@ -44,6 +44,11 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
     path: ["server", "authThrottle", "windowMs"],
     kind: "int",
   },
+  {
+    names: ["SEEKDESK_AUTH_THROTTLE_MAX_CLIENTS", "SEEKDESK_SERVER_AUTH_THROTTLE_MAX_CLIENTS"],
+    path: ["server", "authThrottle", "maxClients"],
+    kind: "int",
+  },
   { names: ["SEEKDESK_STORE_DRIVER"], path: ["store", "driver"], kind: "string" },
   { names: ["SEEKDESK_STORE_PATH"], path: ["store", "path"], kind: "string" },
   { names: ["SEEKDESK_STORE_URL"], path: ["store", "url"], kind: "string" },

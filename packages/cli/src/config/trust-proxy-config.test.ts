@@ -79,5 +79,11 @@ describe("server.authThrottle", () => {
     expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_AUTH_THROTTLE_MAX_FAILURES: "-1" } })).toThrow(
       "config: server.authThrottle.maxFailures: expected a non-negative integer",
     );
+    expect(
+      loadConfig({ cwd: dir, env: { SEEKDESK_AUTH_THROTTLE_MAX_CLIENTS: "50000" } }).server.authThrottle,
+    ).toEqual({ maxFailures: 20, windowMs: 60_000, maxClients: 50_000 });
+    expect(() => loadConfig({ cwd: dir, env: { SEEKDESK_AUTH_THROTTLE_MAX_CLIENTS: "0" } })).toThrow(
+      "config: server.authThrottle.maxClients: expected a positive integer",
+    );
   });
 });
