@@ -39,7 +39,7 @@ export async function eraseUserData(
   // unannounced, and its stream finds it gone on its next resync or reconnect.
   const [conversations, tickets] = await Promise.all([
     store.listConversations({ userId }),
-    store.listTickets().then((all) => all.filter((t) => t.userId === userId)),
+    store.listTickets({ userId }),
   ]);
   const ids = conversations.map((c) => c.id);
   // Feedback first: once the conversations are gone nothing tells whose ratings these were, so a

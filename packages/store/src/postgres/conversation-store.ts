@@ -342,11 +342,14 @@ export class PostgresConversationStore implements ConversationStore {
     return this.listTickets({ status: "queued" });
   }
 
-  async listTickets(filter: { status?: TicketStatus; agentId?: string } = {}): Promise<Ticket[]> {
+  async listTickets(
+    filter: { status?: TicketStatus; agentId?: string; userId?: string } = {},
+  ): Promise<Ticket[]> {
     const { rows } = await this.pool.query<TicketRow>(
       `SELECT * FROM tickets WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR agent_id = $2)
+       AND ($3::text IS NULL OR user_id = $3)
        ORDER BY created_at, ordinal`,
-      [filter.status ?? null, filter.agentId ?? null],
+      [filter.status ?? null, filter.agentId ?? null, filter.userId ?? null],
     );
     return rows.map(toTicket);
   }

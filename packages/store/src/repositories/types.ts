@@ -156,7 +156,7 @@ export interface ConversationStore {
   activeTicketFor(conversationId: string): Promise<Ticket | null>;
   /** Queued tickets, oldest first: index + 1 is the queue position. */
   listQueue(): Promise<Ticket[]>;
-  listTickets(filter?: { status?: TicketStatus; agentId?: string }): Promise<Ticket[]>;
+  listTickets(filter?: { status?: TicketStatus; agentId?: string; userId?: string }): Promise<Ticket[]>;
   /** queued → assigned to `agentId`; the conversation goes to `agent`. Conflict if not queued. */
   assignTicket(id: string, agentId: string): Promise<Ticket>;
   /**

@@ -275,11 +275,18 @@ export class SqliteConversationStore implements ConversationStore {
     return this.listTickets({ status: "queued" });
   }
 
-  async listTickets(filter: { status?: TicketStatus; agentId?: string } = {}): Promise<Ticket[]> {
+  async listTickets(
+    filter: { status?: TicketStatus; agentId?: string; userId?: string } = {},
+  ): Promise<Ticket[]> {
     const rows = this.stmt(
       `SELECT * FROM tickets WHERE (@status IS NULL OR status = @status) AND (@agent IS NULL OR agent_id = @agent)
+         AND (@user IS NULL OR user_id = @user)
          ORDER BY created_at, rowid`,
-    ).all({ status: filter.status ?? null, agent: filter.agentId ?? null }) as TicketRow[];
+    ).all({
+      status: filter.status ?? null,
+      agent: filter.agentId ?? null,
+      user: filter.userId ?? null,
+    }) as TicketRow[];
     return rows.map(toTicket);
   }
 

@@ -173,6 +173,8 @@ export function conversationStoreContract(name: string, open: () => Promise<Conv
       expect((await store.getConversation(c1.id))?.status).toBe("waiting");
       await store.assignTicket(t1.id, "agent-c");
       expect((await store.listTickets({ agentId: "agent-c" })).map((t) => t.id)).toEqual([t1.id]);
+      expect((await store.listTickets({ userId: "u-t2" })).map((t) => t.id)).toEqual([t2.id]);
+      expect(await store.listTickets({ userId: "u-t2", status: "assigned" })).toEqual([]);
 
       const closed = await store.closeTicket(t1.id);
       expect(closed.status).toBe("closed");

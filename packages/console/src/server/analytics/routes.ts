@@ -9,6 +9,7 @@ import {
 import type { Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { computeAnalytics } from "./compute.ts";
+import { writeWhileConversationExists } from "./feedback-writes.ts";
 
 const Rating = z.object({ rating: z.number().int().min(1).max(5), comment: z.string().max(2000).optional() });
 const IntentVerdict = z.object({
@@ -78,7 +79,10 @@ export function registerAnalyticsRoutes(
       p.kind === "widget" || (p.kind === "session" && !p.roles.some((r) => r === "agent" || r === "admin"));
     if (!conversation || (customer && conversation.userId !== customerIdOf(p)))
       throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
-    await feedback.rate(id, body.rating, body.comment);
+    const kept = await writeWhileConversationExists(store(), feedback, id, () =>
+      feedback.rate(id, body.rating, body.comment),
+    );
+    if (!kept) throw new NotFoundError(`No conversation ${id}`, "conversation_not_found");
     return c.json({ ok: true });
   });
 
@@ -87,7 +91,10 @@ export function registerAnalyticsRoutes(
     if (!(await store().getConversation(body.conversationId))) {
       throw new NotFoundError(`No conversation ${body.conversationId}`, "conversation_not_found");
     }
-    await feedback.judgeIntent({ ...body, agent: c.get("principal").id });
+    const kept = await writeWhileConversationExists(store(), feedback, body.conversationId, () =>
+      feedback.judgeIntent({ ...body, agent: c.get("principal").id }),
+    );
+    if (!kept) throw new NotFoundError(`No conversation ${body.conversationId}`, "conversation_not_found");
     return c.json({ ok: true });
   });
 }
