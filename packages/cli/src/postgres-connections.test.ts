@@ -160,6 +160,7 @@ describe("seekdesk serve on Postgres: one pool per process", () => {
     expect(pooled).toHaveLength(2);
     expect(pooled.reduce((n, m) => n + Number(m[1]), 0)).toBeLessThanOrEqual(POOL);
     expect(scraped).toMatch(/^seekdesk_postgres_pool_waiting 0$/m);
+    expect(scraped).toMatch(new RegExp(`^seekdesk_postgres_pool_size ${POOL}$`, "m"));
 
     // A second replica: a key revoked on one is refused on the other long before its cache life.
     const b = await start("b");

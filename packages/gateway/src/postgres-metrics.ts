@@ -19,6 +19,15 @@ export function registerPostgresPoolMetrics(registry: Registry, db: PostgresData
       this.set({ state: "listen" }, db.listener.backendPid === null ? 0 : 1);
     },
   });
+  // Constant, but alert rules compare busy connections with it (busy == poolSize: the pool is full).
+  new Gauge({
+    name: "seekdesk_postgres_pool_size",
+    help: "Connections the Postgres pool may hold at once (store.poolSize)",
+    registers: [registry],
+    collect() {
+      this.set(db.poolSize);
+    },
+  });
   new Gauge({
     name: "seekdesk_postgres_pool_waiting",
     help: "Queries waiting for a free connection of the Postgres pool (store.poolSize)",
