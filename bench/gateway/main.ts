@@ -24,14 +24,19 @@
  * with those node/V8 flags, as an operator's NODE_OPTIONS would, e.g. `--max-semi-space-size=64`;
  * the machine column names them.
  *
+ * `--gc` runs the upstream and the gateway with `--trace-gc-nvp` and adds, per rate, what each
+ * allocated and left surviving per request and their scavenge pauses (gc-tally.ts).
+ *
  *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000] [--cpus 0-1:2-3:4-5] [--gateway-flags="..."]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { cpus } from "node:os";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { GcTally, type GcTotals } from "./gc-tally.ts";
 
 const { values } = parseArgs({
   options: {
@@ -40,12 +45,13 @@ const { values } = parseArgs({
     "isolate-rate": { type: "string", default: "1000" },
     cpus: { type: "string" },
     "gateway-flags": { type: "string", default: "" },
+    gc: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY] [--gateway-flags="<node flags>"]\n',
+    'usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY] [--gateway-flags="<node flags>"] [--gc]\n',
   );
   process.exit(0);
 }
@@ -60,29 +66,29 @@ if (pins && (pins.length !== 3 || pins.some((p) => !/^\d+([-,]\d+)*$/.test(p))))
 }
 if (pins) execFileSync("taskset", ["-pc", pins[0], String(process.pid)], { stdio: "ignore" });
 const gatewayFlags = values["gateway-flags"].split(/\s+/).filter(Boolean);
+const gcFlags = values.gc ? ["--trace-gc-nvp"] : [];
 
 async function startProc(
   script: string,
   args: string[] = [],
   core?: string,
   flags: string[] = [],
-): Promise<{ child: ChildProcess; line: string }> {
+): Promise<{ child: ChildProcess; line: string; gc: GcTally }> {
   const node = bundled
     ? [process.execPath, ...flags, here(script.replace(/\.ts$/, ".mjs")), ...args]
     : [process.execPath, ...flags, "--import", "tsx", here(script), ...args];
   // taskset execs node, so the child's pid is the server's (CPU time is read from /proc/<pid>).
   const [cmd, ...argv] = core === undefined ? node : ["taskset", "-c", core, ...node];
   const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  const gc = new GcTally();
   const line = await new Promise<string>((ok, fail) => {
-    let buf = "";
-    child.stdout?.on("data", (b: Buffer) => {
-      buf += b.toString();
-      const nl = buf.indexOf("\n");
-      if (nl >= 0) ok(buf.slice(0, nl).trim());
+    // The first line that is not the collector's is the server's address.
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (l) => {
+      if (!gc.feed(l)) ok(l.trim());
     });
     child.on("exit", (code) => fail(new Error(`${script} exited ${code}`)));
   });
-  return { child, line };
+  return { child, line, gc };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc. */
@@ -105,6 +111,22 @@ interface Step {
   p99: number;
   errors: number;
   cores: number;
+  /** With --gc: what the server's collector did during the step. */
+  gc?: GcTotals;
+}
+
+/** `load`, with the server's collector totals over the step when --gc is on. */
+async function measured(
+  proc: { child: ChildProcess; gc: GcTally },
+  url: string,
+  rate: number,
+  secs: number,
+): Promise<Step> {
+  const before = proc.gc.snapshot();
+  const step = await load(url, rate, secs, proc.child.pid as number, true);
+  if (!values.gc) return step;
+  await new Promise((r) => setTimeout(r, 200)); // the last lines of the step are still in the pipe
+  return { ...step, gc: proc.gc.since(before) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -170,8 +192,8 @@ async function load(url: string, rate: number, secs: number, pid: number, record
   };
 }
 
-const upstream = await startProc("upstream-proc.ts", [], pins?.[1]);
-const gateway = await startProc("gateway-proc.ts", [upstream.line], pins?.[2], gatewayFlags);
+const upstream = await startProc("upstream-proc.ts", [], pins?.[1], gcFlags);
+const gateway = await startProc("gateway-proc.ts", [upstream.line], pins?.[2], [...gatewayFlags, ...gcFlags]);
 const upstreamUrl = upstream.line.replace(/\/v1$/, "");
 try {
   // Warm both paths (JIT tiers, connection pools) for 1000 requests before measuring.
@@ -179,8 +201,8 @@ try {
   await load(gateway.line, 500, 2, gateway.child.pid as number, false);
   const rows: { direct: Step; ours: Step }[] = [];
   for (const rate of rates) {
-    const direct = await load(upstreamUrl, rate, seconds, upstream.child.pid as number, true);
-    const ours = await load(gateway.line, rate, seconds, gateway.child.pid as number, true);
+    const direct = await measured(upstream, upstreamUrl, rate, seconds);
+    const ours = await measured(gateway, gateway.line, rate, seconds);
     rows.push({ direct, ours });
   }
   const pinned = pins ? `, load/upstream/gateway on cores ${pins.join(" / ")}` : "";
@@ -226,6 +248,36 @@ try {
       (ours.cores / ours.achieved / (direct.cores / direct.achieved)).toFixed(2),
       machine,
     ]);
+    if (ours.gc && direct.gc) {
+      const per = (bytes: number, s: Step) => `${(bytes / Math.round(s.rate * seconds)).toFixed(0)} B`;
+      const pause = (g: GcTotals) =>
+        `${(g.pauseMs / Math.max(1, g.scavenges)).toFixed(2)} / ${g.maxPauseMs.toFixed(2)} ms (${g.scavenges})`;
+      const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : "-");
+      table.push([
+        `allocated per request @ ${ours.rate}`,
+        per(ours.gc.allocated, ours),
+        per(direct.gc.allocated, direct),
+        ratio(ours.gc.allocated / ours.achieved, direct.gc.allocated / direct.achieved),
+        machine,
+      ]);
+      table.push([
+        `promoted by scavenges per request @ ${ours.rate}`,
+        per(ours.gc.promoted, ours),
+        per(direct.gc.promoted, direct),
+        ratio(ours.gc.promoted / ours.achieved, direct.gc.promoted / direct.achieved),
+        machine,
+      ]);
+      table.push([
+        `scavenge pause mean / max (count) @ ${ours.rate}`,
+        pause(ours.gc),
+        pause(direct.gc),
+        ratio(
+          ours.gc.pauseMs / Math.max(1, ours.gc.scavenges),
+          direct.gc.pauseMs / Math.max(1, direct.gc.scavenges),
+        ),
+        machine,
+      ]);
+    }
     table.push([
       `server CPU cores used @ ${ours.rate}`,
       ours.cores.toFixed(2),
