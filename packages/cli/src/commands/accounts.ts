@@ -22,7 +22,10 @@ async function openAccounts(flags: Flags): Promise<{ accounts: AccountStore; clo
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres") {
     const accounts = new AccountStore(
-      await openPostgresAccountRepository(config.store.url as string, { max: 1 }).catch(unreachable),
+      await openPostgresAccountRepository(config.store.url as string, {
+        max: 1,
+        applicationName: "seekdesk accounts",
+      }).catch(unreachable),
     );
     return { accounts, close: () => accounts.close() };
   }

@@ -21,7 +21,10 @@ async function openKeys(flags: KeyFlags): Promise<{ keys: ApiKeyStore; close(): 
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres") {
     const keys = new ApiKeyStore(
-      await openPostgresApiKeyRepository(config.store.url as string, { max: 1 }).catch(unreachable),
+      await openPostgresApiKeyRepository(config.store.url as string, {
+        max: 1,
+        applicationName: "seekdesk keys",
+      }).catch(unreachable),
     );
     return { keys, close: () => keys.close() };
   }

@@ -16,7 +16,7 @@ export function registerTickets(program: Command): void {
     .action(async (flags: StoreFlags & { status?: string; json?: boolean }) => {
       if (flags.status !== undefined && !STATUSES.includes(flags.status as TicketStatus))
         throw new UserInputError(`--status: expected queued, assigned or closed, got ${flags.status}`);
-      const store = await openDeskStore(flags);
+      const store = await openDeskStore(flags, "tickets");
       try {
         const statuses = flags.status ? [flags.status as TicketStatus] : (["queued", "assigned"] as const);
         const rows = [];

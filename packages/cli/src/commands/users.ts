@@ -27,12 +27,16 @@ export interface StoreFlags {
 /**
  * The conversation store the server uses, from the same config (SQLite file or Postgres). On
  * Postgres it opens the command's one small pool, which the feedback and the erasure's events
- * borrow, and closes it when the store is closed.
+ * borrow, and closes it when the store is closed. Its connections are named `seekdesk <command>`
+ * in pg_stat_activity, apart from the servers' `seekdesk`.
  */
-export async function openDeskStore(flags: StoreFlags): Promise<ConversationStore> {
+export async function openDeskStore(flags: StoreFlags, command: string): Promise<ConversationStore> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
   if (config.store.driver === "postgres")
-    return openPostgresConversationStore(config.store.url as string, { max: 3 });
+    return openPostgresConversationStore(config.store.url as string, {
+      max: 3,
+      applicationName: `seekdesk ${command}`,
+    });
   return openSqliteConversationStore(resolveDataPaths(config).sqlite);
 }
 
@@ -41,7 +45,10 @@ async function openDeskFeedback(store: ConversationStore, flags: StoreFlags): Pr
   if (store instanceof SqliteConversationStore) return new SqliteFeedbackRepository(store.db);
   if (store instanceof PostgresConversationStore) return openPostgresFeedbackRepository(store.db);
   const config = loadConfig({ file: flags.config, env: process.env, flags: { dataDir: flags.dataDir } });
-  return openPostgresFeedbackRepository(config.store.url as string, { max: 1 });
+  return openPostgresFeedbackRepository(config.store.url as string, {
+    max: 1,
+    applicationName: "seekdesk users",
+  });
 }
 
 /**
@@ -61,6 +68,7 @@ function erasureBus(
   const bus = new ReplicatedEventBus({
     channel: new PostgresDeskEvents(
       store instanceof PostgresConversationStore ? store.db : (config.store.url as string),
+      { applicationName: "seekdesk users" },
     ),
     store,
     onError: (err, what) => warnings.push(`${what}: ${(err as Error).message}`),
@@ -76,7 +84,7 @@ export function registerUsers(program: Command): void {
   addConfigFlags(users.command("export <userId>").description("Write everything stored about a user as JSON"))
     .option("-o, --output <file>", "write to this file instead of stdout")
     .action(async (userId: string, flags: StoreFlags & { output?: string }) => {
-      const store = await openDeskStore(flags);
+      const store = await openDeskStore(flags, "users");
       const feedback = await openDeskFeedback(store, flags).catch(async (err: unknown) => {
         await store.close();
         throw err;
@@ -108,7 +116,7 @@ export function registerUsers(program: Command): void {
     .option("--yes", "confirm the erasure")
     .action(async (userId: string, flags: StoreFlags & { yes?: boolean }) => {
       if (!flags.yes) throw new UserInputError(`refusing to erase ${userId} without --yes`);
-      const store = await openDeskStore(flags);
+      const store = await openDeskStore(flags, "users");
       const feedback = await openDeskFeedback(store, flags).catch(async (err: unknown) => {
         await store.close();
         throw err;

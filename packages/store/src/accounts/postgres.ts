@@ -178,9 +178,13 @@ export class PostgresAccountRepository implements AccountRepository {
  */
 export async function openPostgresAccountRepository(
   target: PostgresDatabase | string,
-  opts: { max?: number } = {},
+  /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
+  opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresAccountRepository> {
-  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 4 });
+  const { db, owned } = postgresDatabaseFor(target, {
+    poolSize: opts.max ?? 4,
+    applicationName: opts.applicationName,
+  });
   try {
     await migratePostgres(db.pool, "accounts", POSTGRES_ACCOUNT_MIGRATIONS);
   } catch (err) {

@@ -48,6 +48,8 @@ export interface PostgresApiKeyOptions {
   max?: number;
   /** With a URL: first delay before reconnecting a lost notification connection; doubles up to 10 s. */
   reconnectMs?: number;
+  /** With a URL: application_name of its own connections, so operators find them in pg_stat_activity. */
+  applicationName?: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
     ({ db: this.db, owned: this.owned } = postgresDatabaseFor(target, {
       poolSize: opts.max ?? 4,
       reconnectMs: opts.reconnectMs,
+      applicationName: opts.applicationName,
     }));
   }
 

@@ -102,9 +102,13 @@ export class PostgresFeedbackRepository implements FeedbackRepository {
  */
 export async function openPostgresFeedbackRepository(
   target: PostgresDatabase | string,
-  opts: { max?: number } = {},
+  /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
+  opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresFeedbackRepository> {
-  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 2 });
+  const { db, owned } = postgresDatabaseFor(target, {
+    poolSize: opts.max ?? 2,
+    applicationName: opts.applicationName,
+  });
   try {
     await migratePostgres(db.pool, "feedback", POSTGRES_FEEDBACK_MIGRATIONS);
   } catch (err) {

@@ -47,9 +47,13 @@ const j = (v: unknown): string | null => (v === undefined ? null : JSON.stringif
  */
 export async function openPostgresConversationStore(
   target: PostgresDatabase | string,
-  opts: { max?: number } = {},
+  /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
+  opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresConversationStore> {
-  const { db, owned } = postgresDatabaseFor(target, { poolSize: opts.max ?? 10 });
+  const { db, owned } = postgresDatabaseFor(target, {
+    poolSize: opts.max ?? 10,
+    applicationName: opts.applicationName,
+  });
   try {
     await migratePostgres(db.pool, "conversations", POSTGRES_CONVERSATION_MIGRATIONS);
   } catch (err) {
