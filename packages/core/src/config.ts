@@ -201,6 +201,11 @@ export const StoreConfigSchema = z
      * base on the same database). Each process holds at most this many plus one that LISTENs.
      */
     poolSize: positiveInt().max(1000, "expected a positive integer up to 1000").default(10),
+    /**
+     * Driver postgres: how long a query waits for a free pooled connection (or for a new one to
+     * connect) before the request fails with 503 store_unavailable and a Retry-After.
+     */
+    acquireTimeoutMs: positiveInt().max(600_000, "expected at most 600000 (10 minutes)").default(5000),
   })
   .strict()
   .refine((s) => s.driver !== "postgres" || (s.url !== undefined && s.url.length > 0), {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { InvalidRequestError, RateLimitError, toSeekdeskError } from "./errors.ts";
+import {
+  InvalidRequestError,
+  RateLimitError,
+  retryAfterSeconds,
+  StoreUnavailableError,
+  toSeekdeskError,
+  UnavailableError,
+} from "./errors.ts";
 
 describe("errors map to the OpenAI error shape", () => {
   it("keeps status, type, code and param", () => {
@@ -25,5 +32,18 @@ describe("errors map to the OpenAI error shape", () => {
     const err = toSeekdeskError(new Error("secret path /etc/x"));
     expect(err.status).toBe(500);
     expect(err.message).not.toContain("secret");
+  });
+
+  it("answers a store outage with 503, a retryable code and Retry-After, keeping the driver's error only as the cause", () => {
+    const cause = new Error("connect ECONNREFUSED 127.0.0.1:5432");
+    const down = new StoreUnavailableError("unreachable", { cause });
+    expect(down).toBeInstanceOf(UnavailableError);
+    expect(down.toJSON().error).toMatchObject({ type: "unavailable_error", code: "store_unavailable" });
+    expect(down.message).not.toContain("ECONNREFUSED");
+    expect(down.cause).toBe(cause);
+    expect(retryAfterSeconds(down)).toBe(5);
+    expect(retryAfterSeconds(new StoreUnavailableError("pool_timeout"))).toBe(1);
+    expect(retryAfterSeconds(new RateLimitError("slow down", 0.2))).toBe(1);
+    expect(retryAfterSeconds(new UnavailableError("draining", "shutting_down"))).toBeNull();
   });
 });

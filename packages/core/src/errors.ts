@@ -90,8 +90,45 @@ export class UpstreamError extends SeekdeskError {
 }
 
 export class UnavailableError extends SeekdeskError {
-  constructor(message: string, code = "unavailable") {
-    super(message, { status: 503, type: "unavailable_error", code });
+  constructor(message: string, code = "unavailable", cause?: unknown) {
+    super(message, { status: 503, type: "unavailable_error", code, cause });
+  }
+}
+
+/** Why the store could not serve a query (the metric label and the log field). */
+export type StoreUnavailableReason =
+  /** Every pooled connection stayed busy for the whole acquire wait (store.acquireTimeoutMs). */
+  | "pool_timeout"
+  /** No connection could be opened: refused, unreachable, or the connect timed out. */
+  | "unreachable"
+  /** The server is shutting down, starting up or restarting (57P01, 57P02, 57P03). */
+  | "shutdown"
+  /** The server refuses more connections (53300, 53400). */
+  | "too_many_connections"
+  /** An open connection broke under a query. */
+  | "connection_lost";
+
+/**
+ * The database behind the store could not answer: nothing was written by the failed call (or it
+ * rolled back), and the same request may be sent again after `retryAfterSeconds` (with its
+ * idempotency key, where the route takes one). The raw driver error is the `cause`, for logs;
+ * clients see only this message.
+ */
+export class StoreUnavailableError extends UnavailableError {
+  readonly reason: StoreUnavailableReason;
+  readonly retryAfterSeconds: number;
+  constructor(
+    reason: StoreUnavailableReason,
+    opts: { message?: string; code?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(
+      opts.message ?? "The data store is temporarily unavailable; retry the request shortly",
+      opts.code ?? "store_unavailable",
+      opts.cause,
+    );
+    this.reason = reason;
+    // A busy pool frees up in well under a second; a restarting server takes a few.
+    this.retryAfterSeconds = opts.retryAfterSeconds ?? (reason === "pool_timeout" ? 1 : 5);
   }
 }
 
@@ -105,6 +142,13 @@ export class InternalError extends SeekdeskError {
   constructor(message = "Internal server error", cause?: unknown) {
     super(message, { status: 500, type: "server_error", code: "internal_error", cause });
   }
+}
+
+/** Seconds the client should wait before sending the request again (the Retry-After header), or null. */
+export function retryAfterSeconds(err: SeekdeskError): number | null {
+  if (err instanceof RateLimitError || err instanceof StoreUnavailableError)
+    return Math.max(1, Math.ceil(err.retryAfterSeconds));
+  return null;
 }
 
 /** Anything thrown becomes a SeekdeskError; unknown errors become a 500 without leaking internals. */

@@ -1,5 +1,5 @@
 import type { PostgresDatabase } from "@seekdesk/store";
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 
 /**
  * The process's one Postgres pool on /metrics, read at each scrape. Queries waiting for a
@@ -36,4 +36,11 @@ export function registerPostgresPoolMetrics(registry: Registry, db: PostgresData
       this.set(db.pool.waitingCount);
     },
   });
+  const unavailable = new Counter({
+    name: "seekdesk_store_unavailable_total",
+    help: "Postgres queries that failed because the store was unavailable (a request behind one gets 503 store_unavailable), by reason: pool_timeout (store.acquireTimeoutMs passed with every connection busy), unreachable, shutdown, too_many_connections, connection_lost",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+  db.onUnavailable((reason) => unavailable.inc({ reason }));
 }

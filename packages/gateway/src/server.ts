@@ -8,6 +8,7 @@ import {
   NotFoundError,
   RateLimitError,
   type SeekdeskConfig,
+  StoreUnavailableError,
   UnavailableError,
   UserInputError,
 } from "@seekdesk/core";
@@ -74,6 +75,13 @@ export function resolveDataPaths(config: SeekdeskConfig): { dataDir: string; sql
 
 const VERSION = "0.1.0";
 
+/** The driver's own words for a log line (an AggregateError's are in its parts). */
+function errorText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0)
+    return err.errors.map((e: unknown) => errorText(e)).join("; ");
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Bind failures an operator can fix become one clear line instead of a stack trace. */
 export function listenError(err: NodeJS.ErrnoException, host: string, port: number, flag: string): Error {
   if (err.code === "EADDRINUSE")
@@ -136,6 +144,7 @@ export class Gateway {
           openPostgresDatabase({
             url: config.store.url as string,
             poolSize: config.store.poolSize,
+            acquireTimeoutMs: config.store.acquireTimeoutMs,
             applicationName: POSTGRES_APPLICATION_NAME,
           }));
     this.keys = apiKeyStoreFromConfig(config, this.db, this.logger, this.postgres);
@@ -174,7 +183,13 @@ export class Gateway {
       }
       if (err instanceof RateLimitError) metrics.rateLimited.inc({ reason: err.code ?? "rate_limit" });
       const status = "status" in err && typeof err.status === "number" ? err.status : 500;
-      if (status >= 500) logger.error({ requestId: c.get("requestId"), err }, "request failed");
+      if (err instanceof StoreUnavailableError)
+        // An outage or a full pool: the client was told to retry; the cause says which.
+        logger.warn(
+          { requestId: c.get("requestId"), reason: err.reason, code: err.code, cause: errorText(err.cause) },
+          "request refused: the store is unavailable",
+        );
+      else if (status >= 500) logger.error({ requestId: c.get("requestId"), err }, "request failed");
       return errorResponse(err);
     });
     app.notFound((c) =>

@@ -54,6 +54,7 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
   { names: ["SEEKDESK_STORE_URL"], path: ["store", "url"], kind: "string" },
   { names: ["SEEKDESK_STORE_KEY_CACHE_TTL_MS"], path: ["store", "keyCacheTtlMs"], kind: "int" },
   { names: ["SEEKDESK_STORE_POOL_SIZE"], path: ["store", "poolSize"], kind: "int" },
+  { names: ["SEEKDESK_STORE_ACQUIRE_TIMEOUT_MS"], path: ["store", "acquireTimeoutMs"], kind: "int" },
   { names: ["SEEKDESK_RATE_LIMITS_STORE"], path: ["rateLimits", "store"], kind: "string" },
   { names: ["SEEKDESK_REDIS_URL", "SEEKDESK_RATE_LIMITS_URL"], path: ["rateLimits", "url"], kind: "string" },
   { names: ["SEEKDESK_LOG_LEVEL", "SEEKDESK_LOGGING_LEVEL"], path: ["logging", "level"], kind: "string" },

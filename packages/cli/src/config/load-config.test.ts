@@ -148,6 +148,18 @@ describe("configuration sources", () => {
     );
   });
 
+  it("waits store.acquireTimeoutMs for a pooled Postgres connection, 5000 unless set", () => {
+    expect(loadConfig({ cwd: dir, env: {} }).store.acquireTimeoutMs).toBe(5000);
+    const env = { SEEKDESK_STORE_DRIVER: "postgres", SEEKDESK_STORE_URL: "postgres://127.0.0.1/x" };
+    expect(
+      loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_ACQUIRE_TIMEOUT_MS: "750" } }).store
+        .acquireTimeoutMs,
+    ).toBe(750);
+    expect(() => loadConfig({ cwd: dir, env: { ...env, SEEKDESK_STORE_ACQUIRE_TIMEOUT_MS: "0" } })).toThrow(
+      "config: store.acquireTimeoutMs: expected a positive integer",
+    );
+  });
+
   it("shares rate limits through Redis only with a redis:// URL", () => {
     expect(loadConfig({ cwd: dir, env: {} }).rateLimits.store).toBe("memory");
     const c = loadConfig({

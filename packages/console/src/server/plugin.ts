@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NotFoundError } from "@seekdesk/core";
+import { NotFoundError, RateLimitError } from "@seekdesk/core";
 import {
   FailureThrottle,
   type GatewayContext,
@@ -139,10 +139,12 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         try {
           await throttle.check(who);
         } catch (err) {
-          ctx.logger.warn(
-            { requestId: c.get("requestId"), username: body.username, ip },
-            "sign-in throttled",
-          );
+          // Only a refusal is a throttled sign-in; a store outage reaching the count is logged as one at the edge.
+          if (err instanceof RateLimitError)
+            ctx.logger.warn(
+              { requestId: c.get("requestId"), username: body.username, ip },
+              "sign-in throttled",
+            );
           throw err;
         }
         const result = await accounts.login(body.username, body.password);

@@ -5,7 +5,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   newId,
-  RateLimitError,
+  retryAfterSeconds,
   type SeekdeskError,
   toSeekdeskError,
   UnavailableError,
@@ -95,8 +95,8 @@ export function toGrpcError(err: unknown): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   if (e.code) metadata.set("error-code", e.code);
   if (e.param) metadata.set("error-param", e.param);
-  if (e instanceof RateLimitError)
-    metadata.set("retry-after", String(Math.max(1, Math.ceil(e.retryAfterSeconds))));
+  const retryAfter = retryAfterSeconds(e);
+  if (retryAfter !== null) metadata.set("retry-after", String(retryAfter));
   return { code: STATUS_BY_HTTP[e.status] ?? grpc.status.INTERNAL, details: e.message, metadata };
 }
 

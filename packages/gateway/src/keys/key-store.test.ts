@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { type ApiKeyRepository, openPostgresApiKeyRepository } from "@seekdesk/store";
+import { retryAfterSeconds, StoreUnavailableError } from "@seekdesk/core";
+import {
+  type ApiKeyRepository,
+  openPostgresApiKeyRepository,
+  PostgresApiKeyRepository,
+} from "@seekdesk/store";
+import { freePort } from "@seekdesk/store/testing/free-port.ts";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTempGateway } from "../testing/temp-gateway.ts";
@@ -135,19 +141,17 @@ describe("API key cache over Postgres", () => {
     }
   });
 
-  it("answers 503 when Postgres cannot be reached for a key it has not cached", async () => {
-    const store = new ApiKeyStore(
-      await openPostgresApiKeyRepository(url).then((r) => {
-        r.findByHash = async () => {
-          throw new Error("connect ECONNREFUSED");
-        };
-        return r;
-      }),
-    );
+  it("answers 503 key_store_unavailable with Retry-After when Postgres cannot be reached for a key it has not cached", async () => {
+    // Nothing listens on a fresh free port: a real refused connection.
+    const unreachable = `postgres://postgres@127.0.0.1:${await freePort()}/key_cache`;
+    const store = new ApiKeyStore(new PostgresApiKeyRepository(unreachable));
     open.push(store);
-    await expect(store.verify("sk-sd-some-key-0000000000000000000000000000")).rejects.toMatchObject({
-      status: 503,
-      code: "key_store_unavailable",
-    });
+    const err = await Promise.resolve(store.verify("sk-sd-some-key-0000000000000000000000000000")).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(err).toMatchObject({ status: 503, code: "key_store_unavailable", reason: "unreachable" });
+    expect((err as Error).message).not.toContain("ECONNREFUSED");
+    expect(retryAfterSeconds(err as StoreUnavailableError)).toBe(5);
   });
 });

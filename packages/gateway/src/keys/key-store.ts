@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { InvalidRequestError, newId, UnavailableError } from "@seekdesk/core";
+import { InvalidRequestError, newId, StoreUnavailableError } from "@seekdesk/core";
 import type { ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "@seekdesk/store";
 
 /**
@@ -266,10 +266,15 @@ export class ApiKeyStore {
         }
         return record;
       } catch (err) {
-        throw new UnavailableError(
-          `The API key store is unreachable: ${(err as Error).message}`,
-          "key_store_unavailable",
-        );
+        // A code of its own (documented): callers with cached keys are still served, so the code
+        // says it was this key's lookup that could not be made.
+        if (err instanceof StoreUnavailableError)
+          throw new StoreUnavailableError(err.reason, {
+            message: "The API key store is unavailable; retry the request shortly",
+            code: "key_store_unavailable",
+            cause: err.cause,
+          });
+        throw err;
       } finally {
         this.loading.delete(hash);
         this.stale.delete(hash);

@@ -17,6 +17,12 @@ export interface TestPostgres {
   dataDir: string;
   /** Creates a fresh database and returns its connection URL (isolates test files from each other). */
   createDatabase(name: string): Promise<string>;
+  /**
+   * Stops the server (fast shutdown: sessions are terminated with 57P01) and keeps its data, so
+   * `restart()` brings the same databases back on the same port: an outage, as clients see one.
+   */
+  halt(): Promise<void>;
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +85,10 @@ export async function startTestPostgres(opts: StartTestPostgresOptions = {}): Pr
     );
     if (start.status === 0) {
       const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      const pgCtl = (args: string[]): void => {
+        const r = spawnSync(join(binDir, "pg_ctl"), ["-D", dataDir, ...args], spawnOpts);
+        if (r.status !== 0) throw new Error(`pg_ctl ${args.at(-1)} failed: ${r.stderr || r.stdout}`);
+      };
       return {
         url,
         port,
@@ -93,6 +103,12 @@ export async function startTestPostgres(opts: StartTestPostgresOptions = {}): Pr
             await client.end();
           }
           return `postgres://postgres@127.0.0.1:${port}/${name}`;
+        },
+        async halt() {
+          pgCtl(["-m", "fast", "-w", "stop"]);
+        },
+        async restart() {
+          pgCtl(["-l", join(root, "server.log"), "-o", pgOpts, "-w", "-t", "60", "start"]);
         },
         async stop() {
           spawnSync(join(binDir, "pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"], spawnOpts);
