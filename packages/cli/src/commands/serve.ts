@@ -12,11 +12,9 @@ import { defaultPlugins } from "../serve-plugins.ts";
  */
 export async function runServe(flags: ServeFlags): Promise<void> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) });
-  const { logger, flushSync } = createGatewayLogger(config.logging.level);
-  const exit = (code: number) => {
-    flushSync();
-    process.exit(code);
-  };
+  const logs = createGatewayLogger(config.logging.level);
+  const { logger } = logs;
+  const exit = (code: number) => logs.flush().finally(() => process.exit(code));
   const observer = new MetricsObserver();
   const engine = await engineFromConfig(config, {
     observer,
