@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openSqlite } from "@seekdesk/store";
 import type { Browser, Page } from "playwright-core";
@@ -15,11 +17,14 @@ import {
 
 /**
  * Staff trying the bot on the console's chat page when their session ends behind the page's back
- * (expired on the server): the message they send then is refused, but it is not lost. It stays
- * on screen marked unsent and goes out by itself after they sign in again, exactly once.
+ * (expired on the server): the message they send then, text or photo, is refused, but it is not
+ * lost. It stays on screen marked unsent, the page shows itself signed out, and the message goes
+ * out by itself after they sign in again, exactly once.
  */
 let served: Served;
 let browser: Browser;
+let photo = "";
+let hugePhoto = "";
 
 beforeAll(async () => {
   ({ served, browser } = await startConsole([
@@ -27,6 +32,15 @@ beforeAll(async () => {
   ]));
   // A keyed server refuses callers without a session, so an ended session is a 401 on the chat.
   runCli(["keys", "create", "--name", "integration"], served.dataDir);
+  // A question tesseract can read, drawn as e2e-media's is.
+  photo = join(served.dataDir, "question.png");
+  execFileSync("convert", [
+    ...["-size", "900x160", "xc:white", "-font", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"],
+    ...["-pointsize", "44", "-fill", "black", "-annotate", "+20+95", "How long does shipping take?", photo],
+  ]);
+  // Over the outbox's 10 MB cap for one item; never read by OCR (the server refuses it first).
+  hugePhoto = join(served.dataDir, "huge.png");
+  writeFileSync(hugePhoto, Buffer.alloc(10 * 1024 * 1024 + 1));
 });
 
 afterAll(() => stopConsole(browser, served));
@@ -50,6 +64,55 @@ async function storedUserMessages(page: Page, text: string): Promise<number> {
     const body = (await res.json()) as { data: { role: string; text: string }[] };
     return body.data.filter((m) => m.role === "user" && m.text === wanted).length;
   }, text);
+}
+
+/** The server's message POSTs of a page: which idempotency key, image or text, and the answer. */
+function recordPosts(page: Page): { key: string; image: boolean; status: number }[] {
+  const posts: { key: string; image: boolean; status: number }[] = [];
+  page.on("requestfinished", async (req) => {
+    if (
+      req.method() !== "POST" ||
+      !/\/api\/conversations\/[^/]+\/messages$/.test(new URL(req.url()).pathname)
+    )
+      return;
+    const res = await req.response();
+    const body = req.postDataJSON() as { idempotencyKey: string; image?: unknown };
+    posts.push({ key: body.idempotencyKey, image: body.image !== undefined, status: res?.status() ?? 0 });
+  });
+  return posts;
+}
+
+/** The media rows the browser's outbox holds in IndexedDB, for any identity. */
+function keptMedia(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open("seekdesk.outbox");
+        // Not created by the page yet: nothing is kept, and this must not create it (empty).
+        open.onupgradeneeded = () => open.transaction?.abort();
+        open.onerror = () => resolve(0);
+        open.onsuccess = () => {
+          const db = open.result;
+          const count = db.transaction("media").objectStore("media").count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+}
+
+/** The texts of the user messages stored under `key` in this page's conversation. */
+async function storedWithKey(page: Page, key: string): Promise<string[]> {
+  return page.evaluate(async (wanted) => {
+    const id = localStorage.getItem("seekdesk.conversation.account:lead");
+    const res = await fetch(`/api/conversations/${id}/messages?after=0`);
+    if (!res.ok) throw new Error(`messages: ${res.status}`);
+    const body = (await res.json()) as { data: { role: string; text: string; idempotencyKey?: string }[] };
+    return body.data.filter((m) => m.role === "user" && m.idempotencyKey === wanted).map((m) => m.text);
+  }, key);
 }
 
 describe("a chat message refused when the session ended", () => {
@@ -112,6 +175,92 @@ describe("a chat message refused when the session ended", () => {
     ).toBe(1);
     expect(await storedUserMessages(page, text)).toBe(1);
     expect(posts.filter((p) => p.text === text).length).toBe(2);
+    await context.close();
+  });
+});
+
+describe("a photo refused when the session ended", () => {
+  it("is kept in the browser, shown waiting, the page signs out, and it goes out once after signing in", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    const posts = recordPosts(page);
+    const banner = page.getByRole("banner");
+    await signIn(page, served.url, "lead", "lead-password", "/chat");
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
+    await ask(page, "Hello");
+    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+
+    expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
+    await page.locator('input[type="file"]').setInputFiles(photo);
+    // Refused: the top bar and the line above the chat turn signed out without a reload, and the
+    // photo stays in the transcript, waiting, with its bytes in IndexedDB.
+    await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
+    await banner.getByRole("link", { name: "Sign in" }).waitFor();
+    expect(await banner.getByRole("button", { name: /Sign out/ }).count()).toBe(0);
+    await page.getByText(/You are signed out: the session of lead has ended/).waitFor();
+    expect(await page.getByText(/You are signed in as lead/).count()).toBe(0);
+    const waiting = page.locator("li.msg.pending.failed", { hasText: "Photo" });
+    await waiting.getByText(/Not sent yet: it is kept and goes out once you sign in again/).waitFor();
+    expect(await waiting.locator("img.pending-thumb").count()).toBe(1);
+    expect(await waiting.locator(".not-kept").count()).toBe(0);
+    expect(await keptMedia(page)).toBe(1);
+    await page.screenshot({ path: screenshotPath("chat-photo-unsent-after-session-end") });
+    await expect.poll(() => posts.filter((p) => p.image).map((p) => p.status)).toEqual([401]);
+    const key = posts.find((p) => p.image)?.key;
+
+    await submitSignIn(page, "lead", "lead-password");
+    await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
+    expect(await banner.getByRole("link", { name: "Sign in" }).count()).toBe(0);
+    await page.getByText(/You are signed in as lead/).waitFor();
+    // Sent by itself under the same key: stored once, as what OCR read, and answered.
+    const stored = page.locator('li.msg[data-role="user"] .msg-text').getByText(/shipping/i);
+    await stored.waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator("li.msg.pending").count()).toBe(0);
+    await expect
+      .poll(() => posts.filter((p) => p.image).map((p) => [p.key, p.status]))
+      .toEqual([
+        [key, 401],
+        [key, 201],
+      ]);
+    expect(await storedWithKey(page, key ?? "")).toEqual([expect.stringMatching(/shipping/i)]);
+    expect(await keptMedia(page)).toBe(0);
+
+    // Nothing left to send: a reload sends no photo again and shows it once.
+    await page.reload();
+    await stored.waitFor();
+    await ask(page, "Thanks");
+    await page.locator('li.msg[data-role="user"] .msg-text').getByText("Thanks", { exact: true }).waitFor();
+    expect(await stored.count()).toBe(1);
+    expect(posts.filter((p) => p.image)).toHaveLength(2);
+    expect(await storedWithKey(page, key ?? "")).toHaveLength(1);
+    await context.close();
+  });
+
+  it("over 10 MB, says it cannot be kept past a reload, and goes out after a sign-in in the same page", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await signIn(page, served.url, "lead", "lead-password", "/chat");
+    await page.getByText(/You are signed in as lead/).waitFor();
+    expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
+    await page.locator('input[type="file"]').setInputFiles(hugePhoto);
+    const waiting = page.locator("li.msg.pending.failed", { hasText: "Photo" });
+    await waiting
+      .getByRole("alert")
+      .getByText(/over 10 MB it is too large to keep in this browser/)
+      .waitFor();
+    expect(await keptMedia(page)).toBe(0);
+    // Signing in from the top bar's link, without a reload: the page still held it and sends it,
+    // and the server's body limit (4 MiB) refuses it for good.
+    const posts = recordPosts(page);
+    await page.getByRole("banner").getByRole("link", { name: "Sign in" }).click();
+    await page.waitForURL(/#\/login$/);
+    await submitSignIn(page, "lead", "lead-password");
+    await page.waitForURL(/#\/chat$/);
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await expect
+      .poll(() => posts.filter((p) => p.image).map((p) => p.status), { timeout: 30_000 })
+      .toEqual([413]);
     await context.close();
   });
 });

@@ -1,4 +1,4 @@
-import { type ReactNode, useCallback, useEffect, useMemo, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Admin } from "./admin/Admin.tsx";
 import { AgentWorkspace } from "./agent/AgentWorkspace.tsx";
 import { Analytics } from "./analytics/Analytics.tsx";
@@ -7,7 +7,7 @@ import { ChatPanel } from "./chat/ChatPanel.tsx";
 import { useChat } from "./chat/use-chat.ts";
 import { detectLang, type Lang, type Strings, savedLang, saveLang, strings } from "./i18n.ts";
 import { Login } from "./Login.tsx";
-import { can, type Me, SessionContext } from "./session.ts";
+import { can, type Me, SessionContext, useSession } from "./session.ts";
 import { useHashRoute } from "./use-hash-route.ts";
 
 function visitorId(): string {
@@ -26,14 +26,31 @@ function visitorId(): string {
  * the bot; its session is its credential, so no key ever reaches the page. A visitor without a session chats
  * only while the server holds no key: on a keyed install the server refuses anonymous callers, and
  * the page says where customers chat and lets staff sign in, rather than fail on the first message.
+ *
+ * A session that ends under the page (the chat's request answered 401) signs the whole page out:
+ * the top bar and the line above the chat show the signed-out state at once, not at the next
+ * reload. The ended account's chat stays on screen, with what it could not send marked as waiting,
+ * until someone signs in; the chat then starts over and sends that.
  */
 function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checked: boolean }) {
   const t = strings[lang];
+  const { refresh } = useSession();
   const [anonymousOpen, setAnonymousOpen] = useState<boolean | null>(null);
   // Bumped by each sign-in from this page: a session that expired mid-chat and is renewed under
   // the same name must not keep the refused conversation's state.
   const [signIns, setSignIns] = useState(0);
   const signedIn = useCallback(() => setSignIns((n) => n + 1), []);
+  /** The account whose session ended while its chat was open (cleared by the next sign-in). */
+  const [lapsed, setLapsed] = useState<string | null>(null);
+  useEffect(() => {
+    if (me) setLapsed(null);
+  }, [me]);
+  const denied = useCallback(() => {
+    if (!me) return;
+    setLapsed(me.username);
+    // Asks the server rather than assume: only a session it no longer knows signs the page out.
+    void refresh();
+  }, [me, refresh]);
   useEffect(() => {
     if (!checked || me) return;
     let live = true;
@@ -47,20 +64,26 @@ function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checke
     };
   }, [checked, me]);
 
+  const account = me?.username ?? lapsed;
   let body: ReactNode;
-  if (!checked || (!me && anonymousOpen === null)) body = <p>{t.loading}</p>;
-  else if (me)
+  if (!checked) body = <p>{t.loading}</p>;
+  else if (account)
+    // One shape signed in or lapsed, so the same chat stays mounted when its session ends.
     body = (
       <>
-        <p className="muted chat-as">{t.chatSignedInAs(me.username)}</p>
+        <p className="muted chat-as" role="status">
+          {me ? t.chatSignedInAs(me.username) : t.chatSignedOut(account)}
+        </p>
         <ChatSession
-          key={`account:${me.username}:${signIns}`}
-          userId={`account:${me.username}`}
+          key={`account:${account}:${signIns}`}
+          userId={`account:${account}`}
           lang={lang}
           onSignedIn={signedIn}
+          onDenied={denied}
         />
       </>
     );
+  else if (anonymousOpen === null) body = <p>{t.loading}</p>;
   else if (anonymousOpen)
     body = <ChatSession key="visitor" userId={visitorId()} lang={lang} onSignedIn={signedIn} />;
   else body = <StaffOnlyNotice t={t} onSignedIn={signedIn} />;
@@ -73,10 +96,28 @@ function CustomerChat({ lang, me, checked }: { lang: Lang; me: Me | null; checke
 }
 
 /** One identity's conversation; keyed by it, so signing in or out starts from a clean state. */
-function ChatSession({ userId, lang, onSignedIn }: { userId: string; lang: Lang; onSignedIn: () => void }) {
+function ChatSession({
+  userId,
+  lang,
+  onSignedIn,
+  onDenied,
+}: {
+  userId: string;
+  lang: Lang;
+  onSignedIn: () => void;
+  /** The server refused this identity (401). */
+  onDenied?: () => void;
+}) {
   const t = strings[lang];
   const endpoint = useMemo(() => ({ baseUrl: "", userId, language: lang }), [userId, lang]);
   const chat = useChat(endpoint);
+  // Told once per refusal: the callback changes with the session it reports on.
+  const deniedRef = useRef(onDenied);
+  deniedRef.current = onDenied;
+  const isDenied = chat.state.denied;
+  useEffect(() => {
+    if (isDenied) deniedRef.current?.();
+  }, [isDenied]);
   return <ChatPanel chat={chat} t={t} denied={<StaffOnlyNotice t={t} onSignedIn={onSignedIn} />} />;
 }
 
@@ -88,6 +129,11 @@ function StaffOnlyNotice({ t, onSignedIn }: { t: Strings; onSignedIn: () => void
       <Login t={t} onSignedIn={onSignedIn} />
     </section>
   );
+}
+
+/** The top bar's sign-in leads here; the chat is where an account goes first. */
+function goToChat() {
+  window.location.hash = "#/chat";
 }
 
 export function App() {
@@ -122,6 +168,7 @@ export function App() {
   const needsLogin = section === "agent" || section === "admin" || section === "analytics";
   let page: ReactNode;
   if (section === "chat") page = <CustomerChat lang={lang} me={me} checked={checked} />;
+  else if (section === "login") page = <Login t={t} onSignedIn={goToChat} />;
   else if (!checked) page = <p>{t.loading}</p>;
   else if (needsLogin && !me) page = <Login t={t} />;
   else if (section === "agent" && can(me, "agent")) page = <AgentWorkspace t={t} />;
@@ -160,6 +207,11 @@ export function App() {
             <option value="zh">中文</option>
           </select>
         </label>
+        {checked && !me && section !== "login" && (
+          <a href="#/login" className="sign-in">
+            {t.login}
+          </a>
+        )}
         {me && (
           <button
             type="button"

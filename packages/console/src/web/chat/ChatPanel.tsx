@@ -1,6 +1,6 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import type { ChatStrings as Strings } from "../i18n/chat.ts";
-import type { ChatMessage, Citation } from "./chat-state.ts";
+import type { ChatMessage, Citation, PendingMedia } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
 import type { useChat } from "./use-chat.ts";
 import { WavRecorder } from "./wav.ts";
@@ -56,6 +56,23 @@ function SourceDialog({ view, t, onClose }: { view: SourceView | string; t: Stri
         {t.close}
       </button>
     </div>
+  );
+}
+
+/** A photo or voice message not stored yet: a thumbnail of the photo, so the customer sees which. */
+function PendingMediaView({ media, t }: { media: PendingMedia; t: Strings }) {
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (media.kind !== "image") return;
+    const u = URL.createObjectURL(media.blob);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [media]);
+  return (
+    <p className="msg-text msg-media">
+      {url && <img src={url} alt="" className="pending-thumb" />}
+      <span>{media.kind === "image" ? t.photo : t.voiceMessage}</span>
+    </p>
   );
 }
 
@@ -153,12 +170,24 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
         {state.pending.map((p) => (
           <li key={p.clientKey} className={`msg msg-user pending ${p.status}`}>
             <span className="msg-who">{t.you}</span>
-            <p className="msg-text">{p.text}</p>
+            {p.media ? <PendingMediaView media={p.media} t={t} /> : <p className="msg-text">{p.text}</p>}
             {p.status === "failed" && p.refused && (
               <p className="unsent-note">{denied ? t.unsentUntilSignIn : t.unsentUntilAvailable}</p>
             )}
-            {p.status === "failed" && !p.refused && !p.media && !state.denied && (
-              <button type="button" onClick={() => void send(p.text, p.clientKey)}>
+            {p.status === "failed" && p.notKept && (
+              <p className="unsent-note not-kept" role="alert">
+                {t.notKept[p.notKept]}
+              </p>
+            )}
+            {p.status === "failed" && !p.refused && !state.denied && (
+              <button
+                type="button"
+                onClick={() =>
+                  void (p.media
+                    ? sendMedia(p.media.kind, p.media.blob, p.clientKey)
+                    : send(p.text, p.clientKey))
+                }
+              >
                 {t.retry}
               </button>
             )}

@@ -45,13 +45,16 @@ describe("chat thread state", () => {
     expect(s.pending).toEqual([{ clientKey: "k1", text: "still there?", status: "sending" }]);
   });
 
-  it("knows a pending image or voice message, which cannot be retried as text", () => {
+  it("holds a pending image or voice message's bytes, and why it was not kept in the outbox", () => {
+    const blob = new Blob([new Uint8Array(4)], { type: "image/png" });
     const s = run(
-      { type: "send", clientKey: "m1", text: "🖼", media: true },
-      { type: "sendFailed", clientKey: "m1", error: "timeout" },
+      { type: "send", clientKey: "m1", text: "", media: { kind: "image", blob } },
+      { type: "sendFailed", clientKey: "m1", error: "Sign in", refused: true, notKept: "too-large" },
     );
-    expect(s.pending).toMatchObject([{ clientKey: "m1", status: "failed", media: true }]);
-    expect(s.pending[0].refused).toBeUndefined();
+    expect(s.pending).toMatchObject([
+      { clientKey: "m1", status: "failed", refused: true, notKept: "too-large", media: { kind: "image" } },
+    ]);
+    expect(s.pending[0].media?.blob).toBe(blob);
   });
 
   it("an erased conversation clears the thread but keeps what was not stored, and a new one clears the notice", () => {

@@ -1,4 +1,5 @@
 import type { Citation } from "@seekdesk/core";
+import type { MediaKind, NotKept } from "./media-outbox.ts";
 
 /**
  * The chat thread as the browser sees it. Messages arrive from three places that overlap: the
@@ -29,8 +30,18 @@ export interface PendingMessage {
    * would be refused too.
    */
   refused?: boolean;
-  /** An image or voice message: its bytes are not kept, so it cannot be retried from the bubble. */
-  media?: boolean;
+  /** An image or voice message, with its bytes: shown in the bubble, and sent again from them. */
+  media?: PendingMedia;
+  /**
+   * Why a media message that did not get through is held only in this page (lost on reload)
+   * rather than kept in the browser's outbox; absent when kept, or while sending.
+   */
+  notKept?: NotKept;
+}
+
+export interface PendingMedia {
+  kind: MediaKind;
+  blob: Blob;
 }
 
 export interface HandoffStatus {
@@ -85,8 +96,8 @@ export interface ChatState {
 
 export type ChatAction =
   | { type: "conversation"; id: string }
-  | { type: "send"; clientKey: string; text: string; media?: boolean }
-  | { type: "sendFailed"; clientKey: string; error: string; refused?: boolean }
+  | { type: "send"; clientKey: string; text: string; media?: PendingMedia }
+  | { type: "sendFailed"; clientKey: string; error: string; refused?: boolean; notKept?: NotKept }
   | { type: "messages"; messages: ChatMessage[] }
   | { type: "delta"; text: string }
   | { type: "handoff"; handoff: HandoffStatus }
@@ -154,7 +165,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             clientKey: action.clientKey,
             text: action.text,
             status: "sending",
-            ...(action.media ? { media: true } : {}),
+            ...(action.media ? { media: action.media } : {}),
           },
         ],
       };
@@ -164,7 +175,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         pending: state.pending.map((p) =>
           p.clientKey === action.clientKey
-            ? { ...p, status: "failed", error: action.error, ...(action.refused ? { refused: true } : {}) }
+            ? {
+                ...p,
+                status: "failed",
+                error: action.error,
+                ...(action.refused ? { refused: true } : {}),
+                ...(action.notKept ? { notKept: action.notKept } : {}),
+              }
             : p,
         ),
       };

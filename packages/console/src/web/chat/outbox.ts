@@ -4,11 +4,14 @@
  * message refused because the session ended, or cut off by the network, thus outlives the chat's
  * remount after a new sign-in and a page reload, and is sent again with its own idempotency key:
  * the server stores a key once per conversation, so however often it is re-sent it shows once.
- * Image and voice messages are not kept (their bytes are too large for localStorage).
+ * Image and voice messages are kept apart, in IndexedDB (media-outbox.ts): their bytes do not fit
+ * here, and text stays in synchronous storage so it is written before its request leaves.
  */
 export interface OutboxEntry {
   clientKey: string;
   text: string;
+  /** When it was first sent (ms since the epoch); absent on entries kept before it was recorded. */
+  at?: number;
 }
 
 type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;

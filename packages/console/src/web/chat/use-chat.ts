@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
 import { ApiError, api, readSse } from "../api.ts";
 import { chatReducer, handoffFromEvent, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
+import { type MediaKind, MediaOutbox } from "./media-outbox.ts";
 import { Outbox } from "./outbox.ts";
 
 type Raw = Record<string, unknown>;
@@ -41,9 +42,10 @@ function newClientKey(): string {
 /**
  * One customer conversation: starts or resumes it, sends messages with idempotency keys (a retry
  * never duplicates), and keeps a live event stream that resumes from the last seen message after
- * any disconnect, catching up over HTTP first so nothing is lost in between. A text message is
- * kept in the browser's outbox until the server has stored it: one refused because the session
- * ended is sent again, once and under the same key, when the chat starts over after sign-in.
+ * any disconnect, catching up over HTTP first so nothing is lost in between. Every message, text,
+ * photo or voice, is kept in the browser's outbox until the server has stored it: one refused
+ * because the session ended is sent again, once and under the same key, when the chat starts over
+ * after sign-in.
  */
 export function useChat(endpoint: ChatEndpoint) {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
@@ -51,6 +53,7 @@ export function useChat(endpoint: ChatEndpoint) {
   stateRef.current = state;
   const { baseUrl, apiKey, userId, language } = endpoint;
   const outbox = useMemo(() => new Outbox(userId), [userId]);
+  const mediaOutbox = useMemo(() => new MediaOutbox(userId), [userId]);
   /** Client keys whose POST is on its way: a second press (or the outbox's re-send) waits for it. */
   const inflight = useRef(new Set<string>());
 
@@ -93,6 +96,7 @@ export function useChat(endpoint: ChatEndpoint) {
       gone = true;
       localStorage.removeItem(storageKey(userId));
       outbox.clear();
+      void mediaOutbox.clear();
       dispatch({ type: "erased" });
     };
     const onOffline = () => current?.abort();
@@ -176,7 +180,7 @@ export function useChat(endpoint: ChatEndpoint) {
       window.removeEventListener("offline", onOffline);
       window.removeEventListener("online", onOnline);
     };
-  }, [conversationId, baseUrl, apiKey, userId, outbox]);
+  }, [conversationId, baseUrl, apiKey, userId, outbox, mediaOutbox]);
 
   const send = useCallback(
     async (text: string, clientKey = newClientKey()) => {
@@ -184,7 +188,7 @@ export function useChat(endpoint: ChatEndpoint) {
       if (!trimmed || inflight.current.has(clientKey)) return;
       inflight.current.add(clientKey);
       dispatch({ type: "send", clientKey, text: trimmed });
-      outbox.put({ clientKey, text: trimmed });
+      outbox.put({ clientKey, text: trimmed, at: Date.now() });
       try {
         const id = await ensureConversation();
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
@@ -213,19 +217,13 @@ export function useChat(endpoint: ChatEndpoint) {
     [ensureConversation, baseUrl, apiKey, userId, outbox],
   );
 
-  // What an earlier page or session of this identity sent but never saw stored (refused when its
-  // session ended, or cut off) goes out again now, once per start of the chat.
-  const resumed = useRef(false);
-  useEffect(() => {
-    if (resumed.current) return;
-    resumed.current = true;
-    for (const entry of outbox.list()) void send(entry.text, entry.clientKey);
-  }, [outbox, send]);
-
   const sendMedia = useCallback(
-    async (kind: "image" | "audio", blob: Blob) => {
-      const clientKey = newClientKey();
-      dispatch({ type: "send", clientKey, text: kind === "image" ? "🖼" : "🎤", media: true });
+    async (kind: MediaKind, blob: Blob, clientKey = newClientKey(), at = Date.now()) => {
+      if (inflight.current.has(clientKey)) return;
+      inflight.current.add(clientKey);
+      dispatch({ type: "send", clientKey, text: "", media: { kind, blob } });
+      // Kept before the request leaves, as text is, so a reload while it is on its way loses nothing.
+      const keeping = mediaOutbox.put({ clientKey, kind, blob, at });
       try {
         const id = await ensureConversation();
         const base64 = await blobToBase64(blob);
@@ -235,14 +233,42 @@ export function useChat(endpoint: ChatEndpoint) {
           visitorId: userId,
           body: { [kind]: { data: base64, mimeType: blob.type || undefined }, idempotencyKey: clientKey },
         });
+        void mediaOutbox.remove(clientKey);
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
-        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message });
-        if (isDenied(err)) dispatch({ type: "denied" });
+        const later = mayGetThroughLater(err);
+        if (!later) void mediaOutbox.remove(clientKey);
+        if (err instanceof ApiError && err.code === "conversation_not_found") {
+          localStorage.removeItem(storageKey(userId));
+          dispatch({ type: "erased" });
+        }
+        const refused = isDenied(err);
+        const notKept = later ? ((await keeping) ?? undefined) : undefined;
+        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message, refused, notKept });
+        if (refused) dispatch({ type: "denied" });
+      } finally {
+        inflight.current.delete(clientKey);
       }
     },
-    [ensureConversation, baseUrl, apiKey, userId],
+    [ensureConversation, baseUrl, apiKey, userId, mediaOutbox],
   );
+
+  // What an earlier page or session of this identity sent but never saw stored (refused when its
+  // session ended, or cut off) goes out again now, once per start of the chat, one message after
+  // the other in the order they were first sent, so the server stores them in that order too.
+  const resumed = useRef(false);
+  useEffect(() => {
+    if (resumed.current) return;
+    resumed.current = true;
+    void (async () => {
+      const texts = outbox.list().map((e) => ({ at: e.at ?? 0, go: () => send(e.text, e.clientKey) }));
+      const media = (await mediaOutbox.list()).map((e) => ({
+        at: e.at,
+        go: () => sendMedia(e.kind, e.blob, e.clientKey, e.at),
+      }));
+      for (const item of [...texts, ...media].sort((a, b) => a.at - b.at)) await item.go();
+    })();
+  }, [outbox, mediaOutbox, send, sendMedia]);
 
   // Tell the agent the customer is typing, at most every 2 s, and only while a human is involved.
   const lastTyping = useRef(0);

@@ -52,6 +52,17 @@ const en = {
   chatUnavailable: "The chat is not available right now. Please try again later.",
   unsentUntilSignIn: "Not sent yet: it is kept and goes out once you sign in again.",
   unsentUntilAvailable: "Not sent yet: it is kept and goes out once the chat is available again.",
+  photo: "Photo",
+  voiceMessage: "Voice message",
+  notKept: {
+    "too-large":
+      "At over 10 MB it is too large to keep in this browser: it is lost if you reload or close this page before it goes out.",
+    full: "The 25 MB this browser keeps for unsent photos and voice messages is full: this one is lost if you reload or close this page before it goes out.",
+    unavailable:
+      "This browser cannot store it: it is lost if you reload or close this page before it goes out.",
+  },
+  chatSignedOut: (name: string) =>
+    `You are signed out: the session of ${name} has ended. Sign in again to go on; what you sent meanwhile goes out then.`,
   conversationErased: "This conversation has been deleted. Send a message to start a new one.",
 };
 
@@ -104,6 +115,15 @@ const zh: ChatStrings = {
   chatUnavailable: "在线客服暂时无法使用，请稍后再试。",
   unsentUntilSignIn: "尚未发送：消息已保留，重新登录后会自动发送。",
   unsentUntilAvailable: "尚未发送：消息已保留，客服恢复可用后会自动发送。",
+  photo: "图片",
+  voiceMessage: "语音消息",
+  notKept: {
+    "too-large": "文件超过 10 MB，无法保存在本浏览器中：发送前刷新或关闭本页面，它将丢失。",
+    full: "本浏览器为未发送的图片和语音预留的 25 MB 空间已满：发送前刷新或关闭本页面，这条将丢失。",
+    unavailable: "本浏览器无法保存它：发送前刷新或关闭本页面，它将丢失。",
+  },
+  chatSignedOut: (name: string) =>
+    `您已退出登录：${name} 的会话已过期。请重新登录以继续，期间发送的消息届时会自动发出。`,
   conversationErased: "此会话已被删除。发送消息即可开始新的会话。",
 };
 
