@@ -2,7 +2,13 @@ import type pg from "pg";
 import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
-import type { ApiKeyChangeSink, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "./types.ts";
+import {
+  type ApiKeyChangeSink,
+  type ApiKeyRepository,
+  type ApiKeyRow,
+  type ApiKeyWatch,
+  apiKeyColumnValues,
+} from "./types.ts";
 
 interface Row {
   id: string;
@@ -29,19 +35,6 @@ const toRow = (r: Row): ApiKeyRow => ({
   scope: r.scope,
   origins: r.origins,
 });
-
-const values = (k: ApiKeyRow) => [
-  k.id,
-  k.name,
-  k.hash,
-  k.prefix,
-  k.rpm,
-  k.tpm,
-  k.createdAt,
-  k.revokedAt,
-  k.scope,
-  k.origins === null ? null : JSON.stringify(k.origins),
-];
 
 export interface PostgresApiKeyOptions {
   /** With a URL: pool size of its own handle; lookups are cached by the gateway, so a few carry a busy replica. */
@@ -92,7 +85,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
     await this.pool.query(
       `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      values(k),
+      [...apiKeyColumnValues(k)],
     );
   }
 
@@ -106,7 +99,7 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       const r = await client.query(
         `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
-        values(k),
+        [...apiKeyColumnValues(k)],
       );
       await client.query("COMMIT");
       return (r.rowCount ?? 0) > 0;

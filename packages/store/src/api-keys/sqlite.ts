@@ -1,7 +1,7 @@
 import { migrateSqlite } from "../migrations.ts";
 import type { SqliteDatabase } from "../sqlite.ts";
 import { SQLITE_API_KEY_MIGRATIONS } from "./schema.ts";
-import type { ApiKeyRepository, ApiKeyRow } from "./types.ts";
+import { type ApiKeyRepository, type ApiKeyRow, apiKeyColumnValues } from "./types.ts";
 
 interface Row {
   id: string;
@@ -29,21 +29,6 @@ const toRow = (r: Row): ApiKeyRow => ({
   origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
 });
 
-/** `k` as the values of the INSERTs' columns (id, name, hash, …, scope, origins), in their order. */
-const columnValues = (k: ApiKeyRow) =>
-  [
-    k.id,
-    k.name,
-    k.hash,
-    k.prefix,
-    k.rpm,
-    k.tpm,
-    k.createdAt,
-    k.revokedAt,
-    k.scope,
-    k.origins === null ? null : JSON.stringify(k.origins),
-  ] as const;
-
 /**
  * API keys in the server's SQLite file. The server and `seekdesk keys` share the file, so a
  * lookup (a prepared statement on an indexed column: microseconds) always reads the database.
@@ -67,7 +52,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
         `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(...columnValues(k));
+      .run(...apiKeyColumnValues(k));
   }
 
   async insertIfNone(k: ApiKeyRow): Promise<boolean> {
@@ -77,7 +62,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
         `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
       )
-      .run(...columnValues(k));
+      .run(...apiKeyColumnValues(k));
     return info.changes > 0;
   }
 

@@ -19,6 +19,24 @@ export interface ApiKeyRow {
   origins: string[] | null;
 }
 
+/**
+ * `k` as the values of the stores' INSERT columns (id, name, hash, prefix, rpm, tpm, created_at,
+ * revoked_at, scope, origins), in that order: both the SQLite and the Postgres tables list them so.
+ */
+export const apiKeyColumnValues = (k: ApiKeyRow) =>
+  [
+    k.id,
+    k.name,
+    k.hash,
+    k.prefix,
+    k.rpm,
+    k.tpm,
+    k.createdAt,
+    k.revokedAt,
+    k.scope,
+    k.origins === null ? null : JSON.stringify(k.origins),
+  ] as const;
+
 /** What a cache in front of the repository is told by `watch`. */
 export interface ApiKeyChangeSink {
   /** The key with this hash was created, revoked or otherwise changed (in any process). */
