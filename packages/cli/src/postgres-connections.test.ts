@@ -9,6 +9,7 @@ import pg from "pg";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPlugins } from "./serve-plugins.ts";
+import { firstAdminSession } from "./testing/first-admin.ts";
 
 /**
  * `seekdesk serve` (the plugins of serve-plugins.ts on real gateways, real HTTP on loopback) on a
@@ -80,22 +81,7 @@ describe("seekdesk serve on Postgres: one pool per process", () => {
     expect(idle).toBeLessThanOrEqual(POOL + 1);
 
     // A fresh install is open until its first account; then sign in and make an API key.
-    expect(
-      (
-        await callJson(a.url, "POST", "/api/admin/users", {
-          username: "ada",
-          password: "ada-password-1",
-          role: "admin",
-        })
-      ).status,
-    ).toBe(201);
-    const login = await fetch(`${a.url}/api/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: "ada", password: "ada-password-1" }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = { cookie: (login.headers.get("set-cookie") ?? "").split(";")[0] as string };
+    const cookie = await firstAdminSession(a.url);
     const made = await callJson(a.url, "POST", "/api/admin/keys", { name: "shop" }, cookie);
     expect(made.status).toBe(201);
     const bearer = { authorization: `Bearer ${made.json.key}` };

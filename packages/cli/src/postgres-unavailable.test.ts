@@ -11,6 +11,7 @@ import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/po
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPlugins } from "./serve-plugins.ts";
+import { firstAdminSession } from "./testing/first-admin.ts";
 
 /**
  * `seekdesk serve` on a real Postgres that cannot answer: its one pool exhausted past
@@ -102,20 +103,7 @@ describe("seekdesk serve when Postgres cannot answer", () => {
 
   beforeAll(async () => {
     a = await start("serve", defaultPlugins);
-    expect(
-      (
-        await callJson(a.url, "POST", "/api/admin/users", {
-          username: "ada",
-          password: "ada-password-1",
-          role: "admin",
-        })
-      ).status,
-    ).toBe(201);
-    const login = await callJson(a.url, "POST", "/api/auth/login", {
-      username: "ada",
-      password: "ada-password-1",
-    });
-    cookie = { cookie: (login.headers.get("set-cookie") ?? "").split(";")[0] as string };
+    cookie = await firstAdminSession(a.url);
     bearer = {
       authorization: `Bearer ${(await callJson(a.url, "POST", "/api/admin/keys", { name: "shop" }, cookie)).json.key}`,
     };
