@@ -1,6 +1,5 @@
 import type pg from "pg";
-import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
-import { migratePostgres } from "../postgres/migrate.ts";
+import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
 import { POSTGRES_ACCOUNT_MIGRATIONS } from "./schema.ts";
 import type { AccountRepository, AccountRow, LoginFailures, NewAccountRow, SessionRow } from "./types.ts";
 
@@ -181,15 +180,14 @@ export async function openPostgresAccountRepository(
   /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
   opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresAccountRepository> {
-  const { db, owned } = postgresDatabaseFor(target, {
-    poolSize: opts.max ?? 4,
-    applicationName: opts.applicationName,
-  });
-  try {
-    await migratePostgres(db.pool, "accounts", POSTGRES_ACCOUNT_MIGRATIONS);
-  } catch (err) {
-    if (owned) await db.close();
-    throw err;
-  }
+  const { db, owned } = await migratedPostgresDatabase(
+    target,
+    {
+      poolSize: opts.max ?? 4,
+      applicationName: opts.applicationName,
+    },
+    "accounts",
+    POSTGRES_ACCOUNT_MIGRATIONS,
+  );
   return new PostgresAccountRepository(db, owned);
 }

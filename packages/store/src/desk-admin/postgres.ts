@@ -1,6 +1,5 @@
 import type pg from "pg";
-import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
-import { migratePostgres } from "../postgres/migrate.ts";
+import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
 import { DESK_ADMIN_CHANNEL, POSTGRES_DESK_ADMIN_MIGRATIONS } from "./schema.ts";
 import type {
   DeskAdminChange,
@@ -103,15 +102,14 @@ export async function openPostgresDeskAdminRepository(
   target: PostgresDatabase | string,
   opts: { max?: number; reconnectMs?: number } = {},
 ): Promise<PostgresDeskAdminRepository> {
-  const { db, owned } = postgresDatabaseFor(target, {
-    poolSize: opts.max ?? 2,
-    reconnectMs: opts.reconnectMs,
-  });
-  try {
-    await migratePostgres(db.pool, "desk_admin", POSTGRES_DESK_ADMIN_MIGRATIONS);
-  } catch (err) {
-    if (owned) await db.close();
-    throw err;
-  }
+  const { db, owned } = await migratedPostgresDatabase(
+    target,
+    {
+      poolSize: opts.max ?? 2,
+      reconnectMs: opts.reconnectMs,
+    },
+    "desk_admin",
+    POSTGRES_DESK_ADMIN_MIGRATIONS,
+  );
   return new PostgresDeskAdminRepository(db, owned);
 }

@@ -1,6 +1,5 @@
 import type pg from "pg";
-import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
-import { migratePostgres } from "../postgres/migrate.ts";
+import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
 import { POSTGRES_FEEDBACK_MIGRATIONS } from "./schema.ts";
 import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from "./types.ts";
 
@@ -105,15 +104,14 @@ export async function openPostgresFeedbackRepository(
   /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
   opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresFeedbackRepository> {
-  const { db, owned } = postgresDatabaseFor(target, {
-    poolSize: opts.max ?? 2,
-    applicationName: opts.applicationName,
-  });
-  try {
-    await migratePostgres(db.pool, "feedback", POSTGRES_FEEDBACK_MIGRATIONS);
-  } catch (err) {
-    if (owned) await db.close();
-    throw err;
-  }
+  const { db, owned } = await migratedPostgresDatabase(
+    target,
+    {
+      poolSize: opts.max ?? 2,
+      applicationName: opts.applicationName,
+    },
+    "feedback",
+    POSTGRES_FEEDBACK_MIGRATIONS,
+  );
   return new PostgresFeedbackRepository(db, owned);
 }

@@ -27,8 +27,7 @@ import type {
   UserExport,
   UserProfileRecord,
 } from "../repositories/types.ts";
-import { type PostgresDatabase, postgresDatabaseFor } from "./database.ts";
-import { migratePostgres } from "./migrate.ts";
+import { migratedPostgresDatabase, type PostgresDatabase } from "./database.ts";
 import { POSTGRES_CONVERSATION_MIGRATIONS } from "./schema.ts";
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -50,16 +49,15 @@ export async function openPostgresConversationStore(
   /** With a URL: its own pool's size, and the application_name its connections show in pg_stat_activity. */
   opts: { max?: number; applicationName?: string } = {},
 ): Promise<PostgresConversationStore> {
-  const { db, owned } = postgresDatabaseFor(target, {
-    poolSize: opts.max ?? 10,
-    applicationName: opts.applicationName,
-  });
-  try {
-    await migratePostgres(db.pool, "conversations", POSTGRES_CONVERSATION_MIGRATIONS);
-  } catch (err) {
-    if (owned) await db.close();
-    throw err;
-  }
+  const { db, owned } = await migratedPostgresDatabase(
+    target,
+    {
+      poolSize: opts.max ?? 10,
+      applicationName: opts.applicationName,
+    },
+    "conversations",
+    POSTGRES_CONVERSATION_MIGRATIONS,
+  );
   return new PostgresConversationStore(db, owned);
 }
 

@@ -1,6 +1,8 @@
 import type { StoreUnavailableReason } from "@seekdesk/core";
 import pg from "pg";
+import type { Migration } from "../migrations.ts";
 import { PostgresListener } from "./listen.ts";
+import { migratePostgres } from "./migrate.ts";
 import { classifyPostgresError } from "./unavailable.ts";
 
 export interface PostgresDatabaseOptions {
@@ -163,4 +165,24 @@ export function postgresDatabaseFor(
 ): { db: PostgresDatabase; owned: boolean } {
   if (typeof target !== "string") return { db: target, owned: false };
   return { db: openPostgresDatabase({ url: target, ...own }), owned: true };
+}
+
+/**
+ * `postgresDatabaseFor`, then the domain's migrations on it, as every repository's opener needs;
+ * a handle of its own is closed again when they fail.
+ */
+export async function migratedPostgresDatabase(
+  target: PostgresDatabase | string,
+  own: Omit<PostgresDatabaseOptions, "url">,
+  domain: string,
+  migrations: readonly Migration[],
+): Promise<{ db: PostgresDatabase; owned: boolean }> {
+  const { db, owned } = postgresDatabaseFor(target, own);
+  try {
+    await migratePostgres(db.pool, domain, migrations);
+  } catch (err) {
+    if (owned) await db.close();
+    throw err;
+  }
+  return { db, owned };
 }
