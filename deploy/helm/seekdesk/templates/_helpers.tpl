@@ -25,6 +25,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and $v.config.storeUrlSecret (lt (int $v.config.storePoolSize) 1) -}}
 {{- fail (printf "config.storePoolSize must be a positive number of connections, not %v" $v.config.storePoolSize) -}}
 {{- end -}}
+{{- if $v.config.storeUrlSecret -}}
+{{/* The integer printed back must be the value as given: int alone makes text 0 and cuts 2.5 to 2. */}}
+{{- $acquire := $v.config.storeAcquireTimeoutMs -}}
+{{- if or (lt (int $acquire) 1) (gt (int $acquire) 600000) (ne (toString (int $acquire)) (toString $acquire)) -}}
+{{- fail (printf "config.storeAcquireTimeoutMs must be a whole number of milliseconds from 1 to 600000 (store.acquireTimeoutMs), not %v" (toString $acquire)) -}}
+{{- end -}}
+{{- end -}}
 {{- with $v.config.authThrottle -}}
 {{/* int makes any text 0, which for maxFailures would quietly turn the throttle off. */}}
 {{- if or (lt (int .maxFailures) 0) (and (eq (int .maxFailures) 0) (ne (toString .maxFailures) "0")) -}}
