@@ -18,7 +18,8 @@ import { fromGrafana, type Selector, selectors } from "./promql-selectors.ts";
  * deploy/prometheus/alerts.yml and deploy/grafana/seekdesk.json against what `seekdesk serve`
  * really exports: a rule on a misspelt or renamed metric, or on a label value the app never
  * writes, matches nothing and never fires. The server is a real child process on loopback with
- * Postgres, real upstreams and traffic that makes each series the rules and panels select.
+ * Postgres (dropped connections, then a short real outage), real upstreams and traffic that makes
+ * each series the rules and panels select.
  */
 const deploy = fileURLToPath(new URL("..", import.meta.url));
 
@@ -227,6 +228,41 @@ describe("alert rules and dashboard panels against seekdesk serve's /metrics", (
       .toBeGreaterThan(0);
     // Listening again: a notification another replica could not have sent is counted, not crashed on.
     await admin.query("SELECT pg_notify($1, 'not json')", [DESK_CONVERSATION_CHANNEL]);
+    // Counted before Postgres stops below, which would lose it.
+    await expect
+      .poll(async () => metricValue(await scraped(), "seekdesk_desk_event_errors_total"), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+
+    // Postgres stopped: a request that needs the store is refused 503 and counted by reason
+    // (SeekdeskStoreUnavailable), then served again once it is back.
+    await admin.end();
+    await server.halt();
+    let refused: Response;
+    const outageStarted = performance.now();
+    try {
+      refused = await fetch(`${url}/api/conversations`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...bearer },
+        body: JSON.stringify({ userId: "u-outage" }),
+      });
+    } finally {
+      await server.restart();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect((await refused.json()).error.code).toMatch(/^(key_)?store_unavailable$/);
+    const unavailable = parseExposition(await scraped()).samples.filter(
+      (s) => s.name === "seekdesk_store_unavailable_total",
+    );
+    expect(unavailable.map((s) => s.labels.reason)).toContainEqual(
+      expect.stringMatching(/^(unreachable|shutdown|connection_lost)$/),
+    );
+    await expect
+      .poll(async () => (await fetch(`${url}/v1/models`, { headers: bearer })).status, { timeout: 15_000 })
+      .toBe(200);
+    console.log(
+      `Postgres outage: 503 (reason ${unavailable.map((s) => s.labels.reason).join(", ")}), served again after ${Math.round(performance.now() - outageStarted)} ms`,
+    );
 
     // Last, as they throttle this address: no key, then two invalid ones.
     expect((await fetch(`${url}/v1/models`)).status).toBe(401);
@@ -243,6 +279,7 @@ describe("alert rules and dashboard panels against seekdesk serve's /metrics", (
       "seekdesk_postgres_pool_waiting",
       "seekdesk_postgres_pool_size",
       "seekdesk_postgres_connections",
+      "seekdesk_store_unavailable_total",
     ])
       expect(used.map((u) => u.sel.metric)).toContain(name);
 
