@@ -65,12 +65,19 @@ export class NotFoundError extends SeekdeskError {
 }
 
 export class PayloadTooLargeError extends SeekdeskError {
-  constructor(limitBytes: number) {
-    super(`Request body exceeds the limit of ${limitBytes} bytes`, {
+  /** `limitName` is the config field that sets the limit, so the client's operator knows what to raise. */
+  constructor(limitBytes: number, limitName?: string) {
+    super(`Request body exceeds the limit of ${limitBytes} bytes${limitName ? ` (${limitName})` : ""}`, {
       status: 413,
       type: "invalid_request_error",
       code: "payload_too_large",
     });
+  }
+}
+
+export class UnsupportedMediaTypeError extends SeekdeskError {
+  constructor(message: string, param: string | null = null) {
+    super(message, { status: 415, type: "invalid_request_error", code: "unsupported_media_type", param });
   }
 }
 
@@ -107,6 +114,15 @@ export type StoreUnavailableReason =
   | "too_many_connections"
   /** An open connection broke under a query. */
   | "connection_lost";
+
+/** Every reason, for a metric that shows each at zero before its first failure. */
+export const STORE_UNAVAILABLE_REASONS: readonly StoreUnavailableReason[] = [
+  "pool_timeout",
+  "unreachable",
+  "shutdown",
+  "too_many_connections",
+  "connection_lost",
+];
 
 /**
  * The database behind the store could not answer: nothing was written by the failed call (or it

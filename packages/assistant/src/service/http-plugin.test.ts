@@ -8,6 +8,7 @@ import type { Assistant } from "../types.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import { conversationPlugin } from "./http-plugin.ts";
 import { callJson } from "./testing/json-call.ts";
+import { padPng } from "./testing/padded-png.ts";
 import { openSse } from "./testing/sse-client.ts";
 
 let gw: TempGateway;
@@ -207,6 +208,135 @@ describe("conversation API", () => {
     expect(img.status).toBe(201);
     expect(img.json.message.text).toContain("refund");
     expect(img.json.message.meta.inputKind).toBe("image");
+  });
+
+  describe("multipart uploads", () => {
+    const MB = 1024 * 1024;
+    const post = async (id: string, form: FormData, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${gw.url}/api/conversations/${id}/messages`, {
+        method: "POST",
+        body: form,
+        headers,
+      });
+      return { status: res.status, json: await res.json() };
+    };
+    const photoForm = (bytes: Buffer<ArrayBuffer>, fields: Record<string, string> = {}) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      form.append("image", new Blob([bytes], { type: "image/png" }), "photo.png");
+      return form;
+    };
+    let photo: Buffer<ArrayBuffer>;
+    beforeAll(() => {
+      const png = join(dir, "refund.png");
+      execFileSync("convert", [
+        ...[
+          "-size",
+          "600x120",
+          "xc:white",
+          "-font",
+          "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+        ],
+        ...["-pointsize", "40", "-fill", "black", "-annotate", "+20+80", "I want a refund", png],
+      ]);
+      photo = padPng(readFileSync(png), 6 * MB);
+    });
+
+    it("stores a 6 MB photo with its text once, however often its idempotency key is resent", async () => {
+      const id = await start("api-mp1");
+      const fields = { text: "see the photo", idempotencyKey: "photo-1" };
+      const first = await post(id, photoForm(photo, fields));
+      expect(first.status).toBe(201);
+      expect(first.json.message.text).toMatch(/^see the photo\n.*refund/);
+      expect(first.json.message.meta.inputKind).toBe("image");
+      // The same photo as base64 JSON is over server.bodyLimit (4 MiB): only multipart gets it in.
+      const asJson = await call("POST", `/api/conversations/${id}/messages`, {
+        image: { data: photo.toString("base64"), mimeType: "image/png" },
+      });
+      expect(asJson.status).toBe(413);
+
+      const again = await post(id, photoForm(photo, fields));
+      expect(again.status).toBe(200);
+      expect(again.json.duplicate).toBe(true);
+      // The header is the same key by another route: still the one stored message.
+      const byHeader = await post(id, photoForm(photo, { text: "see the photo" }), {
+        "idempotency-key": "photo-1",
+      });
+      expect(byHeader.status).toBe(200);
+      const stored = await call("GET", `/api/conversations/${id}/messages`);
+      expect(stored.json.data.filter((m: { role: string }) => m.role === "user")).toHaveLength(1);
+    });
+
+    it("refuses a file over assistant.inputs.maxUploadBytes with 413, declared or streamed", async () => {
+      const id = await start("api-mp2");
+      const big = photoForm(Buffer.alloc(20 * MB + 1));
+      const declared = await post(id, big);
+      expect(declared.status).toBe(413);
+      expect(declared.json.error).toMatchObject({ type: "invalid_request_error", code: "payload_too_large" });
+      expect(declared.json.error.message).toContain("assistant.inputs.maxUploadBytes");
+      expect(declared.json.error.message).toContain(String(20 * MB));
+
+      // Chunked, with no Content-Length to refuse up front: the count while reading stops it.
+      const encoded = new Response(photoForm(Buffer.alloc(21 * MB)));
+      const bytes = new Uint8Array(await encoded.arrayBuffer());
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= bytes.length) return controller.close();
+          controller.enqueue(bytes.subarray(sent, sent + 256 * 1024));
+          sent += 256 * 1024;
+        },
+      });
+      const res = await fetch(`${gw.url}/api/conversations/${id}/messages`, {
+        method: "POST",
+        headers: { "content-type": encoded.headers.get("content-type") ?? "" },
+        body: stream,
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.code).toBe("payload_too_large");
+      expect((await call("GET", `/api/conversations/${id}/messages`)).json.data).toEqual([]);
+    });
+
+    it("refuses a file that is not of its part's kind with 415", async () => {
+      const id = await start("api-mp3");
+      const text = new FormData();
+      text.append("image", new Blob(["not a picture"], { type: "text/plain" }), "note.txt");
+      const r1 = await post(id, text);
+      expect(r1.status).toBe(415);
+      expect(r1.json.error).toMatchObject({ code: "unsupported_media_type", param: "image" });
+      // A picture sent as audio: its bytes say what it is, whatever type the client declared.
+      const swapped = new FormData();
+      swapped.append("audio", new Blob([photo], { type: "audio/wav" }), "voice.wav");
+      const r2 = await post(id, swapped);
+      expect(r2.status).toBe(415);
+      expect(r2.json.error.param).toBe("audio");
+    });
+
+    it("answers a missing, extra or misplaced part with 400 naming it", async () => {
+      const id = await start("api-mp4");
+      const empty = new FormData();
+      empty.append("idempotencyKey", "nothing-1");
+      const none = await post(id, empty);
+      expect(none.status).toBe(400);
+      expect(none.json.error).toMatchObject({ type: "invalid_request_error", param: "text" });
+
+      const generic = new FormData();
+      generic.append("file", new Blob([photo], { type: "image/png" }), "photo.png");
+      expect((await post(id, generic)).json.error.param).toBe("file");
+
+      const two = photoForm(photo);
+      two.append("audio", new Blob([photo], { type: "audio/wav" }), "voice.wav");
+      const twoFiles = await post(id, two);
+      expect(twoFiles.status).toBe(400);
+      expect(twoFiles.json.error.message).toMatch(/one file part/);
+
+      const unknown = photoForm(photo, { txt: "hi" });
+      const r = await post(id, unknown);
+      expect(r.status).toBe(400);
+      expect(r.json.error.param).toBe("txt");
+      expect((await call("GET", `/api/conversations/${id}/messages`)).json.data).toEqual([]);
+    });
   });
 
   it("exports a user's data and erases it on request", async () => {

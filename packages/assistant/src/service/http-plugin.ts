@@ -49,6 +49,15 @@ export const InputsConfigSchema = z
         z.object({ engine: z.literal("off") }).strict(),
       ])
       .default({ engine: "pocketsphinx" }),
+    /**
+     * Largest image or audio file one multipart message may carry, in bytes. Separate from
+     * server.bodyLimit (JSON bodies), which a phone photo would pass; 20 MB by default.
+     */
+    maxUploadBytes: z
+      .number({ error: "expected a number" })
+      .int("expected a positive integer")
+      .positive("expected a positive integer")
+      .default(20 * 1024 * 1024),
   })
   .strict();
 
@@ -173,7 +182,13 @@ export function conversationPlugin(opts: ConversationPluginOptions): GatewayPlug
         asr: opts.asr === undefined ? (engines.asr ?? undefined) : (opts.asr ?? undefined),
       });
       const desk = new AgentDesk(store, service.bus, service.queue, service.lock, observer);
-      registerConversationRoutes(app, { service, desk, feedback, ctx });
+      registerConversationRoutes(app, {
+        service,
+        desk,
+        feedback,
+        ctx,
+        maxUploadBytes: parsed.data.maxUploadBytes,
+      });
       ctx.logger.info({ store: store.kind, domain: assistant.domain.name }, "conversation desk ready");
       opts.onReady?.(service, feedback);
     },

@@ -1,11 +1,19 @@
-import { InvalidRequestError, NotFoundError, PayloadTooLargeError } from "@seekdesk/core";
+import {
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "@seekdesk/core";
 import type { GatewayContext } from "@seekdesk/gateway";
 import { validate } from "@seekdesk/gateway/body.ts";
+import { errorResponse } from "@seekdesk/gateway/errors.ts";
+import { readFormData } from "@seekdesk/gateway/multipart.ts";
 import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { FeedbackRepository } from "@seekdesk/store";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { AgentDesk } from "../handoff/agent-desk.ts";
+import { acceptsMedia } from "../inputs/media-kind.ts";
 import {
   agentId,
   callerOf,
@@ -71,6 +79,8 @@ export interface ConversationRoutesDeps {
   /** Ratings and intent verdicts on conversations: exported and erased with their user. */
   feedback: FeedbackRepository;
   ctx: Pick<GatewayContext, "auth" | "readJson" | "config">;
+  /** Largest image or audio file a multipart message may carry (`assistant.inputs.maxUploadBytes`). */
+  maxUploadBytes: number;
 }
 
 /** Mounts the conversation, agent and user-data APIs (documented in docs/API.md). */
@@ -79,7 +89,6 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   const auth = ctx.auth.requireAuth();
   // The customer side, which the chat widget calls from other origins with its public key.
   const customer = ctx.auth.requireAuth({ widget: true });
-  const bodyLimit = ctx.config.server.bodyLimit;
 
   // Also covers routes other plugins add under /api/conversations/:id (the rating).
   app.use("/api/conversations", widgetCors());
@@ -101,7 +110,16 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   app.post("/api/conversations/:id/messages", customer, async (c) => {
     const caller = callerOf(c);
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(caller));
-    const { input, idempotencyKey, userId } = await readMessage(c, ctx, bodyLimit);
+    let read: ReadMessage;
+    try {
+      read = await readMessage(c, ctx, deps.maxUploadBytes);
+    } catch (err) {
+      // The rest of a refused upload stays unread, and the server closes the connection once it has
+      // drained a little of it: say so, or the client would send its next request down that socket.
+      if (err instanceof PayloadTooLargeError) return errorResponse(err, { connection: "close" });
+      throw err;
+    }
+    const { input, idempotencyKey, userId } = read;
     if (userId !== undefined && userId !== conversation.userId)
       throw new InvalidRequestError("userId does not match the conversation's user", "userId");
     const result = await service.postMessage({
@@ -267,13 +285,22 @@ async function readOptionalJson<S extends z.ZodType>(
   return ctx.readJson(c, schema);
 }
 
+interface ReadMessage {
+  input: MessageInput;
+  idempotencyKey?: string;
+  userId?: string;
+}
+
+/** Multipart part headers and text fields, beyond the file itself. */
+const MULTIPART_OVERHEAD = 64 * 1024;
+
 async function readMessage(
   c: Context,
   ctx: Pick<GatewayContext, "readJson">,
-  bodyLimit: number,
-): Promise<{ input: MessageInput; idempotencyKey?: string; userId?: string }> {
+  maxUploadBytes: number,
+): Promise<ReadMessage> {
   const type = c.req.header("content-type") ?? "";
-  if (type.startsWith("multipart/form-data")) return readMultipart(c, bodyLimit);
+  if (/^multipart\/form-data/i.test(type)) return readMultipart(c, maxUploadBytes);
   const body = await ctx.readJson(c, MessageBody);
   const base = { idempotencyKey: body.idempotencyKey, userId: body.userId };
   if (body.text !== undefined) return { ...base, input: { kind: "text", text: body.text } };
@@ -300,29 +327,76 @@ function decodeMedia(m: z.infer<typeof media>, param: string): { data: Uint8Arra
   return { data: new Uint8Array(Buffer.from(data, "base64")), mimeType };
 }
 
-async function readMultipart(
-  c: Context,
-  bodyLimit: number,
-): Promise<{ input: MessageInput; idempotencyKey?: string; userId?: string }> {
-  const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > bodyLimit) throw new PayloadTooLargeError(bodyLimit);
-  const form = await c.req.parseBody();
-  const str = (k: string) => (typeof form[k] === "string" ? (form[k] as string) : undefined);
-  const fileOf = (k: string) => (form[k] instanceof File ? (form[k] as File) : undefined);
-  const idempotencyKey = str("idempotencyKey") ?? str("idempotency_key");
-  const userId = str("userId");
-  const generic = fileOf("file");
-  const image = fileOf("image") ?? (generic?.type.startsWith("image/") ? generic : undefined);
-  const audio = fileOf("audio") ?? (generic?.type.startsWith("audio/") ? generic : undefined);
-  const text = str("text");
-  const given = [text, image, audio].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new InvalidRequestError("send exactly one of text, image or audio", "text");
-  if (text !== undefined) return { idempotencyKey, userId, input: { kind: "text", text } };
-  const file = (image ?? audio) as File;
-  if (file.size > bodyLimit) throw new PayloadTooLargeError(bodyLimit);
-  const data = new Uint8Array(await file.arrayBuffer());
-  const mimeType = file.type || undefined;
-  return image
-    ? { idempotencyKey, userId, input: { kind: "image", data, mimeType, caption: str("caption") } }
-    : { idempotencyKey, userId, input: { kind: "audio", data, mimeType } };
+/** The fields a multipart message may carry beside its one `image` or `audio` file part. */
+const MultipartFields = z
+  .object({
+    /** A text message alone; with an image, its caption (read before the image's own text). */
+    text: z.string().max(8000, "expected at most 8000 characters").optional(),
+    caption: z.string().max(2000).optional(),
+    idempotencyKey: id.optional(),
+    userId: id.optional(),
+  })
+  .strict();
+const FILE_PARTS = new Set<string>(["image", "audio"]);
+
+/**
+ * A message sent as `multipart/form-data`: the way a phone photo or a voice message goes, since
+ * its bytes travel as they are (base64 in JSON adds a third) under `assistant.inputs.maxUploadBytes`
+ * rather than the JSON body limit.
+ */
+async function readMultipart(c: Context, maxUploadBytes: number): Promise<ReadMessage> {
+  const tooLarge = () => new PayloadTooLargeError(maxUploadBytes, "assistant.inputs.maxUploadBytes");
+  // Room for the text fields and part headers beside a file of the full size.
+  const form = await readFormData(c, maxUploadBytes + MULTIPART_OVERHEAD, tooLarge);
+  const fields: Record<string, string> = {};
+  let file: { kind: "image" | "audio"; value: File } | undefined;
+  for (const [name, value] of form.entries()) {
+    if (typeof value === "string") {
+      if (FILE_PARTS.has(name))
+        throw new InvalidRequestError(`Invalid '${name}': expected a file part, got a text field`, name);
+      if (!(name in MultipartFields.shape))
+        throw new InvalidRequestError(
+          `Unknown field '${name}': expected text, caption, idempotencyKey or userId beside the file`,
+          name,
+        );
+      if (name in fields) throw new InvalidRequestError(`Invalid '${name}': sent more than once`, name);
+      fields[name] = value;
+    } else {
+      if (!FILE_PARTS.has(name))
+        throw new InvalidRequestError(
+          `Unexpected file part '${name}': send the file as 'image' or 'audio'`,
+          name,
+        );
+      if (file) throw new InvalidRequestError("send one file part, either image or audio", name);
+      file = { kind: name as "image" | "audio", value };
+    }
+  }
+  const body = validate(MultipartFields, fields);
+  const base = { idempotencyKey: body.idempotencyKey, userId: body.userId };
+  if (!file) {
+    if (body.caption !== undefined)
+      throw new InvalidRequestError("caption goes with an image part", "caption");
+    if (body.text === undefined)
+      throw new InvalidRequestError("send a text field, or an image or audio file part", "text");
+    return { ...base, input: { kind: "text", text: body.text } };
+  }
+  const { kind, value } = file;
+  if (value.size > maxUploadBytes) throw tooLarge();
+  if (kind === "audio" && (body.text !== undefined || body.caption !== undefined))
+    throw new InvalidRequestError(
+      "text cannot go with an audio part",
+      body.text !== undefined ? "text" : "caption",
+    );
+  if (body.text !== undefined && body.caption !== undefined)
+    throw new InvalidRequestError("send the image's text as either text or caption, not both", "caption");
+  const data = new Uint8Array(await value.arrayBuffer());
+  const mimeType = value.type || undefined;
+  if (!acceptsMedia(kind, data, mimeType))
+    throw new UnsupportedMediaTypeError(
+      `Unsupported ${kind} type${mimeType ? ` '${mimeType}'` : ""}: expected ${kind === "image" ? "an image (PNG, JPEG, WebP, GIF, BMP, TIFF, HEIC)" : "audio (WAV, WebM, Ogg, MP3, M4A, FLAC)"}`,
+      kind,
+    );
+  return kind === "image"
+    ? { ...base, input: { kind, data, mimeType, caption: body.text ?? body.caption } }
+    : { ...base, input: { kind, data, mimeType } };
 }

@@ -17,6 +17,12 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
     path: ["server", "bodyLimit"],
     kind: "int",
   },
+  {
+    // Not SEEKDESK_ASSISTANT_INPUTS_…: that prefix sets a whole assistant field from JSON.
+    names: ["SEEKDESK_MAX_UPLOAD_BYTES"],
+    path: ["assistant", "inputs", "maxUploadBytes"],
+    kind: "int",
+  },
   { names: ["SEEKDESK_INSECURE", "SEEKDESK_SERVER_INSECURE"], path: ["server", "insecure"], kind: "bool" },
   {
     names: ["SEEKDESK_LOG_PROMPTS", "SEEKDESK_SERVER_LOG_PROMPTS"],

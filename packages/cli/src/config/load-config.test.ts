@@ -48,6 +48,12 @@ describe("configuration sources", () => {
     expect(c.assistant).toEqual({ persona: "shop", tone: "warm" });
   });
 
+  it("takes the upload limit from SEEKDESK_MAX_UPLOAD_BYTES beside the file's other inputs", () => {
+    const f = file("inputs.json", { assistant: { inputs: { ocr: { enabled: false } } } });
+    const c = loadConfig({ file: f, env: { SEEKDESK_MAX_UPLOAD_BYTES: "8000000" }, flags: {} });
+    expect(c.assistant).toEqual({ inputs: { ocr: { enabled: false }, maxUploadBytes: 8_000_000 } });
+  });
+
   it("turns --model and --backend-url into models with defaults", () => {
     const c = loadConfig({
       cwd: dir,
