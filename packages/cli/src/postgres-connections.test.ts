@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callJson } from "@seekdesk/assistant/service/testing/json-call.ts";
-import { parseConfig } from "@seekdesk/core";
+import { parseConfig, STORE_UNAVAILABLE_REASONS } from "@seekdesk/core";
 import { Gateway, NoModels, POSTGRES_APPLICATION_NAME } from "@seekdesk/gateway";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import pg from "pg";
@@ -147,6 +147,11 @@ describe("seekdesk serve on Postgres: one pool per process", () => {
     expect(pooled.reduce((n, m) => n + Number(m[1]), 0)).toBeLessThanOrEqual(POOL);
     expect(scraped).toMatch(/^seekdesk_postgres_pool_waiting 0$/m);
     expect(scraped).toMatch(new RegExp(`^seekdesk_postgres_pool_size ${POOL}$`, "m"));
+    // Every reason is there at 0 before any failure, so an alert's rate() sees the first one.
+    for (const reason of STORE_UNAVAILABLE_REASONS)
+      expect(scraped).toMatch(
+        new RegExp(`^seekdesk_store_unavailable_total\\{reason="${reason}"\\} 0$`, "m"),
+      );
 
     // A second replica: a key revoked on one is refused on the other long before its cache life.
     const b = await start("b");

@@ -1,3 +1,4 @@
+import { STORE_UNAVAILABLE_REASONS } from "@seekdesk/core";
 import type { PostgresDatabase } from "@seekdesk/store";
 import { Counter, Gauge, type Registry } from "prom-client";
 
@@ -42,5 +43,7 @@ export function registerPostgresPoolMetrics(registry: Registry, db: PostgresData
     labelNames: ["reason"],
     registers: [registry],
   });
+  // Each reason's series exists from the start at 0, so rate() sees even the first refusal.
+  for (const reason of STORE_UNAVAILABLE_REASONS) unavailable.inc({ reason }, 0);
   db.onUnavailable((reason) => unavailable.inc({ reason }));
 }
