@@ -82,10 +82,17 @@ describe("Helm chart: pods sharing Postgres (config.storeUrlSecret)", () => {
     expect(r.notes).not.toMatch(/SQLite file: desk settings/);
   });
 
-  it("refuses a pool size that is not a positive number, naming the setting", () => {
-    expect(() => renderChart(CHART, { config: { storeUrlSecret: "seekdesk-pg", storePoolSize: 0 } })).toThrow(
-      "config.storePoolSize must be a positive number of connections, not 0",
-    );
+  it("refuses a pool size that is not a whole number from 1 to 1000, naming the setting", () => {
+    for (const bad of [0, 2.5, 1001, "ten"]) {
+      expect(() =>
+        renderChart(CHART, { config: { storeUrlSecret: "seekdesk-pg", storePoolSize: bad } }),
+      ).toThrow(
+        `config.storePoolSize must be a whole number of connections from 1 to 1000 (store.poolSize), not ${bad}`,
+      );
+    }
+    expect(() =>
+      renderChart(CHART, { config: { storeUrlSecret: "seekdesk-pg", storePoolSize: 1000 } }),
+    ).not.toThrow();
     // Without Postgres there is no pool to size.
     expect(() => renderChart(CHART, { config: { storePoolSize: 0 } })).not.toThrow();
   });

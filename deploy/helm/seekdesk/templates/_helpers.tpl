@@ -22,11 +22,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not (has $v.config.knowledgeStore (list "sqlite" "postgres")) -}}
 {{- fail (printf "config.knowledgeStore must be sqlite or postgres, not %q" (toString $v.config.knowledgeStore)) -}}
 {{- end -}}
-{{- if and $v.config.storeUrlSecret (lt (int $v.config.storePoolSize) 1) -}}
-{{- fail (printf "config.storePoolSize must be a positive number of connections, not %v" $v.config.storePoolSize) -}}
-{{- end -}}
 {{- if $v.config.storeUrlSecret -}}
 {{/* The integer printed back must be the value as given: int alone makes text 0 and cuts 2.5 to 2. */}}
+{{- $pool := $v.config.storePoolSize -}}
+{{- if or (lt (int $pool) 1) (gt (int $pool) 1000) (ne (toString (int $pool)) (toString $pool)) -}}
+{{- fail (printf "config.storePoolSize must be a whole number of connections from 1 to 1000 (store.poolSize), not %v" (toString $pool)) -}}
+{{- end -}}
 {{- $acquire := $v.config.storeAcquireTimeoutMs -}}
 {{- if or (lt (int $acquire) 1) (gt (int $acquire) 600000) (ne (toString (int $acquire)) (toString $acquire)) -}}
 {{- fail (printf "config.storeAcquireTimeoutMs must be a whole number of milliseconds from 1 to 600000 (store.acquireTimeoutMs), not %v" (toString $acquire)) -}}
