@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { padPng } from "@seekdesk/gateway/testing/padded-png.ts";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -79,6 +81,25 @@ describe("photos and voice from the customer's browser", () => {
     expect((await userTexts(page)).join(" ")).toMatch(/shipping/i);
     expect(await answer.textContent()).toMatch(/Shipping/);
     await page.screenshot({ path: screenshotPath("customer-photo-question") });
+    await page.context().close();
+  });
+
+  it("a 5 MiB photo, over the 4 MiB JSON body limit, goes as multipart and is stored with its text", async () => {
+    const big = join(served.dataDir, "big-question.png");
+    writeFileSync(big, padPng(readFileSync(photo), 5 * 1024 * 1024));
+    const page = await chatPage();
+    const sent = page.waitForRequest((r) => r.method() === "POST" && r.url().endsWith("/messages"));
+    await page.locator('input[type="file"]').setInputFiles(big);
+    expect((await sent).headers()["content-type"]).toMatch(/^multipart\/form-data/);
+    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    const stored = await page.evaluate(async () => {
+      const key = Object.keys(localStorage).find((k) => k.startsWith("seekdesk.conversation."));
+      const res = await fetch(`/api/conversations/${localStorage.getItem(key ?? "")}/messages`);
+      return ((await res.json()) as { data: { role: string; text: string }[] }).data;
+    });
+    expect(stored.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      expect.stringMatching(/shipping/i),
+    ]);
     await page.context().close();
   });
 

@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { padPng } from "@seekdesk/gateway/testing/padded-png.ts";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assistant } from "../types.ts";
 import { createEmbeddedAssistant } from "./embedded.ts";
 import { conversationPlugin } from "./http-plugin.ts";
 import { callJson } from "./testing/json-call.ts";
-import { padPng } from "./testing/padded-png.ts";
 import { openSse } from "./testing/sse-client.ts";
 
 let gw: TempGateway;

@@ -17,6 +17,8 @@ export interface ApiOptions {
   apiKey?: string;
   /** The widget's visitor id, sent as x-seekdesk-visitor alongside a (widget-scoped) key. */
   visitorId?: string;
+  /** Sent as well, after the caller's identifying headers (e.g. `idempotency-key`). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -29,7 +31,7 @@ function keyHeaders(apiKey: string | undefined, visitorId: string | undefined): 
 }
 
 export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
-  const headers: Record<string, string> = keyHeaders(opts.apiKey, opts.visitorId);
+  const headers: Record<string, string> = { ...keyHeaders(opts.apiKey, opts.visitorId), ...opts.headers };
   let body: BodyInit | undefined;
   if (opts.body instanceof FormData) body = opts.body;
   else if (opts.body !== undefined) {
