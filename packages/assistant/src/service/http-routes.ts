@@ -116,7 +116,9 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
     } catch (err) {
       // The rest of a refused upload stays unread, and the server closes the connection once it has
       // drained a little of it: say so, or the client would send its next request down that socket.
-      if (err instanceof PayloadTooLargeError) return errorResponse(err, { connection: "close" });
+      // Only for uploads: the JSON path's 413 stays as it always was.
+      if (err instanceof PayloadTooLargeError && isMultipart(c))
+        return errorResponse(err, { connection: "close" });
       throw err;
     }
     const { input, idempotencyKey, userId } = read;
@@ -291,6 +293,8 @@ interface ReadMessage {
   userId?: string;
 }
 
+const isMultipart = (c: Context) => /^multipart\/form-data/i.test(c.req.header("content-type") ?? "");
+
 /** Multipart part headers and text fields, beyond the file itself. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 
@@ -299,8 +303,7 @@ async function readMessage(
   ctx: Pick<GatewayContext, "readJson">,
   maxUploadBytes: number,
 ): Promise<ReadMessage> {
-  const type = c.req.header("content-type") ?? "";
-  if (/^multipart\/form-data/i.test(type)) return readMultipart(c, maxUploadBytes);
+  if (isMultipart(c)) return readMultipart(c, maxUploadBytes);
   const body = await ctx.readJson(c, MessageBody);
   const base = { idempotencyKey: body.idempotencyKey, userId: body.userId };
   if (body.text !== undefined) return { ...base, input: { kind: "text", text: body.text } };
