@@ -6,7 +6,6 @@ import {
 } from "@seekdesk/core";
 import type { GatewayContext } from "@seekdesk/gateway";
 import { validate } from "@seekdesk/gateway/body.ts";
-import { errorResponse } from "@seekdesk/gateway/errors.ts";
 import { readFormData } from "@seekdesk/gateway/multipart.ts";
 import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { FeedbackRepository } from "@seekdesk/store";
@@ -110,18 +109,7 @@ export function registerConversationRoutes(app: Hono, deps: ConversationRoutesDe
   app.post("/api/conversations/:id/messages", customer, async (c) => {
     const caller = callerOf(c);
     const conversation = await service.conversationFor(c.req.param("id"), conversationScope(caller));
-    let read: ReadMessage;
-    try {
-      read = await readMessage(c, ctx, deps.maxUploadBytes);
-    } catch (err) {
-      // The rest of a refused upload stays unread, and the server closes the connection once it has
-      // drained a little of it: say so, or the client would send its next request down that socket.
-      // Only for uploads: the JSON path's 413 stays as it always was.
-      if (err instanceof PayloadTooLargeError && isMultipart(c))
-        return errorResponse(err, { connection: "close" });
-      throw err;
-    }
-    const { input, idempotencyKey, userId } = read;
+    const { input, idempotencyKey, userId } = await readMessage(c, ctx, deps.maxUploadBytes);
     if (userId !== undefined && userId !== conversation.userId)
       throw new InvalidRequestError("userId does not match the conversation's user", "userId");
     const result = await service.postMessage({

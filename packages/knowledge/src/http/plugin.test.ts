@@ -140,4 +140,48 @@ describe("knowledge HTTP API over a knowledge base another plugin opened", () =>
     await shared.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it("stops reading an upload at the limit, declared or chunked, answers 413 and keeps the index as it was", async () => {
+    const small = await startTempGateway({ plugins: [knowledgePlugin({ maxUploadBytes: 64 * 1024 })] });
+    try {
+      const boundary = "seekdesk-test-boundary";
+      const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="big.txt"\r\ncontent-type: text/plain\r\n\r\n`;
+      const line = "运费 shipping returns refunds 退货 ".repeat(64);
+      let sent = 0;
+      // No content-length: the body arrives chunked, 1 MiB of it unless the server stops reading.
+      const chunked = new ReadableStream<Uint8Array>({
+        pull(ctl) {
+          if (sent === 0) ctl.enqueue(new TextEncoder().encode(head));
+          if (sent >= 1 << 20) {
+            ctl.enqueue(new TextEncoder().encode(`\r\n--${boundary}--\r\n`));
+            ctl.close();
+            return;
+          }
+          const bytes = new TextEncoder().encode(line);
+          sent += bytes.byteLength;
+          ctl.enqueue(bytes);
+        },
+      });
+      const res = await fetch(`${small.url}/api/kb/documents`, {
+        method: "POST",
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        body: chunked,
+        duplex: "half",
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect(res.headers.get("connection")).toBe("close");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+
+      const declared = new FormData();
+      declared.append("file", new Blob(["x".repeat(100 * 1024)], { type: "text/plain" }), "declared.txt");
+      expect((await fetch(`${small.url}/api/kb/documents`, { method: "POST", body: declared })).status).toBe(
+        413,
+      );
+
+      const stats = await fetch(`${small.url}/api/kb/stats`);
+      expect(((await stats.json()) as { documents: number }).documents).toBe(0);
+    } finally {
+      await small.stop();
+    }
+  });
 });

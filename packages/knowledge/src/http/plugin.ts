@@ -1,5 +1,6 @@
 import { InvalidRequestError, NotFoundError, PayloadTooLargeError, type SearchMode } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
+import { readFormData } from "@seekdesk/gateway/multipart.ts";
 import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -124,12 +125,9 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
       app.post("/api/kb/documents", write, async (c) => {
         const type = c.req.header("content-type") ?? "";
         if (type.startsWith("multipart/form-data")) {
-          const length = Number(c.req.header("content-length") ?? 0);
-          if (length > maxUpload) throw new PayloadTooLargeError(maxUpload);
-          const form = await c.req.parseBody({ all: true });
-          const files = Object.values(form)
-            .flat()
-            .filter((v): v is File => typeof v === "object" && v !== null && "arrayBuffer" in v);
+          // Counted while read: a chunked upload stops at the limit instead of filling memory.
+          const form = await readFormData(c, maxUpload, () => new PayloadTooLargeError(maxUpload));
+          const files = [...form.values()].filter((v): v is File => typeof v !== "string");
           if (files.length === 0)
             throw new InvalidRequestError("no file in the upload (use a multipart field named file)", "file");
           const results = [];
