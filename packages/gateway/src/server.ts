@@ -37,6 +37,7 @@ import { registerOpenAIRoutes } from "./openai/routes.ts";
 import type { GatewayContext, GatewayPlugin } from "./plugin.ts";
 import { registerPostgresPoolMetrics } from "./postgres-metrics.ts";
 import { LiveRequests } from "./request-abort.ts";
+import type { FailureThrottle } from "./throttle/failure-throttle.ts";
 
 export interface GatewayOptions {
   config: SeekdeskConfig;
@@ -126,6 +127,8 @@ export class Gateway {
   private grpc: GrpcGateway | null = null;
   private registered: Promise<void> | null = null;
   private closed: Promise<void> | null = null;
+  /** server.authThrottle (null: off); its counter may hold a Redis connection to close. */
+  private authThrottle: FailureThrottle | null = null;
 
   constructor(readonly opts: GatewayOptions) {
     const { config, engine } = opts;
@@ -210,8 +213,9 @@ export class Gateway {
       }
       await next();
     });
+    this.authThrottle = failedKeyThrottle(config.server.authThrottle, config.rateLimits, logger);
     this.auth.watchFailedKeys({
-      throttle: failedKeyThrottle(config.server.authThrottle),
+      throttle: this.authThrottle,
       clientIp: (c) => this.clientIp(c),
       onFailure: (outcome, client, failures) => {
         metrics.authFailures.inc({ outcome });
@@ -401,6 +405,9 @@ export class Gateway {
         }
       }
       await this.opts.engine.close();
+      await this.authThrottle?.counter
+        .close?.()
+        .catch((err: unknown) => this.logger.warn({ err }, "failed API key counter close failed"));
       await this.auth.limiter
         .close?.()
         .catch((err: unknown) => this.logger.warn({ err }, "rate limiter close failed"));

@@ -1,7 +1,9 @@
-import type { ServerConfig } from "@seekdesk/core";
+import type { RateLimitsConfig, ServerConfig } from "@seekdesk/core";
 import type { Context } from "hono";
-import { FailureThrottle } from "../throttle/failure-throttle.ts";
+import type { Logger } from "pino";
+import { type FailureCounter, FailureThrottle } from "../throttle/failure-throttle.ts";
 import { MemoryFailureCounter } from "../throttle/memory-failure-counter.ts";
+import { RedisFailureCounter } from "../throttle/redis-failure-counter.ts";
 
 /** Why a request's API key was refused: none sent, one that matches no active key, or its client is throttled. */
 export type AuthFailureOutcome = "missing_key" | "invalid_key" | "throttled";
@@ -22,17 +24,47 @@ export interface FailedKeyWatch {
 }
 
 /**
- * The throttle of server.authThrottle, counted per replica in memory (each replica allows its own
- * `maxFailures`); null when turned off.
+ * The throttle of server.authThrottle; null when turned off. Counted in the Redis of
+ * rateLimits.store "redis" when there is one, so replicas share each client's count (N replicas
+ * would otherwise allow N times maxFailures), else in this replica's memory.
  */
-export function failedKeyThrottle(settings: ServerConfig["authThrottle"]): FailureThrottle | null {
+export function failedKeyThrottle(
+  settings: ServerConfig["authThrottle"],
+  store: RateLimitsConfig,
+  logger: Logger,
+): FailureThrottle | null {
   if (settings.maxFailures === 0) return null;
-  return new FailureThrottle(new MemoryFailureCounter(settings.maxClients), {
+  return new FailureThrottle(failureCounter(settings, store, logger), {
     max: settings.maxFailures,
     windowMs: settings.windowMs,
     message: "Too many requests with an invalid API key from this address; try again later",
     code: "too_many_failed_auth",
   });
+}
+
+function failureCounter(
+  settings: ServerConfig["authThrottle"],
+  store: RateLimitsConfig,
+  logger: Logger,
+): FailureCounter {
+  const memory = new MemoryFailureCounter(settings.maxClients);
+  if (store.store !== "redis") return memory;
+  const counter = new RedisFailureCounter({
+    url: store.url as string,
+    // Under the rate limits' prefix, so deployments that share one Redis keep their counts apart.
+    prefix: `${store.prefix}authfail:`,
+    timeoutMs: store.timeoutMs,
+    // Unlike rate limits (onStoreError), an outage never refuses: every client would be locked out.
+    fallback: memory,
+    onOutage: (err) =>
+      logger.warn(
+        { err: err.message },
+        "failed API key counter (redis) unreachable: counting in this replica's memory until it is back",
+      ),
+    onRecovery: () => logger.info("failed API key counter (redis) reachable again"),
+  });
+  void counter.connect();
+  return counter;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface FailureCounter {
   /** Counts one more failure under `key` at `now`; a new count's window ends `windowMs` later. */
   addFailure(key: string, now: number, windowMs: number): MaybePromise<Failures>;
   clearFailures(key: string): MaybePromise<void>;
+  /** Lets go of a remote store's connection when the server stops. */
+  close?(): Promise<void>;
 }
 
 export interface FailureThrottleOptions {
