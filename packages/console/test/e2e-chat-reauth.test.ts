@@ -272,3 +272,27 @@ describe("a photo refused when the session ended", () => {
     await context.close();
   });
 });
+
+describe("a session that ends under another page", () => {
+  it("signs the analytics page out at its next refused call, and it comes back after signing in", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    const banner = page.getByRole("banner");
+    await signIn(page, served.url, "lead", "lead-password", "/analytics");
+    await page.getByRole("heading", { name: "Analytics" }).waitFor();
+    await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
+
+    expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
+    // A new period is a new request, refused now: the page and the top bar turn signed out.
+    await page.getByLabel("Period").selectOption("30");
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await banner.getByRole("link", { name: "Sign in" }).waitFor();
+    expect(await banner.getByRole("button", { name: /Sign out/ }).count()).toBe(0);
+    expect(await page.getByRole("heading", { name: "Analytics" }).count()).toBe(0);
+
+    await submitSignIn(page, "lead", "lead-password");
+    await page.getByRole("heading", { name: "Analytics" }).waitFor();
+    await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
+    await context.close();
+  });
+});

@@ -2,7 +2,7 @@ import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } fro
 import { Admin } from "./admin/Admin.tsx";
 import { AgentWorkspace } from "./agent/AgentWorkspace.tsx";
 import { Analytics } from "./analytics/Analytics.tsx";
-import { api } from "./api.ts";
+import { api, SESSION_REFUSED_EVENT } from "./api.ts";
 import { ChatPanel } from "./chat/ChatPanel.tsx";
 import { useChat } from "./chat/use-chat.ts";
 import { detectLang, type Lang, type Strings, savedLang, saveLang, strings } from "./i18n.ts";
@@ -160,11 +160,23 @@ export function App() {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+  // A staff page's call refused with 401: re-read the session, so a lapsed one signs the whole page
+  // out. The chat handles its own refusals (it keeps the lapsed account's transcript and outbox
+  // on screen first), so its calls are left to it.
+  const sectionRef = useRef("");
+  useEffect(() => {
+    const onRefused = () => {
+      if (sectionRef.current !== "chat") void refresh();
+    };
+    window.addEventListener(SESSION_REFUSED_EVENT, onRefused);
+    return () => window.removeEventListener(SESSION_REFUSED_EVENT, onRefused);
+  }, [refresh]);
   useEffect(() => {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   }, [lang]);
 
   const section = route.split("/")[1] ?? "chat";
+  sectionRef.current = section;
   const needsLogin = section === "agent" || section === "admin" || section === "analytics";
   let page: ReactNode;
   if (section === "chat") page = <CustomerChat lang={lang} me={me} checked={checked} />;

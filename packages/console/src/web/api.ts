@@ -30,6 +30,13 @@ function keyHeaders(apiKey: string | undefined, visitorId: string | undefined): 
   return headers;
 }
 
+/**
+ * Fired on `window` when the console's own session is refused (a same-origin call answered 401,
+ * other than the sign-in routes themselves): the page asks the server who it is, and every page
+ * shows itself signed out if the session is gone, not only the one that made the call.
+ */
+export const SESSION_REFUSED_EVENT = "seekdesk:session-refused";
+
 export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
   const headers: Record<string, string> = { ...keyHeaders(opts.apiKey, opts.visitorId), ...opts.headers };
   let body: BodyInit | undefined;
@@ -48,6 +55,8 @@ export async function api<T>(path: string, opts: ApiOptions = {}): Promise<T> {
   const text = await res.text();
   const data = text ? safeJson(text) : null;
   if (!res.ok) {
+    if (res.status === 401 && !opts.baseUrl && !opts.apiKey && !path.startsWith("/api/auth/"))
+      globalThis.dispatchEvent?.(new Event(SESSION_REFUSED_EVENT));
     const err = (data as { error?: { message?: string; code?: string } } | null)?.error;
     throw new ApiError(err?.message ?? `${res.status} ${res.statusText}`, res.status, err?.code ?? null);
   }
