@@ -67,6 +67,29 @@ describe("per-key limits shared by replicas through a real redis-server", () => 
     expect(await l.admit(key(null, null))).toEqual({ requests: null, tokens: null });
   });
 
+  it("with Redis unreachable from the start, answers within its timeout instead of waiting for a connection", async () => {
+    const errors: Error[] = [];
+    const allow = replica({ url: "redis://127.0.0.1:1", timeoutMs: 200, onError: (e) => errors.push(e) });
+    const deny = replica({
+      url: "redis://127.0.0.1:1",
+      timeoutMs: 200,
+      onStoreError: "deny",
+      onError: () => {},
+    });
+    void allow.connect(); // as the server does at start-up; it never settles while Redis is away
+    const k = key(5, 1000);
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      expect(await allow.admit(k)).toEqual({ requests: null, tokens: null });
+      expect(Date.now() - started).toBeLessThan(1500);
+    }
+    await allow.charge(k, 10);
+    const started = Date.now();
+    expect(await deny.admit(k).catch((e: unknown) => e)).toBeInstanceOf(UnavailableError);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
   it("while Redis is down: 'allow' serves unlimited and reports, 'deny' answers 503; both recover", async () => {
     const errors: Error[] = [];
     const allow = replica({ onError: (e) => errors.push(e) });

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
-import { createClient } from "@redis/client";
 import { RateLimitError, UnavailableError } from "@seekdesk/core";
+import { RedisScriptClient } from "../redis/script-client.ts";
 import type { ApiKeyRecord } from "./key-store.ts";
 import type { KeyBudget, RateLimiter } from "./limiter.ts";
 
@@ -79,49 +78,34 @@ export interface RedisLimiterOptions {
   onError?: (err: Error) => void;
 }
 
-type Client = ReturnType<typeof createClient>;
-
-const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
-
 /** Per-key limits shared by all replicas through Redis. */
 export class RedisKeyLimiter implements RateLimiter {
-  private readonly client: Client;
+  private readonly redis: RedisScriptClient;
   private readonly prefix: string;
   private readonly onStoreError: "allow" | "deny";
   private readonly onError: (err: Error) => void;
-  private ready: Promise<unknown> | null = null;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(opts: RedisLimiterOptions) {
     this.prefix = opts.prefix ?? "seekdesk:ratelimit:";
     this.onStoreError = opts.onStoreError ?? "allow";
     this.onError = opts.onError ?? (() => {});
-    this.client = createClient({
-      url: opts.url,
-      // Fail fast while disconnected instead of queueing requests behind a reconnect.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: opts.timeoutMs ?? 250 },
-      socket: {
-        connectTimeout: 2_000,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000),
-      },
-    });
-    // Without a listener node-redis rethrows socket errors as uncaught exceptions.
-    this.client.on("error", (e: Error) => this.onError(e));
+    this.redis = new RedisScriptClient({ url: opts.url, timeoutMs: opts.timeoutMs, onError: this.onError });
   }
 
-  /** Connects (once); later calls return the same promise. Errors are reported, not thrown. */
+  /**
+   * Starts connecting (once). Never awaited on a request's path: while Redis cannot be reached
+   * it does not settle (see RedisScriptClient).
+   */
   connect(): Promise<unknown> {
-    this.ready ??= this.client.connect().catch((e: Error) => this.onError(e));
-    return this.ready;
+    return this.redis.connect();
   }
 
   async admit(key: ApiKeyRecord): Promise<KeyBudget> {
     if (key.rpm === null && key.tpm === null) return { requests: null, tokens: null };
     let reply: [number, number | string, number | string];
     try {
-      await this.connect();
-      reply = (await this.script(
+      reply = (await this.redis.script(
         ADMIT,
         [this.redisKey("req", key.id), this.redisKey("tok", key.id)],
         [String(key.rpm ?? -1), String(key.tpm ?? -1)],
@@ -145,8 +129,8 @@ export class RedisKeyLimiter implements RateLimiter {
   /** Charges in the background (the response is already on its way); resolves when Redis has it. */
   charge(key: ApiKeyRecord, tokens: number): Promise<void> {
     if (key.tpm === null || tokens <= 0) return Promise.resolve();
-    const done = this.connect()
-      .then(() => this.script(CHARGE, [this.redisKey("tok", key.id)], [String(Math.round(tokens))]))
+    const done = this.redis
+      .script(CHARGE, [this.redisKey("tok", key.id)], [String(Math.round(tokens))])
       .then(
         () => {},
         (e: Error) => this.onError(e),
@@ -159,24 +143,12 @@ export class RedisKeyLimiter implements RateLimiter {
   /** Waits for charges in flight, then disconnects. */
   async close(): Promise<void> {
     await Promise.all(this.pending);
-    if (this.client.isOpen) await this.client.close();
-    else this.client.destroy();
+    await this.redis.close();
   }
 
   private redisKey(kind: "req" | "tok", id: string): string {
     // The hash tag keeps both hashes of one key in one Redis Cluster slot (the script touches both).
     return `${this.prefix}{${id}}:${kind}`;
-  }
-
-  /** EVALSHA, loading the script once when the server does not know it yet. */
-  private async script(source: string, keys: string[], args: string[]): Promise<unknown> {
-    const head = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.client.sendCommand(["EVALSHA", sha1(source), ...head]);
-    } catch (e) {
-      if (!String((e as Error).message).startsWith("NOSCRIPT")) throw e;
-      return this.client.sendCommand(["EVAL", source, ...head]);
-    }
   }
 
   private storeFailed(err: Error, key: ApiKeyRecord): KeyBudget {

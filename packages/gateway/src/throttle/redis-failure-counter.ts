@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { createClient } from "@redis/client";
+import { RedisScriptClient } from "../redis/script-client.ts";
 import type { FailureCounter, Failures } from "./failure-throttle.ts";
 
 /**
@@ -43,23 +42,17 @@ export interface RedisFailureCounterOptions {
   onRecovery?: () => void;
 }
 
-type Client = ReturnType<typeof createClient>;
-
-const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
-
 /**
  * Failures counted in Redis, so that replicas behind one load balancer share each key's count
  * (with counts in memory, N replicas allow N times the failures). Same windows as
  * MemoryFailureCounter; while Redis is unreachable each call goes to `fallback` instead.
  */
 export class RedisFailureCounter implements FailureCounter {
-  private readonly client: Client;
+  private readonly redis: RedisScriptClient;
   private readonly prefix: string;
   private readonly fallback: FailureCounter;
   private readonly onOutage: (err: Error) => void;
   private readonly onRecovery: () => void;
-  private readonly timeoutMs: number;
-  private ready: Promise<unknown> | null = null;
   private down = false;
 
   constructor(opts: RedisFailureCounterOptions) {
@@ -67,29 +60,17 @@ export class RedisFailureCounter implements FailureCounter {
     this.fallback = opts.fallback;
     this.onOutage = opts.onOutage ?? (() => {});
     this.onRecovery = opts.onRecovery ?? (() => {});
-    this.timeoutMs = opts.timeoutMs ?? 250;
-    this.client = createClient({
+    // A call that Redis cannot answer at once goes to the fallback: the request never waits.
+    this.redis = new RedisScriptClient({
       url: opts.url,
-      // A command fails at once while disconnected instead of waiting for a reconnect: the
-      // request it belongs to falls back to memory rather than hanging.
-      disableOfflineQueue: true,
-      commandOptions: { timeout: this.timeoutMs },
-      socket: {
-        connectTimeout: 2_000,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000),
-      },
+      timeoutMs: opts.timeoutMs,
+      onError: (e) => this.storeFailed(e),
     });
-    // Without a listener node-redis rethrows socket errors as uncaught exceptions.
-    this.client.on("error", (e: Error) => this.storeFailed(e));
   }
 
-  /**
-   * Starts connecting (once); the promise settles when connected, which node-redis puts off while
-   * it retries, so the server does not wait for it (see `call`).
-   */
+  /** Starts connecting (once); never awaited on a request's path (see RedisScriptClient). */
   connect(): Promise<unknown> {
-    this.ready ??= this.client.connect().catch((e: Error) => this.storeFailed(e));
-    return this.ready;
+    return this.redis.connect();
   }
 
   failures(key: string, now: number): Promise<Failures | null> {
@@ -105,7 +86,7 @@ export class RedisFailureCounter implements FailureCounter {
 
   async clearFailures(key: string): Promise<void> {
     try {
-      await this.client.sendCommand(["DEL", this.prefix + key]);
+      await this.redis.command(["DEL", this.prefix + key]);
       this.storeAnswered();
     } catch (e) {
       this.storeFailed(e as Error);
@@ -113,10 +94,8 @@ export class RedisFailureCounter implements FailureCounter {
     await this.fallback.clearFailures(key);
   }
 
-  async close(): Promise<void> {
-    // close() waits for the socket, which never comes while Redis is down.
-    if (this.client.isReady) await this.client.close();
-    else this.client.destroy();
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
   private async call(
@@ -128,8 +107,7 @@ export class RedisFailureCounter implements FailureCounter {
   ): Promise<Failures | null> {
     let reply: [number, number];
     try {
-      await this.firstConnection();
-      reply = (await this.script(script, [this.prefix + key], args)) as [number, number];
+      reply = (await this.redis.script(script, [this.prefix + key], args)) as [number, number];
     } catch (e) {
       this.storeFailed(e as Error);
       return fallback();
@@ -139,32 +117,6 @@ export class RedisFailureCounter implements FailureCounter {
     // PTTL is -2 for a key that expired between GET and PTTL (it cannot within a script, but
     // a count without a live window is none either way).
     return count > 0 && left > 0 ? { count, until: now + left } : null;
-  }
-
-  /**
-   * Right after start the connection is usually a few milliseconds away: a call waits for it (up
-   * to timeoutMs) rather than counting in memory and reporting an outage. Once a connection attempt
-   * has failed, or while reconnecting later, calls fail at once.
-   */
-  private async firstConnection(): Promise<void> {
-    if (this.client.isReady || this.down || this.ready === null) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((ok) => {
-      timer = setTimeout(ok, this.timeoutMs).unref();
-    });
-    await Promise.race([this.ready, late]);
-    clearTimeout(timer);
-  }
-
-  /** EVALSHA, loading the script once when the server does not know it yet. */
-  private async script(source: string, keys: string[], args: string[]): Promise<unknown> {
-    const head = [String(keys.length), ...keys, ...args];
-    try {
-      return await this.client.sendCommand(["EVALSHA", sha1(source), ...head]);
-    } catch (e) {
-      if (!String((e as Error).message).startsWith("NOSCRIPT")) throw e;
-      return this.client.sendCommand(["EVAL", source, ...head]);
-    }
   }
 
   private storeFailed(err: Error): void {
