@@ -23,6 +23,34 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
   );
 }
 
+/**
+ * A web body's chunks, counted while read: past `limit` reading stops and `tooLarge()` is thrown.
+ * The rest is cancelled, or with `leaveRest` left for the server adapter to drain (cancelling
+ * resets a Node connection before the client reads its 413).
+ */
+export async function readChunksUpTo(
+  body: ReadableStream<Uint8Array<ArrayBuffer>> | null,
+  limit: number,
+  tooLarge: () => Error,
+  opts: { leaveRest?: boolean } = {},
+): Promise<Uint8Array<ArrayBuffer>[]> {
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  if (!body) return chunks;
+  const reader = body.getReader();
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return chunks;
+    size += value.byteLength;
+    if (size > limit) {
+      if (opts.leaveRest) reader.releaseLock();
+      else await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+}
+
 async function readLimited(req: Request, limit: number): Promise<string> {
   const declared = req.headers.get("content-length");
   if (declared !== null) {
@@ -30,20 +58,7 @@ async function readLimited(req: Request, limit: number): Promise<string> {
     return req.text();
   }
   // Chunked bodies have no declared length: count while reading and stop at the limit.
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
+  const chunks = await readChunksUpTo(req.body, limit, () => new PayloadTooLargeError(limit));
   return Buffer.concat(chunks).toString("utf8");
 }
 

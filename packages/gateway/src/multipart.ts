@@ -1,5 +1,6 @@
 import { InvalidRequestError } from "@seekdesk/core";
 import type { Context } from "hono";
+import { readChunksUpTo } from "./body.ts";
 
 /**
  * Reads a `multipart/form-data` body of at most `limit` bytes and parses it with the runtime's
@@ -17,22 +18,7 @@ export async function readFormData(c: Context, limit: number, tooLarge: () => Er
     throw new InvalidRequestError("expected multipart/form-data with a boundary", null, "invalid_multipart");
   const declared = c.req.header("content-length");
   if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const body = c.req.raw.body;
-  if (body) {
-    const reader = body.getReader();
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        reader.releaseLock();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
+  const chunks = await readChunksUpTo(c.req.raw.body, limit, tooLarge, { leaveRest: true });
   try {
     return await new Response(new Blob(chunks), { headers: { "content-type": type } }).formData();
   } catch (err) {
