@@ -67,9 +67,9 @@ async function storedUserMessages(page: Page, text: string): Promise<number> {
   }, text);
 }
 
-/** The server's message POSTs of a page: which idempotency key, image or text, and the answer. */
-function recordPosts(page: Page): { key: string; image: boolean; status: number }[] {
-  const posts: { key: string; image: boolean; status: number }[] = [];
+/** The server's message POSTs of a page: which idempotency key, image or text (which), and the answer. */
+function recordPosts(page: Page): { key: string; image: boolean; text?: string; status: number }[] {
+  const posts: { key: string; image: boolean; text?: string; status: number }[] = [];
   page.on("requestfinished", async (req) => {
     if (
       req.method() !== "POST" ||
@@ -84,8 +84,8 @@ function recordPosts(page: Page): { key: string; image: boolean; status: number 
       posts.push({ key: headers["idempotency-key"] ?? "", image: true, status });
       return;
     }
-    const body = req.postDataJSON() as { idempotencyKey: string };
-    posts.push({ key: body.idempotencyKey, image: false, status });
+    const body = req.postDataJSON() as { idempotencyKey: string; text: string };
+    posts.push({ key: body.idempotencyKey, image: false, text: body.text, status });
   });
   return posts;
 }
@@ -127,16 +127,7 @@ describe("a chat message refused when the session ended", () => {
   it("is kept as unsent and goes out once after signing in again", async () => {
     const context = await browser.newContext({ locale: "en-US" });
     const page = await context.newPage();
-    const posts: { text: string; status: number }[] = [];
-    page.on("requestfinished", async (req) => {
-      if (
-        req.method() !== "POST" ||
-        !/\/api\/conversations\/[^/]+\/messages$/.test(new URL(req.url()).pathname)
-      )
-        return;
-      const res = await req.response();
-      posts.push({ text: (req.postDataJSON() as { text: string }).text, status: res?.status() ?? 0 });
-    });
+    const posts = recordPosts(page);
     await signIn(page, served.url, "lead", "lead-password", "/chat");
     await page.getByText(/You are signed in as lead/).waitFor();
     await ask(page, "How long does shipping take?");
