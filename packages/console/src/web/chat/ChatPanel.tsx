@@ -2,6 +2,8 @@ import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "rea
 import type { ChatStrings as Strings } from "../i18n/chat.ts";
 import type { ChatMessage, Citation, PendingMedia } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
+import { MAX_UPLOAD_BYTES } from "./media-outbox.ts";
+import { OUTBOX_MAX_AGE_MS } from "./outbox.ts";
 import type { useChat } from "./use-chat.ts";
 import { WavRecorder } from "./wav.ts";
 
@@ -107,7 +109,7 @@ function Icon({ d }: { d: string }) {
  * stays on screen marked unsent; the chat sends it again by itself once it is admitted.
  */
 export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?: ReactNode }) {
-  const { state, send, sendMedia, loadDocument, notifyTyping, rate } = chat;
+  const { state, send, sendMedia, discard, loadDocument, notifyTyping, rate } = chat;
   const [rated, setRated] = useState<number | null>(null);
   const answered = state.messages.some((m) => m.role === "bot" || m.role === "agent");
   const [draft, setDraft] = useState("");
@@ -179,7 +181,17 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
                 {t.notKept[p.notKept]}
               </p>
             )}
-            {p.status === "failed" && !p.refused && !state.denied && (
+            {p.status === "failed" && p.expired && (
+              <p className="unsent-note expired" role="alert">
+                {t.expired(Math.round(OUTBOX_MAX_AGE_MS / 3_600_000))}
+              </p>
+            )}
+            {p.status === "failed" && p.tooLarge && (
+              <p className="unsent-note too-large" role="alert">
+                {t.tooLargeToSend(Math.floor(MAX_UPLOAD_BYTES / 1024 / 1024))}
+              </p>
+            )}
+            {p.status === "failed" && !p.refused && !p.tooLarge && !state.denied && (
               <button
                 type="button"
                 onClick={() =>
@@ -188,7 +200,12 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
                     : send(p.text, p.clientKey))
                 }
               >
-                {t.retry}
+                {p.expired ? t.sendNow : t.retry}
+              </button>
+            )}
+            {p.status === "failed" && (p.expired || p.tooLarge) && (
+              <button type="button" onClick={() => discard(p.clientKey)}>
+                {t.discard}
               </button>
             )}
           </li>

@@ -49,12 +49,39 @@ describe("chat thread state", () => {
     const blob = new Blob([new Uint8Array(4)], { type: "image/png" });
     const s = run(
       { type: "send", clientKey: "m1", text: "", media: { kind: "image", blob } },
-      { type: "sendFailed", clientKey: "m1", error: "Sign in", refused: true, notKept: "too-large" },
+      { type: "sendFailed", clientKey: "m1", error: "Sign in", refused: true, notKept: "full" },
     );
     expect(s.pending).toMatchObject([
-      { clientKey: "m1", status: "failed", refused: true, notKept: "too-large", media: { kind: "image" } },
+      { clientKey: "m1", status: "failed", refused: true, notKept: "full", media: { kind: "image" } },
     ]);
     expect(s.pending[0].media?.blob).toBe(blob);
+  });
+
+  it("shows expired outbox messages, text and media alike, until sent now or discarded", () => {
+    const blob = new Blob([new Uint8Array(4)], { type: "image/png" });
+    let s = run(
+      { type: "expired", clientKey: "t1", text: "is my order late?" },
+      { type: "expired", clientKey: "m1", text: "", media: { kind: "image", blob } },
+    );
+    expect(s.pending).toMatchObject([
+      { clientKey: "t1", text: "is my order late?", status: "failed", expired: true },
+      { clientKey: "m1", status: "failed", expired: true, media: { kind: "image", blob } },
+    ]);
+    // Sent now under its key: an ordinary send, no longer marked expired.
+    s = chatReducer(s, { type: "send", clientKey: "t1", text: "is my order late?" });
+    s = chatReducer(s, { type: "discard", clientKey: "m1" });
+    expect(s.pending).toEqual([{ clientKey: "t1", text: "is my order late?", status: "sending" }]);
+  });
+
+  it("marks a file refused as too large before sending, for the customer to discard", () => {
+    const blob = new Blob([new Uint8Array(4)], { type: "image/png" });
+    let s = run(
+      { type: "send", clientKey: "m2", text: "", media: { kind: "image", blob } },
+      { type: "sendFailed", clientKey: "m2", error: "too large", tooLarge: true },
+    );
+    expect(s.pending).toMatchObject([{ clientKey: "m2", status: "failed", tooLarge: true }]);
+    s = chatReducer(s, { type: "discard", clientKey: "m2" });
+    expect(s.pending).toEqual([]);
   });
 
   it("an erased conversation clears the thread but keeps what was not stored, and a new one clears the notice", () => {

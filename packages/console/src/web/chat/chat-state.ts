@@ -37,6 +37,13 @@ export interface PendingMessage {
    * rather than kept in the browser's outbox; absent when kept, or while sending.
    */
   notKept?: NotKept;
+  /**
+   * Found in the outbox older than its age limit (outbox.ts, OUTBOX_MAX_AGE_MS): not sent by
+   * itself, kept until the customer sends it now or discards it.
+   */
+  expired?: boolean;
+  /** A file over the upload limit, refused before anything was sent: the customer discards it. */
+  tooLarge?: boolean;
 }
 
 export interface PendingMedia {
@@ -97,7 +104,16 @@ export interface ChatState {
 export type ChatAction =
   | { type: "conversation"; id: string }
   | { type: "send"; clientKey: string; text: string; media?: PendingMedia }
-  | { type: "sendFailed"; clientKey: string; error: string; refused?: boolean; notKept?: NotKept }
+  | {
+      type: "sendFailed";
+      clientKey: string;
+      error: string;
+      refused?: boolean;
+      notKept?: NotKept;
+      tooLarge?: boolean;
+    }
+  | { type: "expired"; clientKey: string; text: string; media?: PendingMedia }
+  | { type: "discard"; clientKey: string }
   | { type: "messages"; messages: ChatMessage[] }
   | { type: "delta"; text: string }
   | { type: "handoff"; handoff: HandoffStatus }
@@ -181,10 +197,27 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
                 error: action.error,
                 ...(action.refused ? { refused: true } : {}),
                 ...(action.notKept ? { notKept: action.notKept } : {}),
+                ...(action.tooLarge ? { tooLarge: true } : {}),
               }
             : p,
         ),
       };
+    case "expired":
+      return {
+        ...state,
+        pending: [
+          ...state.pending.filter((p) => p.clientKey !== action.clientKey),
+          {
+            clientKey: action.clientKey,
+            text: action.text,
+            status: "failed",
+            expired: true,
+            ...(action.media ? { media: action.media } : {}),
+          },
+        ],
+      };
+    case "discard":
+      return { ...state, pending: state.pending.filter((p) => p.clientKey !== action.clientKey) };
     case "messages": {
       const messages = mergeMessages(state.messages, action.messages);
       const stored = new Set(messages.map((m) => m.clientKey).filter((k): k is string => Boolean(k)));

@@ -1,16 +1,29 @@
+import { InputsConfigSchema } from "@seekdesk/assistant/service/http-plugin.ts";
 import { describe, expect, it } from "vitest";
-import { keepVerdict, MAX_ITEM_BYTES, MAX_TOTAL_BYTES, MediaOutbox } from "./media-outbox.ts";
+import {
+  keepVerdict,
+  MAX_TOTAL_BYTES,
+  MAX_UPLOAD_BYTES,
+  MediaOutbox,
+  tooLargeToSend,
+} from "./media-outbox.ts";
 
 const MB = 1024 * 1024;
 
-describe("keepVerdict", () => {
-  it("keeps up to 10 MB an item and 25 MB in all, and says which cap refused", () => {
-    expect(MAX_ITEM_BYTES).toBe(10 * MB);
-    expect(MAX_TOTAL_BYTES).toBe(25 * MB);
-    expect(keepVerdict(10 * MB, 15 * MB)).toBeNull();
-    expect(keepVerdict(10 * MB + 1, 0)).toBe("too-large");
-    expect(keepVerdict(5 * MB, 20 * MB + 1)).toBe("full");
-    expect(keepVerdict(0, 25 * MB)).toBeNull();
+describe("the media outbox's caps", () => {
+  it("send and keep every file the server takes by default (assistant.inputs.maxUploadBytes), and no larger", () => {
+    const serverDefault = InputsConfigSchema.parse({}).maxUploadBytes;
+    expect(MAX_UPLOAD_BYTES).toBe(serverDefault);
+    expect(tooLargeToSend(serverDefault)).toBe(false);
+    expect(tooLargeToSend(serverDefault + 1)).toBe(true);
+    // A 15 MB photo is kept, and so is a second file at the limit beside it.
+    expect(keepVerdict(15 * MB, 0)).toBeNull();
+    expect(keepVerdict(serverDefault, serverDefault)).toBeNull();
+  });
+  it("keep 50 MB in all, and say when that is full", () => {
+    expect(MAX_TOTAL_BYTES).toBe(50 * MB);
+    expect(keepVerdict(5 * MB, 45 * MB + 1)).toBe("full");
+    expect(keepVerdict(0, 50 * MB)).toBeNull();
   });
 });
 
@@ -35,12 +48,12 @@ describe("a media outbox without IndexedDB", () => {
     expect(await again.list()).toEqual([]);
   });
 
-  it("names an item over the cap as too large, before trying to store it", async () => {
+  it("says an item over the total cap is not kept, before trying to store it", async () => {
     const box = new MediaOutbox("account:big", () => {
       throw new Error("not to be opened for an item over the cap");
     });
-    expect(await box.put({ clientKey: "x", kind: "image", blob: blob(MAX_ITEM_BYTES + 1), at: 1 })).toBe(
-      "too-large",
+    expect(await box.put({ clientKey: "x", kind: "image", blob: blob(MAX_TOTAL_BYTES + 1), at: 1 })).toBe(
+      "full",
     );
     expect((await box.list()).map((e) => e.clientKey)).toEqual(["x"]);
   });

@@ -6,9 +6,9 @@
  * by the network, is thus sent again after the next sign-in or page load, under its own
  * idempotency key, so however often it goes out the server stores it once.
  *
- * What IndexedDB cannot take (over the per-item or total cap, private modes without IndexedDB, a
- * full disk) is still held in this page's memory, so a sign-in without a reload sends it; the
- * caller is told why it was not kept, to say so beside the message.
+ * What IndexedDB cannot take (over the total cap, private modes without IndexedDB, a full disk)
+ * is still held in this page's memory, so a sign-in without a reload sends it; the caller is told
+ * why it was not kept, to say so beside the message.
  */
 export type MediaKind = "image" | "audio";
 
@@ -21,21 +21,31 @@ export interface MediaEntry {
 }
 
 /** Why an entry is held only in page memory (lost on reload), if it is not kept in IndexedDB. */
-export type NotKept = "too-large" | "full" | "unavailable";
+export type NotKept = "full" | "unavailable";
 
 /**
- * A phone photo is 2–5 MB, a minute of the chat's 16 kHz WAV about 2 MB: room for several. The
- * chat's notices (i18n/chat.ts, `notKept`) quote both caps.
+ * The largest photo or voice message the chat sends, and so keeps: the server's default
+ * `assistant.inputs.maxUploadBytes` (the widget has no way to learn an install's own value, so an
+ * install that lowers it answers 413 instead, and one that raises it still gets at most this). A
+ * phone photo is 2–8 MB, a minute of the chat's 16 kHz WAV about 2 MB. The chat refuses a larger
+ * file before it uploads anything (use-chat.ts), so every file it sends fits here.
  */
-export const MAX_ITEM_BYTES = 10 * 1024 * 1024;
-/** For every identity of this browser together, so the origin's storage quota is never at stake. */
-export const MAX_TOTAL_BYTES = 25 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/**
+ * For every identity of this browser together, so the origin's storage quota is never at stake:
+ * two files at the upload limit, or a dozen phone photos. The chat's notice (i18n/chat.ts,
+ * `notKept.full`) quotes it.
+ */
+export const MAX_TOTAL_BYTES = 50 * 1024 * 1024;
+
+/** Whether a file of `size` bytes is over the upload limit, so not to be sent at all. */
+export function tooLargeToSend(size: number): boolean {
+  return size > MAX_UPLOAD_BYTES;
+}
 
 /** Whether an item of `size` bytes may be kept beside `held` bytes already kept. */
 export function keepVerdict(size: number, held: number): NotKept | null {
-  if (size > MAX_ITEM_BYTES) return "too-large";
-  if (held + size > MAX_TOTAL_BYTES) return "full";
-  return null;
+  return held + size > MAX_TOTAL_BYTES ? "full" : null;
 }
 
 interface Row {
@@ -118,13 +128,13 @@ export class MediaOutbox {
   }
 
   /**
-   * Keeps the entry until `remove`: in IndexedDB when it fits the caps, else in page memory only.
+   * Keeps the entry until `remove`: in IndexedDB when it fits the cap, else in page memory only.
    * Resolves null when kept, else why not.
    */
   async put(entry: MediaEntry): Promise<NotKept | null> {
     this.held().set(entry.clientKey, entry);
     const size = entry.blob.size;
-    if (keepVerdict(size, 0) === "too-large") return "too-large";
+    if (keepVerdict(size, 0)) return "full";
     try {
       const db = await this.db();
       if (!db) return "unavailable";

@@ -6,6 +6,10 @@
  * the server stores a key once per conversation, so however often it is re-sent it shows once.
  * Image and voice messages are kept apart, in IndexedDB (media-outbox.ts): their bytes do not fit
  * here, and text stays in synchronous storage so it is written before its request leaves.
+ *
+ * Nothing waits for ever: an entry older than OUTBOX_MAX_AGE_MS is no longer sent by itself (a
+ * question from days ago would land out of context), but it is not deleted either: the chat shows
+ * it as expired, for the customer to send now or discard (use-chat.ts).
  */
 export interface OutboxEntry {
   clientKey: string;
@@ -18,6 +22,20 @@ type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 
 /** Enough for anyone typing while cut off; older entries give way so the list cannot grow without end. */
 const MAX_ENTRIES = 20;
+
+/**
+ * How long an unsent message, text or media, may wait to go out by itself: a day covers a session
+ * that ended overnight or a phone that was off, not a conversation that has moved on since.
+ */
+export const OUTBOX_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a message first sent at `at` is too old at `now` to go out unasked. One of unknown age
+ * (kept before its time was recorded) counts as expired: it may be arbitrarily old.
+ */
+export function isExpired(at: number | undefined, now: number, maxAgeMs = OUTBOX_MAX_AGE_MS): boolean {
+  return at === undefined || !Number.isFinite(at) || now - at > maxAgeMs;
+}
 
 const outboxKey = (userId: string) => `seekdesk.outbox.${userId}`;
 

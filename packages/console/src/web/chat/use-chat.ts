@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from "react";
 import { ApiError, api, readSse } from "../api.ts";
 import { chatReducer, handoffFromEvent, initialChatState, lastSeq, toChatMessage } from "./chat-state.ts";
-import { type MediaKind, MediaOutbox } from "./media-outbox.ts";
-import { Outbox } from "./outbox.ts";
+import { type MediaKind, MediaOutbox, tooLargeToSend } from "./media-outbox.ts";
+import { isExpired, Outbox } from "./outbox.ts";
 
 type Raw = Record<string, unknown>;
 
@@ -220,6 +220,12 @@ export function useChat(endpoint: ChatEndpoint) {
   const sendMedia = useCallback(
     async (kind: MediaKind, blob: Blob, clientKey = newClientKey(), at = Date.now()) => {
       if (inflight.current.has(clientKey)) return;
+      if (tooLargeToSend(blob.size)) {
+        // The server would refuse it (413) only after the whole upload: say so at once instead.
+        dispatch({ type: "send", clientKey, text: "", media: { kind, blob } });
+        dispatch({ type: "sendFailed", clientKey, error: "too large", tooLarge: true });
+        return;
+      }
       inflight.current.add(clientKey);
       dispatch({ type: "send", clientKey, text: "", media: { kind, blob } });
       // Kept before the request leaves, as text is, so a reload while it is on its way loses nothing.
@@ -256,19 +262,57 @@ export function useChat(endpoint: ChatEndpoint) {
   // What an earlier page or session of this identity sent but never saw stored (refused when its
   // session ended, or cut off) goes out again now, once per start of the chat, one message after
   // the other in the order they were first sent, so the server stores them in that order too.
+  // What waited past the age limit stays in the outbox but is only shown, marked expired: the
+  // customer sends it now (as a new send, so its age starts over) or discards it.
   const resumed = useRef(false);
+  /** Keys shown as expired: dropped from the outbox too should the server turn out to hold them. */
+  const expiredKeys = useRef(new Set<string>());
   useEffect(() => {
     if (resumed.current) return;
     resumed.current = true;
     void (async () => {
-      const texts = outbox.list().map((e) => ({ at: e.at ?? 0, go: () => send(e.text, e.clientKey) }));
+      const texts = outbox.list().map((e) => ({
+        at: e.at,
+        shown: { clientKey: e.clientKey, text: e.text },
+        go: () => send(e.text, e.clientKey),
+      }));
       const media = (await mediaOutbox.list()).map((e) => ({
         at: e.at,
+        shown: { clientKey: e.clientKey, text: "", media: { kind: e.kind, blob: e.blob } },
         go: () => sendMedia(e.kind, e.blob, e.clientKey, e.at),
       }));
-      for (const item of [...texts, ...media].sort((a, b) => a.at - b.at)) await item.go();
+      const now = Date.now();
+      const fresh: (typeof texts)[number][] = [];
+      for (const item of [...texts, ...media].sort((a, b) => (a.at ?? 0) - (b.at ?? 0))) {
+        if (!isExpired(item.at, now)) fresh.push(item);
+        else {
+          expiredKeys.current.add(item.shown.clientKey);
+          dispatch({ type: "expired", ...item.shown });
+        }
+      }
+      for (const item of fresh) await item.go();
     })();
   }, [outbox, mediaOutbox, send, sendMedia]);
+
+  const stored = state.messages;
+  useEffect(() => {
+    for (const m of stored)
+      if (m.clientKey && expiredKeys.current.delete(m.clientKey)) {
+        outbox.remove(m.clientKey);
+        void mediaOutbox.remove(m.clientKey);
+      }
+  }, [stored, outbox, mediaOutbox]);
+
+  /** Drops a message that was not sent (expired, or too large) from the thread and the outbox. */
+  const discard = useCallback(
+    (clientKey: string) => {
+      expiredKeys.current.delete(clientKey);
+      outbox.remove(clientKey);
+      void mediaOutbox.remove(clientKey);
+      dispatch({ type: "discard", clientKey });
+    },
+    [outbox, mediaOutbox],
+  );
 
   // Tell the agent the customer is typing, at most every 2 s, and only while a human is involved.
   const lastTyping = useRef(0);
@@ -309,7 +353,7 @@ export function useChat(endpoint: ChatEndpoint) {
     [baseUrl, apiKey, userId],
   );
 
-  return { state, send, sendMedia, loadDocument, notifyTyping, rate };
+  return { state, send, sendMedia, discard, loadDocument, notifyTyping, rate };
 }
 
 /**

@@ -55,12 +55,16 @@ const en = {
   photo: "Photo",
   voiceMessage: "Voice message",
   notKept: {
-    "too-large":
-      "At over 10 MB it is too large to keep in this browser: it is lost if you reload or close this page before it goes out.",
-    full: "The 25 MB this browser keeps for unsent photos and voice messages is full: this one is lost if you reload or close this page before it goes out.",
+    full: "The 50 MB this browser keeps for unsent photos and voice messages is full: this one is lost if you reload or close this page before it goes out.",
     unavailable:
       "This browser cannot store it: it is lost if you reload or close this page before it goes out.",
   },
+  expired: (hours: number) =>
+    `Not sent: it waited over ${hours} hours, so it did not go out by itself. Send it now, or discard it.`,
+  tooLargeToSend: (mb: number) =>
+    `Not sent: at over ${mb} MB this file is larger than the chat accepts. Please send a smaller one.`,
+  sendNow: "Send now",
+  discard: "Discard",
   chatSignedOut: (name: string) =>
     `You are signed out: the session of ${name} has ended. Sign in again to go on; what you sent meanwhile goes out then.`,
   conversationErased: "This conversation has been deleted. Send a message to start a new one.",
@@ -118,10 +122,14 @@ const zh: ChatStrings = {
   photo: "图片",
   voiceMessage: "语音消息",
   notKept: {
-    "too-large": "文件超过 10 MB，无法保存在本浏览器中：发送前刷新或关闭本页面，它将丢失。",
-    full: "本浏览器为未发送的图片和语音预留的 25 MB 空间已满：发送前刷新或关闭本页面，这条将丢失。",
+    full: "本浏览器为未发送的图片和语音预留的 50 MB 空间已满：发送前刷新或关闭本页面，这条将丢失。",
     unavailable: "本浏览器无法保存它：发送前刷新或关闭本页面，它将丢失。",
   },
+  expired: (hours: number) =>
+    `未发送：这条消息已等待超过 ${hours} 小时，不再自动发出。您可以现在发送，或将其删除。`,
+  tooLargeToSend: (mb: number) => `未发送：文件超过 ${mb} MB，超出在线客服可接收的大小。请发送较小的文件。`,
+  sendNow: "现在发送",
+  discard: "删除",
   chatSignedOut: (name: string) =>
     `您已退出登录：${name} 的会话已过期。请重新登录以继续，期间发送的消息届时会自动发出。`,
   conversationErased: "此会话已被删除。发送消息即可开始新的会话。",
