@@ -5,6 +5,7 @@ import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts
 import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
+import { storeUnavailableCounter } from "@seekdesk/gateway/postgres-metrics.ts";
 import { type KnowledgeBase, openConfiguredKnowledgeBase, rerankObserver } from "@seekdesk/knowledge";
 import {
   type ConversationStore,
@@ -62,8 +63,10 @@ export function deskPlugin(): DeskPlugin {
       // The bot's retrieval reranks with knowledge.rerank, through the same engine as its answers.
       kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
         engine: ctx.engine,
-        // On the store's own database the knowledge base shares the gateway's pool.
+        // On the store's own database the knowledge base shares the gateway's pool; a pool of its
+        // own counts its outages into the same seekdesk_store_unavailable_total.
         postgres: ctx.postgres,
+        onStoreUnavailable: storeUnavailableCounter(ctx.metrics),
         onRerank: rerankObserver(ctx.metrics, ctx.logger),
       });
       let added = 0;

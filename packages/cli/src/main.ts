@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { ConfigError, UserInputError } from "@seekdesk/core";
+import { ConfigError, StoreUnavailableError, UserInputError } from "@seekdesk/core";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
 
@@ -30,8 +30,22 @@ try {
     // Found after loading (a model a section names that models does not serve): still the user's to fix.
     process.stderr.write(`seekdesk: ${err.message}\n`);
     process.exitCode = 1;
+  } else if (err instanceof StoreUnavailableError) {
+    // An outage (Postgres stopped, unreachable, its pool full) is no bug: one line, with the driver's words.
+    process.stderr.write(`seekdesk: ${storeUnavailableLine(err)}\n`);
+    process.exitCode = 1;
   } else {
     process.stderr.write(`seekdesk: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   }
+}
+
+function storeUnavailableLine(err: StoreUnavailableError): string {
+  const cause = causeText(err.cause);
+  return cause && !err.message.includes(cause) ? `${err.message} (${err.reason}: ${cause})` : err.message;
+}
+
+function causeText(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(causeText).join("; ");
+  return err instanceof Error ? err.message : err === undefined ? "" : String(err);
 }

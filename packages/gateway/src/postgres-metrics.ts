@@ -1,4 +1,4 @@
-import { STORE_UNAVAILABLE_REASONS } from "@seekdesk/core";
+import { STORE_UNAVAILABLE_REASONS, type StoreUnavailableReason } from "@seekdesk/core";
 import type { PostgresDatabase } from "@seekdesk/store";
 import { Counter, Gauge, type Registry } from "prom-client";
 
@@ -37,13 +37,27 @@ export function registerPostgresPoolMetrics(registry: Registry, db: PostgresData
       this.set(db.pool.waitingCount);
     },
   });
-  const unavailable = new Counter({
-    name: "seekdesk_store_unavailable_total",
-    help: "Postgres queries that failed because the store was unavailable (a request behind one gets 503 store_unavailable), by reason: pool_timeout (store.acquireTimeoutMs passed with every connection busy), unreachable, shutdown, too_many_connections, connection_lost",
-    labelNames: ["reason"],
-    registers: [registry],
-  });
-  // Each reason's series exists from the start at 0, so rate() sees even the first refusal.
-  for (const reason of STORE_UNAVAILABLE_REASONS) unavailable.inc({ reason }, 0);
-  db.onUnavailable((reason) => unavailable.inc({ reason }));
+  db.onUnavailable(storeUnavailableCounter(registry));
+}
+
+const STORE_UNAVAILABLE_METRIC = "seekdesk_store_unavailable_total";
+
+/**
+ * Counts one query refused because its Postgres was unavailable. Every pool of the process (the
+ * store's, a knowledge base's own) counts into the registry's one counter, created by the first.
+ */
+export function storeUnavailableCounter(registry: Registry): (reason: StoreUnavailableReason) => void {
+  let unavailable = registry.getSingleMetric(STORE_UNAVAILABLE_METRIC) as Counter<"reason"> | undefined;
+  if (!unavailable) {
+    unavailable = new Counter({
+      name: STORE_UNAVAILABLE_METRIC,
+      help: "Postgres queries that failed because the store was unavailable (a request behind one gets 503 store_unavailable), by reason: pool_timeout (store.acquireTimeoutMs passed with every connection busy), unreachable, shutdown, too_many_connections, connection_lost",
+      labelNames: ["reason"],
+      registers: [registry],
+    });
+    // Each reason's series exists from the start at 0, so rate() sees even the first refusal.
+    for (const reason of STORE_UNAVAILABLE_REASONS) unavailable.inc({ reason }, 0);
+  }
+  const counter = unavailable;
+  return (reason) => counter.inc({ reason });
 }

@@ -35,18 +35,41 @@ describe("knowledge.store config", () => {
     });
   });
 
-  it("selects Postgres with pgvector, taking store.url when it has no url of its own", () => {
+  it("selects Postgres with pgvector, taking store.url and store.acquireTimeoutMs when it has none of its own", () => {
     expect(
       settings({
-        store: { driver: "postgres", url: "postgres://app@db/app" },
+        store: { driver: "postgres", url: "postgres://app@db/app", acquireTimeoutMs: 750 },
         knowledge: { store: { driver: "postgres" } },
       }),
-    ).toEqual({ driver: "postgres", url: "postgres://app@db/app", schema: "public", poolSize: 5 });
+    ).toEqual({
+      driver: "postgres",
+      url: "postgres://app@db/app",
+      schema: "public",
+      poolSize: 5,
+      acquireTimeoutMs: 750,
+    });
     expect(
       settings({
-        knowledge: { store: { driver: "postgres", url: "postgresql://kb@db/kb", schema: "kb", poolSize: 2 } },
+        knowledge: {
+          store: {
+            driver: "postgres",
+            url: "postgresql://kb@db/kb",
+            schema: "kb",
+            poolSize: 2,
+            acquireTimeoutMs: 300,
+          },
+        },
       }),
-    ).toEqual({ driver: "postgres", url: "postgresql://kb@db/kb", schema: "kb", poolSize: 2 });
+    ).toEqual({
+      driver: "postgres",
+      url: "postgresql://kb@db/kb",
+      schema: "kb",
+      poolSize: 2,
+      acquireTimeoutMs: 300,
+    });
+    expect(
+      settings({ knowledge: { store: { driver: "postgres", url: "postgresql://kb@db/kb" } } }),
+    ).toMatchObject({ acquireTimeoutMs: 5000 });
   });
 
   it("names the field in every error", () => {
@@ -70,6 +93,9 @@ describe("knowledge.store config", () => {
     expect(
       failure({ knowledge: { store: { driver: "postgres", url: "postgres://db/kb", poolSize: 0 } } }),
     ).toBe("config: knowledge.store.poolSize: expected a positive integer");
+    expect(
+      failure({ knowledge: { store: { driver: "postgres", url: "postgres://db/kb", acquireTimeoutMs: 0 } } }),
+    ).toBe("config: knowledge.store.acquireTimeoutMs: expected a positive integer");
   });
 });
 

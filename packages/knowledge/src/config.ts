@@ -1,6 +1,11 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { ConfigError, formatConfigPath, type SeekdeskConfig } from "@seekdesk/core";
+import {
+  ConfigError,
+  formatConfigPath,
+  type SeekdeskConfig,
+  type StoreUnavailableReason,
+} from "@seekdesk/core";
 import type { PostgresDatabase } from "@seekdesk/store";
 import { z } from "zod";
 import { HashedNgramEmbedder } from "./embed/hashed.ts";
@@ -45,6 +50,16 @@ export const KnowledgeStoreConfigSchema = z
       .int("expected a positive integer")
       .positive("expected a positive integer")
       .default(5),
+    /**
+     * How long a query of that own pool waits for a free connection (or for a new one to connect)
+     * before the request fails with 503 store_unavailable. Default: `store.acquireTimeoutMs`.
+     */
+    acquireTimeoutMs: z
+      .number({ error: "expected a number" })
+      .int("expected a positive integer")
+      .positive("expected a positive integer")
+      .max(600_000, "expected at most 600000 (10 minutes)")
+      .optional(),
   })
   .strict();
 
@@ -193,7 +208,7 @@ export function configuredReranker(config: SeekdeskConfig, engine: RerankEngine)
 
 export type KnowledgeStoreSettings =
   | { driver: "sqlite"; file: string }
-  | { driver: "postgres"; url: string; schema: string; poolSize: number };
+  | { driver: "postgres"; url: string; schema: string; poolSize: number; acquireTimeoutMs: number };
 
 /**
  * Reads `knowledge.store` (falling back on `store.url`) into settings, or throws ConfigError with
@@ -212,7 +227,13 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
           "expected a postgres:// connection URL when driver is postgres (or store.driver postgres with store.url)",
       },
     ]);
-  return { driver: "postgres", url, schema: s.schema, poolSize: s.poolSize };
+  return {
+    driver: "postgres",
+    url,
+    schema: s.schema,
+    poolSize: s.poolSize,
+    acquireTimeoutMs: s.acquireTimeoutMs ?? config.store.acquireTimeoutMs,
+  };
 }
 
 /**
@@ -220,6 +241,8 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
  * With `engine`, `knowledge.rerank` is applied (an unknown rerank model is a ConfigError here, at
  * start-up); without one, searches are not reranked. With `postgres` (the server's shared handle)
  * a knowledge base on that same database queries through its pool instead of opening its own.
+ * A pool of its own fails queries with StoreUnavailableError as the shared one does, and tells
+ * `onStoreUnavailable` (the gateway's `seekdesk_store_unavailable_total`) about each.
  */
 export async function openConfiguredKnowledgeBase(
   config: SeekdeskConfig,
@@ -227,10 +250,11 @@ export async function openConfiguredKnowledgeBase(
   opts: Omit<KnowledgeBaseOptions, "file" | "db" | "store"> & {
     engine?: RerankEngine;
     postgres?: PostgresDatabase | null;
+    onStoreUnavailable?: (reason: StoreUnavailableReason) => void;
   } = {},
 ): Promise<KnowledgeBase> {
   const settings = knowledgeStoreSettings(config, dataDir);
-  const { engine, postgres, ...rest } = opts;
+  const { engine, postgres, onStoreUnavailable, ...rest } = opts;
   const rerank = rerankSettings(config);
   opts = {
     ...rest,
@@ -244,6 +268,8 @@ export async function openConfiguredKnowledgeBase(
     url: settings.url,
     schema: settings.schema,
     max: settings.poolSize,
+    acquireTimeoutMs: settings.acquireTimeoutMs,
+    ...(onStoreUnavailable ? { onUnavailable: onStoreUnavailable } : {}),
     ...(postgres && postgres.url === settings.url ? { database: postgres } : {}),
   });
   return openKnowledgeBase({ ...opts, store });

@@ -7,6 +7,7 @@ import {
   type Retriever,
   type SearchHit,
   type SearchOptions,
+  StoreUnavailableError,
 } from "@seekdesk/core";
 import type { SqliteDatabase } from "@seekdesk/store";
 import { type ChunkOptions, chunkDocument, indexTextOf } from "./chunk.ts";
@@ -305,7 +306,8 @@ export class KnowledgeBase implements Retriever {
       await this.commit(source, parser.name, hash, bytes.length, docs);
       return { ...base, status: before ? "updated" : "added", documents: docs.length, chunks };
     } catch (err) {
-      if (signal?.aborted) throw err;
+      // An outage is not this file's fault: the caller answers 503 (or stops the batch) instead.
+      if (signal?.aborted || err instanceof StoreUnavailableError) throw err;
       if (err instanceof ParseError)
         return { ...base, status: "failed", code: err.code, message: err.message };
       return { ...base, status: "failed", code: "error", message: (err as Error).message };
@@ -363,7 +365,7 @@ export class KnowledgeBase implements Retriever {
         else
           result = await this.ingestBytes(path, basename(path), await readFile(path), undefined, opts.signal);
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
+        if (opts.signal?.aborted || err instanceof StoreUnavailableError) throw err;
         result = {
           source: path,
           status: "failed",

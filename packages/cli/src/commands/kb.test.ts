@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { freePort } from "@seekdesk/store/testing/free-port.ts";
 import { afterAll, describe, expect, it } from "vitest";
 
 const BIN = fileURLToPath(new URL("../../bin.js", import.meta.url));
@@ -183,6 +184,24 @@ describe("seekdesk kb, eval retrieval and data through the real CLI", () => {
     const missing = await seekdesk("kb", "stats", "--file", join(dir, "p-kb.sqlite"), "--config", badConfig);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/knowledge\.embedder\.path/);
+  });
+
+  it("says in one line, without a stack trace, that the knowledge base's own Postgres is unreachable", async () => {
+    const port = await freePort();
+    const config = join(dir, "kb-postgres-down.config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        knowledge: { store: { driver: "postgres", url: `postgres://kb:secret@127.0.0.1:${port}/kb` } },
+      }),
+    );
+    for (const args of [["search", "opening hours"], ["add", join(dir, "returns.md")], ["stats"]]) {
+      const r = await seekdesk("kb", ...args, "--config", config);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `seekdesk: cannot reach the knowledge base's Postgres at postgres://kb:***@127.0.0.1:${port}/kb: connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      );
+    }
   });
 
   it("exports training data without evaluation near-duplicates", async () => {

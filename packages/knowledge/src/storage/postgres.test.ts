@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { parseConfig, type SearchHit } from "@seekdesk/core";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig, type SearchHit, StoreUnavailableError } from "@seekdesk/core";
 import { openPostgresDatabase } from "@seekdesk/store";
 import { startTestPgvector, startTestPostgres, type TestPgvector } from "@seekdesk/store/testing/index.ts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openConfiguredKnowledgeBase } from "../config.ts";
 import { openKnowledgeBase } from "../kb.ts";
+import { markdownParser } from "../parse/markdown.ts";
 import {
   contractQueries,
   ingestContractCorpus,
@@ -183,12 +187,62 @@ describe("Postgres knowledge store", () => {
         s.close(() => resolve(p));
       });
     });
-    await expect(
-      openPostgresKnowledgeStore({ url: `postgres://kb:secret@127.0.0.1:${port}/kb` }),
-    ).rejects.toThrow(
+    const opening = openPostgresKnowledgeStore({ url: `postgres://kb:secret@127.0.0.1:${port}/kb` });
+    await expect(opening).rejects.toThrow(
       new RegExp(
         `^cannot reach the knowledge base's Postgres at postgres://kb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/kb: .*ECONNREFUSED`,
       ),
     );
+    // An outage, as the main store's are: 503 store_unavailable over HTTP, one line from the CLI.
+    await expect(opening).rejects.toMatchObject({ name: "StoreUnavailableError", reason: "unreachable" });
+  });
+
+  it("stops an ingest whose own Postgres goes away mid-file with StoreUnavailableError, heard by onStoreUnavailable, instead of reporting a failed file", async () => {
+    const own = await startTestPgvector();
+    const dir = mkdtempSync(join(tmpdir(), "seekdesk-kb-outage-"));
+    const heard: string[] = [];
+    try {
+      writeFileSync(join(dir, "hours.md"), "# Hours\n\nWe answer chats from 9 to 21 every day.\n");
+      let haltOnce = true;
+      // The real Markdown parser; the fault (Postgres stopping) is real too, only timed to hit
+      // between reading the file and storing it.
+      const halting = {
+        ...markdownParser,
+        async parse(...args: Parameters<typeof markdownParser.parse>) {
+          if (haltOnce) {
+            haltOnce = false;
+            await own.halt();
+          }
+          return markdownParser.parse(...args);
+        },
+      };
+      const config = parseConfig({
+        knowledge: {
+          store: { driver: "postgres", url: own.url, schema: "kb_outage", acquireTimeoutMs: 500 },
+        },
+      });
+      const kb = await openConfiguredKnowledgeBase(config, dir, {
+        parsers: [halting],
+        onStoreUnavailable: (reason) => heard.push(reason),
+      });
+      try {
+        const ingest = kb.ingestPaths([dir]);
+        await expect(ingest).rejects.toBeInstanceOf(StoreUnavailableError);
+        // Each failed query is heard (the transaction's ROLLBACK after its broken statement too).
+        expect(heard.length).toBeGreaterThanOrEqual(1);
+        for (const reason of heard) expect(["unreachable", "connection_lost"]).toContain(reason);
+        await own.restart();
+        let report = await kb.ingestPaths([dir]).catch(() => null);
+        // The pool may still hold the connection the outage broke: the first try after can fail too.
+        report ??= await kb.ingestPaths([dir]);
+        expect(report).toMatchObject({ added: 1, failed: 0 });
+        expect((await kb.search("chats every day", { k: 1 }))[0]?.text).toMatch(/9 to 21/);
+      } finally {
+        await kb.close();
+      }
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

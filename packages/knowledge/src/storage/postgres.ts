@@ -1,5 +1,6 @@
-import { migratePostgres, type PostgresDatabase } from "@seekdesk/store";
-import pg from "pg";
+import { StoreUnavailableError, type StoreUnavailableReason } from "@seekdesk/core";
+import { migratePostgres, type PostgresDatabase, postgresDatabaseFor } from "@seekdesk/store";
+import type pg from "pg";
 import type { VectorStore } from "../index/vector-store.ts";
 import type { DocumentInfo } from "../types.ts";
 import { fromPgVector, PgVectorStore, toPgVector } from "./pgvector.ts";
@@ -13,6 +14,14 @@ export interface PostgresKnowledgeStoreOptions {
   schema?: string;
   /** Pool size of the store's own pool. Default 5. */
   max?: number;
+  /**
+   * How long a query of the store's own pool waits for a free connection, or for a new one to
+   * connect, before it fails with StoreUnavailableError (as `store.acquireTimeoutMs` does for the
+   * main store). Default 5000.
+   */
+  acquireTimeoutMs?: number;
+  /** Hears each query of the store's own pool that failed with StoreUnavailableError (a metric). */
+  onUnavailable?: (reason: StoreUnavailableReason) => void;
   /**
    * The process's shared handle on this same database (the server's `store.url`): its pool is
    * used, and left open on close, instead of a pool of `max` connections of the store's own.
@@ -120,34 +129,47 @@ const CHUNK_COLUMNS =
 // Rows per INSERT: keeps one statement's parameters (vectors as text) to a few megabytes.
 const BATCH = 500;
 
-/** Connects, enables pgvector, migrates the kb_* tables and returns the store. */
+/** `err` (a driver error, or the pool's StoreUnavailableError around one) in the driver's words. */
+function driverText(err: unknown): string {
+  const e = err instanceof StoreUnavailableError ? err.cause : err;
+  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(driverText).join("; ");
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Connects, enables pgvector, migrates the kb_* tables and returns the store. Its own pool is the
+ * store package's PostgresDatabase, so an outage or a full pool fails a query with
+ * StoreUnavailableError (503 store_unavailable over HTTP) exactly as the main store's does.
+ */
 export async function openPostgresKnowledgeStore(
   opts: PostgresKnowledgeStoreOptions,
 ): Promise<PostgresKnowledgeStore> {
   const schema = opts.schema ?? "public";
   const quoted = checkSchemaName(schema);
-  const owned = opts.database === undefined;
-  const pool = opts.database?.pool ?? new pg.Pool({ connectionString: opts.url, max: opts.max ?? 5 });
-  // An idle client whose server went away emits here; the pool drops it and the next query
-  // reconnects or fails with its own error, so there is nothing more to do (and no crash).
-  if (owned) pool.on("error", () => undefined);
+  const { db, owned } = postgresDatabaseFor(opts.database ?? opts.url, {
+    poolSize: opts.max ?? 5,
+    ...(opts.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: opts.acquireTimeoutMs }),
+  });
+  // A shared handle is the gateway's to count; only our own pool's failures are reported here.
+  if (owned && opts.onUnavailable) db.onUnavailable(opts.onUnavailable);
+  const pool = db.pool;
   try {
     try {
       await pool.query("SELECT 1");
     } catch (err) {
-      throw new Error(
-        `cannot reach the knowledge base's Postgres at ${redactUrl(opts.url)}: ${(err as Error).message}`,
-        { cause: err },
-      );
+      const message = `cannot reach the knowledge base's Postgres at ${redactUrl(opts.url)}: ${driverText(err)}`;
+      throw err instanceof StoreUnavailableError
+        ? new StoreUnavailableError(err.reason, { message, cause: err.cause })
+        : new Error(message, { cause: err });
     }
     await ensurePgvector(pool);
     if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await migratePostgres(pool, knowledgeMigrationDomain(schema), postgresKnowledgeMigrations(schema));
   } catch (err) {
-    if (owned) await pool.end();
+    if (owned) await db.close();
     throw err;
   }
-  return new PostgresKnowledgeStore(pool, quoted, owned);
+  return new PostgresKnowledgeStore(db, quoted, owned);
 }
 
 /**
@@ -158,15 +180,18 @@ export async function openPostgresKnowledgeStore(
  */
 export class PostgresKnowledgeStore implements KnowledgeStore {
   readonly kind = "postgres";
+  readonly pool: pg.Pool;
   private seenGeneration = -1;
 
   constructor(
-    readonly pool: pg.Pool,
+    readonly database: PostgresDatabase,
     /** The quoted schema name. */
     private readonly s: string,
-    /** The pool is the store's own, so `close` ends it (a shared one is closed by its opener). */
-    private readonly ownsPool = true,
-  ) {}
+    /** The database is the store's own, so `close` ends it (a shared one is closed by its opener). */
+    private readonly ownsDatabase = true,
+  ) {
+    this.pool = database.pool;
+  }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -408,6 +433,6 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
   }
 
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
+    if (this.ownsDatabase) await this.database.close();
   }
 }

@@ -15,6 +15,12 @@ export interface TestPgvector {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
   url: string;
   port: number;
+  /**
+   * Stops serving (every open connection is closed, new ones are refused) and keeps the data, so
+   * `restart()` serves the same database on the same port again: an outage, as clients see one.
+   */
+  halt(): Promise<void>;
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,15 +46,12 @@ export async function startTestPgvector(opts: StartTestPgvectorOptions = {}): Pr
     timer = setTimeout(() => reject(new Error(`PGlite did not start within ${timeoutMs} ms`)), timeoutMs);
   });
   const db = new PGlite({ extensions: opts.vector === false ? {} : { vector } });
+  const serve = (port: number) =>
+    new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: opts.maxConnections ?? 16 });
   let server: InstanceType<typeof PGLiteSocketServer> | undefined;
   try {
     await Promise.race([db.waitReady, deadline]);
-    server = new PGLiteSocketServer({
-      db,
-      host: "127.0.0.1",
-      port: 0,
-      maxConnections: opts.maxConnections ?? 16,
-    });
+    server = serve(0);
     await Promise.race([server.start(), deadline]);
   } catch (err) {
     await server?.stop().catch(() => undefined);
@@ -57,15 +60,27 @@ export async function startTestPgvector(opts: StartTestPgvectorOptions = {}): Pr
   } finally {
     clearTimeout(timer);
   }
-  const running = server;
-  const port = Number(running.getServerConn().split(":").pop());
+  let running: InstanceType<typeof PGLiteSocketServer> | null = server;
+  const port = Number(server.getServerConn().split(":").pop());
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    async halt() {
+      const halted = running;
+      running = null;
+      await halted?.stop();
+    },
+    async restart() {
+      if (running) return;
+      const next = serve(port);
+      await next.start();
+      running = next;
+    },
     stop() {
       stopped ??= (async () => {
-        await running.stop();
+        await running?.stop();
+        running = null;
         await db.close();
       })();
       return stopped;
