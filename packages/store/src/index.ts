@@ -20,6 +20,7 @@ export * from "./postgres/conversation-store.ts";
 export * from "./postgres/database.ts";
 export * from "./postgres/listen.ts";
 export * from "./postgres/migrate.ts";
+export * from "./postgres/repository.ts";
 export * from "./postgres/unavailable.ts";
 export * from "./repositories/rows.ts";
 export * from "./repositories/types.ts";

@@ -1,5 +1,5 @@
-import type pg from "pg";
 import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
+import { PostgresRepository } from "../postgres/repository.ts";
 import { POSTGRES_ACCOUNT_MIGRATIONS } from "./schema.ts";
 import type { AccountRepository, AccountRow, LoginFailures, NewAccountRow, SessionRow } from "./types.ts";
 
@@ -24,33 +24,7 @@ const toRow = (r: Row): AccountRow => ({
 });
 
 /** Console accounts and sessions in Postgres, shared by every replica. */
-export class PostgresAccountRepository implements AccountRepository {
-  readonly kind = "postgres" as const;
-  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
-  constructor(
-    readonly db: PostgresDatabase,
-    private readonly owned = false,
-  ) {}
-
-  get pool(): pg.Pool {
-    return this.db.pool;
-  }
-
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const out = await fn(client);
-      await client.query("COMMIT");
-      return out;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
-
+export class PostgresAccountRepository extends PostgresRepository implements AccountRepository {
   async insert(a: NewAccountRow): Promise<AccountRow | null> {
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO accounts (username, display_name, password_hash, role) VALUES ($1, $2, $3, $4)
@@ -163,11 +137,6 @@ export class PostgresAccountRepository implements AccountRepository {
 
   async clearLoginFailures(key: string): Promise<void> {
     await this.pool.query("DELETE FROM login_failures WHERE key = $1", [key]);
-  }
-
-  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
-    if (this.owned) await this.db.close();
   }
 }
 

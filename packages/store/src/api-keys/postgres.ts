@@ -1,6 +1,6 @@
-import type pg from "pg";
 import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
+import { PostgresRepository } from "../postgres/repository.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import {
   type ApiKeyChangeSink,
@@ -49,23 +49,17 @@ export interface PostgresApiKeyOptions {
  * API keys in Postgres, shared by every replica. `watch` subscribes, on the database handle's one
  * LISTEN connection, to the channel the table's trigger notifies.
  */
-export class PostgresApiKeyRepository implements ApiKeyRepository {
-  readonly kind = "postgres" as const;
-  readonly db: PostgresDatabase;
-  private readonly owned: boolean;
+export class PostgresApiKeyRepository extends PostgresRepository implements ApiKeyRepository {
   private opened: Promise<void> | null = null;
 
   /** `target`: the process's shared handle, or a URL for a handle of the repository's own. */
   constructor(target: PostgresDatabase | string, opts: PostgresApiKeyOptions = {}) {
-    ({ db: this.db, owned: this.owned } = postgresDatabaseFor(target, {
+    const { db, owned } = postgresDatabaseFor(target, {
       poolSize: opts.max ?? 4,
       reconnectMs: opts.reconnectMs,
       applicationName: opts.applicationName,
-    }));
-  }
-
-  get pool(): pg.Pool {
-    return this.db.pool;
+    });
+    super(db, owned);
   }
 
   open(): Promise<void> {
@@ -156,11 +150,6 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       // LISTEN took effect was read without a guarantee of hearing about changes (`listening`).
       onGap: (reason) => sink.gap(reason),
     });
-  }
-
-  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
-    if (this.owned) await this.db.close();
   }
 }
 

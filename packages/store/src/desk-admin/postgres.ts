@@ -1,5 +1,5 @@
-import type pg from "pg";
 import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
+import { PostgresRepository } from "../postgres/repository.ts";
 import { DESK_ADMIN_CHANNEL, POSTGRES_DESK_ADMIN_MIGRATIONS } from "./schema.ts";
 import type {
   DeskAdminChange,
@@ -15,18 +15,7 @@ const CHANGES: readonly string[] = ["examples", "settings", "training"] satisfie
  * The desk's admin changes in Postgres, shared by every replica. `watch` subscribes, on the
  * database handle's one LISTEN connection, to the channel the tables' triggers notify.
  */
-export class PostgresDeskAdminRepository implements DeskAdminRepository {
-  readonly kind = "postgres" as const;
-  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
-  constructor(
-    readonly db: PostgresDatabase,
-    private readonly owned = false,
-  ) {}
-
-  get pool(): pg.Pool {
-    return this.db.pool;
-  }
-
+export class PostgresDeskAdminRepository extends PostgresRepository implements DeskAdminRepository {
   async exampleChanges(): Promise<ExampleChange[]> {
     const { rows } = await this.pool.query<ExampleChange>(
       "SELECT intent, text, op FROM desk_intent_examples ORDER BY seq",
@@ -86,11 +75,6 @@ export class PostgresDeskAdminRepository implements DeskAdminRepository {
       },
       onGap: (reason, err) => sink.gap(reason, err),
     });
-  }
-
-  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
-    if (this.owned) await this.db.close();
   }
 }
 

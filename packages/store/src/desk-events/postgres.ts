@@ -1,5 +1,6 @@
 import { type PostgresDatabase, postgresDatabaseFor } from "../postgres/database.ts";
 import { migratePostgres } from "../postgres/migrate.ts";
+import { PostgresRepository } from "../postgres/repository.ts";
 import {
   DESK_AGENT_CHANNEL,
   DESK_CONVERSATION_CHANNEL,
@@ -62,10 +63,7 @@ const PRUNE_EVERY = 128;
  * at commit, so ids also commit in increasing order and a replica that has seen id n has seen
  * every id below it.
  */
-export class PostgresDeskEvents {
-  readonly kind = "postgres" as const;
-  readonly db: PostgresDatabase;
-  private readonly owned: boolean;
+export class PostgresDeskEvents extends PostgresRepository {
   /**
    * The tail of the sends: the shared pool may run two queries on two connections at once, and
    * then either may commit first, so each send waits for the one before (as a one-connection
@@ -77,12 +75,13 @@ export class PostgresDeskEvents {
 
   /** `target`: the process's shared handle, or a URL for a handle of its own (3 connections and the listener). */
   constructor(target: PostgresDatabase | string, opts: PostgresDeskEventOptions = {}) {
-    ({ db: this.db, owned: this.owned } = postgresDatabaseFor(target, {
+    const { db, owned } = postgresDatabaseFor(target, {
       poolSize: 3,
       applicationName: opts.applicationName ?? "seekdesk desk events",
       reconnectMs: opts.reconnectMs,
       pingMs: opts.pingMs,
-    }));
+    });
+    super(db, owned);
     this.retain = opts.retain ?? 10_000;
   }
 
@@ -215,8 +214,8 @@ export class PostgresDeskEvents {
   }
 
   /** Ends the handle only when it is its own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.sending.catch(() => undefined);
-    if (this.owned) await this.db.close();
+    await super.close();
   }
 }

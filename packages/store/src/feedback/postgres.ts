@@ -1,21 +1,10 @@
-import type pg from "pg";
 import { migratedPostgresDatabase, type PostgresDatabase } from "../postgres/database.ts";
+import { PostgresRepository } from "../postgres/repository.ts";
 import { POSTGRES_FEEDBACK_MIGRATIONS } from "./schema.ts";
 import type { ConversationFeedback, FeedbackRepository, IntentVerdictRow } from "./types.ts";
 
 /** Ratings and intent verdicts in Postgres, shared by every replica (analytics read them per request). */
-export class PostgresFeedbackRepository implements FeedbackRepository {
-  readonly kind = "postgres" as const;
-  /** `owned`: the handle is the repository's own (opened for a URL), so `close` ends it. */
-  constructor(
-    readonly db: PostgresDatabase,
-    private readonly owned = false,
-  ) {}
-
-  get pool(): pg.Pool {
-    return this.db.pool;
-  }
-
+export class PostgresFeedbackRepository extends PostgresRepository implements FeedbackRepository {
   async rate(conversationId: string, rating: number, comment?: string): Promise<void> {
     await this.pool.query(
       `INSERT INTO console_ratings (conversation_id, rating, comment) VALUES ($1, $2, $3)
@@ -87,11 +76,6 @@ export class PostgresFeedbackRepository implements FeedbackRepository {
     );
     const row = rows[0] as { ratings: number; verdicts: number };
     return { ratings: row.ratings, intentVerdicts: row.verdicts };
-  }
-
-  /** Ends the handle only when it is the repository's own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
-    if (this.owned) await this.db.close();
   }
 }
 

@@ -28,6 +28,7 @@ import type {
   UserProfileRecord,
 } from "../repositories/types.ts";
 import { migratedPostgresDatabase, type PostgresDatabase } from "./database.ts";
+import { PostgresRepository } from "./repository.ts";
 import { POSTGRES_CONVERSATION_MIGRATIONS } from "./schema.ts";
 
 type Queryable = pg.Pool | pg.PoolClient;
@@ -65,33 +66,7 @@ export async function openPostgresConversationStore(
  * Same behaviour as the SQLite store. Row locks on the conversation (the `last_seq` bump) and on
  * the ticket (`FOR UPDATE`) give the serialisation SQLite gets from its single writer.
  */
-export class PostgresConversationStore implements ConversationStore {
-  readonly kind = "postgres" as const;
-  /** `owned`: the handle is the store's own (opened for a URL), so `close` ends it. */
-  constructor(
-    readonly db: PostgresDatabase,
-    private readonly owned = false,
-  ) {}
-
-  get pool(): pg.Pool {
-    return this.db.pool;
-  }
-
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const out = await fn(client);
-      await client.query("COMMIT");
-      return out;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
-
+export class PostgresConversationStore extends PostgresRepository implements ConversationStore {
   async createConversation(input: { id?: string; userId: string; channel?: string }): Promise<Conversation> {
     const now = Date.now();
     const { rows } = await this.pool.query<ConversationRow>(
@@ -433,10 +408,5 @@ export class PostgresConversationStore implements ConversationStore {
       [limit],
     );
     return rows.map((r) => Number(r.wait));
-  }
-
-  /** Ends the handle only when it is the store's own; a shared one is closed by its opener. */
-  async close(): Promise<void> {
-    if (this.owned) await this.db.close();
   }
 }

@@ -135,6 +135,25 @@ export class PostgresDatabase {
     return this.opts.url;
   }
 
+  /**
+   * Runs `fn` in one transaction on one pooled connection: committed when it resolves, rolled back
+   * when it throws (the error passes on), the connection released either way.
+   */
+  async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const out = await fn(client);
+      await client.query("COMMIT");
+      return out;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Hears each query that failed with StoreUnavailableError, once (the gateway counts them). */
   onUnavailable(listener: (reason: StoreUnavailableReason) => void): void {
     this.unavailableListeners.push(listener);
