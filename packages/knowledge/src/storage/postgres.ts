@@ -193,25 +193,18 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
     this.pool = database.pool;
   }
 
+  /** A write: `fn` and the generation bump commit together. */
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    const { out, generation } = await this.database.transaction(async (client) => {
       const out = await fn(client);
       const { rows } = await client.query<{ generation: string }>(
         `UPDATE ${this.s}.kb_state SET generation = generation + 1 RETURNING generation`,
       );
-      await client.query("COMMIT");
-      // The row lock orders writers: seen + 1 means nobody else wrote since we last looked.
-      const g = Number(rows[0]?.generation);
-      if (g === this.seenGeneration + 1) this.seenGeneration = g;
-      return out;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return { out, generation: Number(rows[0]?.generation) };
+    });
+    // The row lock orders writers: seen + 1 means nobody else wrote since we last looked.
+    if (generation === this.seenGeneration + 1) this.seenGeneration = generation;
+    return out;
   }
 
   async externalChanges(): Promise<boolean> {
