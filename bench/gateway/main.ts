@@ -9,7 +9,8 @@
  * falling-behind server shows up as latency, not as a politely slower load.
  *
  * A last pair of rows isolates the gateway's own cost: seekdesk with an in-process fixed engine
- * against the floor of any Node HTTP service (hono answering a fixed JSON body).
+ * against the floor of any Node HTTP service (hono answering a fixed JSON body); `--isolate-rate 0`
+ * leaves it out.
  *
  * `--cpus L:U:G` pins this load generator to the cores L, the upstream to U and the gateway (and
  * the isolating pair) to G with taskset, each a cpu list such as `2` or `4-5`, so on a machine
@@ -27,15 +28,28 @@
  * `--gc` runs the upstream and the gateway with `--trace-gc-nvp` and adds, per rate, what each
  * allocated and left surviving per request and their scavenge pauses (gc-tally.ts).
  *
- *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000] [--cpus 0-1:2-3:4-5] [--gateway-flags="..."]
+ * `--pacer` is how this process keeps its schedule. `timer` checks it on every setTimeout(1) tick:
+ * the tick comes every 1–1.3 ms, so requests leave in bursts up to a millisecond late, and that
+ * lateness (counted in every latency, from the due time) is the generator's, not the servers'.
+ * `spin` checks it on every turn of the event loop (setImmediate), sending each request within
+ * tens of microseconds of its due time at the price of one busy core; it is the default where
+ * there are at least four cores. The table reports the generator's own lag either way.
+ * `--warmup S` sends S seconds at 500 req/s to each server before measuring (default 2): V8 is still
+ * compiling the gateway's hot paths for the first several thousand requests, so a short warm-up
+ * measures part of that; a long one, the steady state a long-running server is in.
+ * `--arrivals even` spaces requests evenly (a constant rate, as wrk2 does); `poisson` draws the gaps
+ * from an exponential distribution (seeded), the bursts of independent clients.
+ *
+ *   npx tsx bench/gateway/main.ts [--rates 250,500,1000,2000] [--seconds 3] [--isolate-rate 1000] [--cpus 0-1:2-3:4-5] [--gateway-flags="..."] [--warmup 2] [--pacer spin|timer] [--arrivals even|poisson]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { seededRandom } from "@seekdesk/core/random.ts";
 import { GcTally, type GcTotals } from "./gc-tally.ts";
 
 const { values } = parseArgs({
@@ -43,20 +57,29 @@ const { values } = parseArgs({
     rates: { type: "string", default: "250,500,1000,2000,3000" },
     seconds: { type: "string", default: "3" },
     "isolate-rate": { type: "string", default: "1000" },
+    warmup: { type: "string", default: "2" },
     cpus: { type: "string" },
     "gateway-flags": { type: "string", default: "" },
     gc: { type: "boolean", default: false },
+    pacer: { type: "string", default: availableParallelism() >= 4 ? "spin" : "timer" },
+    arrivals: { type: "string", default: "even" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    'usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY] [--gateway-flags="<node flags>"] [--gc]\n',
+    'usage: npm run bench -- gateway [--rates 250,500,1000,2000,3000] [--seconds 3] [--isolate-rate 1000] [--cpus LOAD:UPSTREAM:GATEWAY] [--gateway-flags="<node flags>"] [--gc] [--warmup 2] [--pacer spin|timer] [--arrivals even|poisson]\n',
   );
   process.exit(0);
 }
 const rates = values.rates.split(",").map(Number);
+const pacer = values.pacer;
+const arrivals = values.arrivals;
+if (pacer !== "spin" && pacer !== "timer") throw new Error(`--pacer is spin or timer, not ${pacer}`);
+if (arrivals !== "even" && arrivals !== "poisson")
+  throw new Error(`--arrivals is even or poisson, not ${arrivals}`);
 const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 // Run from the bundle (bundle.sh), the process scripts are bundles too and need no tsx.
 const bundled = import.meta.url.endsWith(".mjs");
@@ -111,6 +134,9 @@ interface Step {
   p99: number;
   errors: number;
   cores: number;
+  /** How late this process sent requests after their due time, ms (p50, p99). */
+  lag50: number;
+  lag99: number;
   /** With --gc: what the server's collector did during the step. */
   gc?: GcTotals;
 }
@@ -134,6 +160,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** Due times in ms from the start: evenly spaced, or Poisson arrivals (exponential gaps, seeded). */
+function schedule(rate: number, total: number, seed: number): Float64Array {
+  const due = new Float64Array(total);
+  const random = seededRandom(seed);
+  let t = 0;
+  for (let i = 0; i < total; i++) {
+    due[i] = arrivals === "even" ? (i * 1000) / rate : t;
+    t += (-Math.log(1 - random()) * 1000) / rate;
+  }
+  return due;
+}
+
 /** Sends `rate` req/s for `secs` seconds to `url` (open loop) and measures latency from due time. */
 async function load(url: string, rate: number, secs: number, pid: number, record: boolean): Promise<Step> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -141,12 +179,16 @@ async function load(url: string, rate: number, secs: number, pid: number, record
   const latencies: number[] = [];
   let errors = 0;
   const total = Math.round(rate * secs);
+  // The same arrivals for both servers at one rate: the seed is the rate.
+  const dueAt = schedule(rate, total, rate);
+  const lags: number[] = [];
   const start = performance.now();
   const cpu0 = cpuSeconds(pid);
   let sent = 0;
   let done = 0;
   await new Promise<void>((finish) => {
     const fire = (due: number) => {
+      lags.push(performance.now() - due);
       const req = http.request(
         target,
         {
@@ -170,10 +212,12 @@ async function load(url: string, rate: number, secs: number, pid: number, record
       req.end(BODY);
     };
     const tick = () => {
-      const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
-      while (sent < due) fire(start + (sent++ * 1000) / rate);
-      if (sent < total) setTimeout(tick, 1);
+      const elapsed = performance.now() - start;
+      while (sent < total && (dueAt[sent] as number) <= elapsed) fire(start + (dueAt[sent++] as number));
+      if (sent < total) {
+        if (pacer === "spin") setImmediate(tick);
+        else setTimeout(tick, 1);
+      }
     };
     tick();
   });
@@ -181,6 +225,7 @@ async function load(url: string, rate: number, secs: number, pid: number, record
   const cores = (cpuSeconds(pid) - cpu0) / wall;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  lags.sort((a, b) => a - b);
   void record;
   return {
     rate,
@@ -189,6 +234,8 @@ async function load(url: string, rate: number, secs: number, pid: number, record
     p99: percentile(latencies, 99),
     errors,
     cores,
+    lag50: percentile(lags, 50),
+    lag99: percentile(lags, 99),
   };
 }
 
@@ -196,9 +243,9 @@ const upstream = await startProc("upstream-proc.ts", [], pins?.[1], gcFlags);
 const gateway = await startProc("gateway-proc.ts", [upstream.line], pins?.[2], [...gatewayFlags, ...gcFlags]);
 const upstreamUrl = upstream.line.replace(/\/v1$/, "");
 try {
-  // Warm both paths (JIT tiers, connection pools) for 1000 requests before measuring.
-  await load(upstreamUrl, 500, 2, upstream.child.pid as number, false);
-  await load(gateway.line, 500, 2, gateway.child.pid as number, false);
+  // Warm both paths (JIT tiers, connection pools) at 500 req/s before measuring.
+  await load(upstreamUrl, 500, warmup, upstream.child.pid as number, false);
+  await load(gateway.line, 500, warmup, gateway.child.pid as number, false);
   const rows: { direct: Step; ours: Step }[] = [];
   for (const rate of rates) {
     const direct = await measured(upstream, upstreamUrl, rate, seconds);
@@ -207,7 +254,7 @@ try {
   }
   const pinned = pins ? `, load/upstream/gateway on cores ${pins.join(" / ")}` : "";
   const flagged = gatewayFlags.length > 0 ? `, gateway ${gatewayFlags.join(" ")}` : "";
-  const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}${pinned}${flagged}`;
+  const machine = `${cpus().length}x ${cpus()[0]?.model.trim() ?? "cpu"}, node ${process.version}${pinned}${flagged}, ${pacer} pacer, ${arrivals} arrivals`;
   const table: string[][] = [
     ["measure", "ours (through seekdesk)", "peer (upstream direct)", "ratio", "machine"],
   ];
@@ -231,6 +278,13 @@ try {
       `added p50 / p99 @ ${ours.rate} req/s`,
       `${ms(ours.p50 - direct.p50)} / ${ms(ours.p99 - direct.p99)}`,
       "0",
+      "-",
+      machine,
+    ]);
+    table.push([
+      `load generator lag p50 / p99 @ ${ours.rate}`,
+      `${ms(ours.lag50)} / ${ms(ours.lag99)}`,
+      `${ms(direct.lag50)} / ${ms(direct.lag99)}`,
       "-",
       machine,
     ]);
@@ -300,39 +354,42 @@ try {
       machine,
     ]);
   }
-  // The gateway's own cost, without the backend's HTTP client: fixed engine vs bare hono.
+  // The gateway's own cost, without the backend's HTTP client: fixed engine vs bare hono
+  // (--isolate-rate 0 leaves it out).
   const isolate = Number(values["isolate-rate"]);
-  const bare = await startProc("bare-proc.ts", [], pins?.[2]);
-  const alone = await startProc("gateway-proc.ts", ["--fixed"], pins?.[2], gatewayFlags);
-  try {
-    await load(bare.line, 500, 2, bare.child.pid as number, false);
-    await load(alone.line, 500, 2, alone.child.pid as number, false);
-    const floor = await load(bare.line, isolate, seconds, bare.child.pid as number, true);
-    const own = await load(alone.line, isolate, seconds, alone.child.pid as number, true);
-    table.push([
-      `gateway alone vs bare hono: p50 @ ${isolate}`,
-      ms(own.p50),
-      ms(floor.p50),
-      (own.p50 / floor.p50).toFixed(2),
-      machine,
-    ]);
-    table.push([
-      `gateway alone vs bare hono: p99 @ ${isolate}`,
-      ms(own.p99),
-      ms(floor.p99),
-      (own.p99 / floor.p99).toFixed(2),
-      machine,
-    ]);
-    table.push([
-      `gateway alone vs bare hono: CPU/request @ ${isolate}`,
-      `${((own.cores / own.achieved) * 1e6).toFixed(0)} µs`,
-      `${((floor.cores / floor.achieved) * 1e6).toFixed(0)} µs`,
-      (own.cores / own.achieved / (floor.cores / floor.achieved)).toFixed(2),
-      machine,
-    ]);
-  } finally {
-    bare.child.kill("SIGTERM");
-    alone.child.kill("SIGTERM");
+  if (isolate > 0) {
+    const bare = await startProc("bare-proc.ts", [], pins?.[2]);
+    const alone = await startProc("gateway-proc.ts", ["--fixed"], pins?.[2], gatewayFlags);
+    try {
+      await load(bare.line, 500, warmup, bare.child.pid as number, false);
+      await load(alone.line, 500, warmup, alone.child.pid as number, false);
+      const floor = await load(bare.line, isolate, seconds, bare.child.pid as number, true);
+      const own = await load(alone.line, isolate, seconds, alone.child.pid as number, true);
+      table.push([
+        `gateway alone vs bare hono: p50 @ ${isolate}`,
+        ms(own.p50),
+        ms(floor.p50),
+        (own.p50 / floor.p50).toFixed(2),
+        machine,
+      ]);
+      table.push([
+        `gateway alone vs bare hono: p99 @ ${isolate}`,
+        ms(own.p99),
+        ms(floor.p99),
+        (own.p99 / floor.p99).toFixed(2),
+        machine,
+      ]);
+      table.push([
+        `gateway alone vs bare hono: CPU/request @ ${isolate}`,
+        `${((own.cores / own.achieved) * 1e6).toFixed(0)} µs`,
+        `${((floor.cores / floor.achieved) * 1e6).toFixed(0)} µs`,
+        (own.cores / own.achieved / (floor.cores / floor.achieved)).toFixed(2),
+        machine,
+      ]);
+    } finally {
+      bare.child.kill("SIGTERM");
+      alone.child.kill("SIGTERM");
+    }
   }
   // Issue 4's target, stated against the peer measured in this same run.
   const at1000 = rows.find((r) => r.ours.rate === 1000);
