@@ -1,4 +1,4 @@
-import type { StoreUnavailableReason } from "@seekdesk/core";
+import { StoreUnavailableError, type StoreUnavailableReason } from "@seekdesk/core";
 import pg from "pg";
 import type { Migration } from "../migrations.ts";
 import { PostgresListener } from "./listen.ts";
@@ -141,16 +141,20 @@ export class PostgresDatabase {
    */
   async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       const out = await fn(client);
       await client.query("COMMIT");
       return out;
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      // A connection Postgres dropped has no transaction left to roll back, and a ROLLBACK on
+      // it would fail again and be counted as a second outage; the pool discards it instead.
+      if (err instanceof StoreUnavailableError) broken = err;
+      else await client.query("ROLLBACK").catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

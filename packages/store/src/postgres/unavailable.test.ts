@@ -82,6 +82,35 @@ describe("StoreUnavailableError from the shared pool", () => {
     expect((await db.pool.query<{ n: number }>("SELECT 2 AS n")).rows[0].n).toBe(2);
   });
 
+  it("counts a transaction whose connection is terminated once, drops that connection, and rolls back a transaction's own error", async () => {
+    const { db, heard } = open({ poolSize: 1 });
+    await db.pool.query("CREATE TABLE IF NOT EXISTS tx_probe (n int)");
+    const pids: number[] = [];
+    const err = await failure(
+      db.transaction(async (c) => {
+        pids.push((await c.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0].pid);
+        await c.query("INSERT INTO tx_probe VALUES (1)");
+        await admin.query("SELECT pg_terminate_backend($1)", [pids[0]]);
+        await c.query("SELECT 1");
+      }),
+    );
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    // One outage, one count: no second one from a ROLLBACK sent down the dead connection.
+    expect(heard).toHaveLength(1);
+    // The only pooled connection was discarded, not handed out again: the next one is new.
+    const next = await db.pool.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+    expect(next.rows[0].pid).not.toBe(pids[0]);
+    const own = await failure(
+      db.transaction(async (c) => {
+        await c.query("INSERT INTO tx_probe VALUES (2)");
+        await c.query("SELEC 1");
+      }),
+    );
+    expect(own).toMatchObject({ code: "42601" });
+    expect((await db.pool.query("SELECT n FROM tx_probe")).rows).toEqual([]);
+    expect(heard).toHaveLength(1);
+  });
+
   it("fails connections over a connection limit (53300) as too_many_connections", async () => {
     await admin.query("CREATE ROLE capped LOGIN CONNECTION LIMIT 0");
     const { db } = open({ url: url.replace("postgres@", "capped@") });
