@@ -1,6 +1,7 @@
 import { useCallback, useState } from "react";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface IntentInfo {
@@ -56,11 +57,7 @@ export function Intents({ t }: { t: Strings }) {
   return (
     <section aria-label={t.intentsRegion}>
       <h2>{t.intentsHeading(data?.data.length ?? 0)}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <PanelError error={error} />
       <button type="button" onClick={() => void trainAndEvaluate()} disabled={busy}>
         {busy ? t.training : t.train}
       </button>

@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { AdminTable } from "./AdminTable.tsx";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface KeyInfo {
@@ -47,11 +49,7 @@ export function Keys({ t }: { t: Strings }) {
   return (
     <section aria-label={t.keysRegion}>
       <h2>{t.keysRegion}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <PanelError error={error} />
       <form onSubmit={(e) => void create(e)} className="card">
         <label>
           {t.keyName}
@@ -90,41 +88,32 @@ export function Keys({ t }: { t: Strings }) {
           )}
         </div>
       )}
-      <table>
-        <caption>{t.keysCaption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.colName}</th>
-            <th scope="col">{t.colScope}</th>
-            <th scope="col">{t.colOrigins}</th>
-            <th scope="col">{t.colLimits}</th>
-            <th scope="col">{t.colCreated}</th>
-            <th scope="col">{t.colStatus}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.data.map((k) => (
-            <tr key={k.id}>
-              <td>{k.name}</td>
-              <td>{t.scopeName[k.scope ?? "api"] ?? k.scope}</td>
-              <td>{k.origins?.join(", ") ?? t.anyOrigin}</td>
-              <td>{k.rpm ? t.perMinute(t.fmt.number(k.rpm)) : "—"}</td>
-              <td>
-                <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
-              </td>
-              <td>
-                {k.revokedAt ? (
-                  t.revoked
-                ) : (
-                  <button type="button" onClick={() => void revoke(k.id)}>
-                    {t.revoke}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AdminTable
+        caption={t.keysCaption}
+        columns={[t.colName, t.colScope, t.colOrigins, t.colLimits, t.colCreated, t.colStatus]}
+        items={data?.data}
+        itemKey={(k) => k.id}
+        cells={(k) => (
+          <>
+            <td>{k.name}</td>
+            <td>{t.scopeName[k.scope ?? "api"] ?? k.scope}</td>
+            <td>{k.origins?.join(", ") ?? t.anyOrigin}</td>
+            <td>{k.rpm ? t.perMinute(t.fmt.number(k.rpm)) : "—"}</td>
+            <td>
+              <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
+            </td>
+            <td>
+              {k.revokedAt ? (
+                t.revoked
+              ) : (
+                <button type="button" onClick={() => void revoke(k.id)}>
+                  {t.revoke}
+                </button>
+              )}
+            </td>
+          </>
+        )}
+      />
     </section>
   );
 }

@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { AdminTable } from "./AdminTable.tsx";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface Doc {
@@ -77,11 +79,7 @@ export function Knowledge({ t }: { t: Strings }) {
   return (
     <section aria-label={t.kbRegion}>
       <h2>{t.kbRegion}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <PanelError error={error} />
       <div className="row">
         <form onSubmit={(e) => void upload(e)} className="card">
           <h3>{t.kbUpload}</h3>
@@ -122,39 +120,28 @@ export function Knowledge({ t }: { t: Strings }) {
           {hits.length === 0 && <li>{t.kbNoResults}</li>}
         </ol>
       )}
-      <table>
-        <caption>{t.kbDocuments}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.kbTitle}</th>
-            <th scope="col">{t.kbSource}</th>
-            <th scope="col">{t.kbChunks}</th>
-            <th scope="col">{t.kbActions}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.data.map((d) => (
-            <tr key={d.id}>
-              <td>{d.title}</td>
-              <td>{d.source}</td>
-              <td>{t.fmt.number(d.chunks)}</td>
-              <td>
-                <button type="button" onClick={() => void showChunks(d.id)}>
-                  {t.kbChunks}
-                </button>{" "}
-                <button type="button" onClick={() => void remove(d.id)}>
-                  {t.kbRemove}
-                </button>
-              </td>
-            </tr>
-          ))}
-          {data?.data.length === 0 && (
-            <tr>
-              <td colSpan={4}>{t.kbNoDocuments}</td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <AdminTable
+        caption={t.kbDocuments}
+        columns={[t.kbTitle, t.kbSource, t.kbChunks, t.kbActions]}
+        items={data?.data}
+        itemKey={(d) => d.id}
+        empty={t.kbNoDocuments}
+        cells={(d) => (
+          <>
+            <td>{d.title}</td>
+            <td>{d.source}</td>
+            <td>{t.fmt.number(d.chunks)}</td>
+            <td>
+              <button type="button" onClick={() => void showChunks(d.id)}>
+                {t.kbChunks}
+              </button>{" "}
+              <button type="button" onClick={() => void remove(d.id)}>
+                {t.kbRemove}
+              </button>
+            </td>
+          </>
+        )}
+      />
       {chunks && (
         <section aria-label={t.kbChunks}>
           <h3>{t.kbShowChunksOf(chunks.docId)}</h3>

@@ -2,6 +2,8 @@ import { useCallback, useEffect } from "react";
 import type { ModelStats } from "../../server/models/model-stats.ts";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { AdminTable } from "./AdminTable.tsx";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface ModelStatus {
@@ -27,53 +29,43 @@ export function Models({ t }: { t: Strings }) {
   return (
     <section aria-label={t.modelsRegion}>
       <h2>{t.modelsHeading}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      <table>
-        <caption>{t.modelsCaption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.colModel}</th>
-            <th scope="col">{t.colBackend}</th>
-            <th scope="col">{t.colReady}</th>
-            <th scope="col">{t.colQueue}</th>
-            <th scope="col">{t.colActive}</th>
-            <th scope="col">{t.colRequests}</th>
-            <th scope="col">{t.colErrors}</th>
-            <th scope="col">{t.colTokens}</th>
-            <th scope="col">{t.colFirstToken}</th>
-            <th scope="col">{t.colPerToken}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.data.map((m) => (
-            <tr key={m.id}>
-              <td>{m.id}</td>
-              <td>{m.backend}</td>
-              <td>{m.ready ? t.yes : t.no}</td>
-              <td>{m.queueDepth ?? "—"}</td>
-              <td>{m.activeSequences ?? "—"}</td>
-              <td>{t.fmt.number(m.stats?.requests ?? 0)}</td>
-              <td>{t.fmt.number(m.stats?.errors ?? 0)}</td>
-              <td>
-                {t.fmt.number(m.stats?.promptTokens ?? 0)} / {t.fmt.number(m.stats?.generatedTokens ?? 0)}
-              </td>
-              <td>
-                {ms(m.stats?.ttftP50)} / {ms(m.stats?.ttftP95)}
-              </td>
-              <td>{ms(m.stats?.tpotP50)}</td>
-            </tr>
-          ))}
-          {data?.data.length === 0 && (
-            <tr>
-              <td colSpan={10}>{t.noModel}</td>
-            </tr>
-          )}
-        </tbody>
-      </table>
+      <PanelError error={error} />
+      <AdminTable
+        caption={t.modelsCaption}
+        columns={[
+          t.colModel,
+          t.colBackend,
+          t.colReady,
+          t.colQueue,
+          t.colActive,
+          t.colRequests,
+          t.colErrors,
+          t.colTokens,
+          t.colFirstToken,
+          t.colPerToken,
+        ]}
+        items={data?.data}
+        itemKey={(m) => m.id}
+        empty={t.noModel}
+        cells={(m) => (
+          <>
+            <td>{m.id}</td>
+            <td>{m.backend}</td>
+            <td>{m.ready ? t.yes : t.no}</td>
+            <td>{m.queueDepth ?? "—"}</td>
+            <td>{m.activeSequences ?? "—"}</td>
+            <td>{t.fmt.number(m.stats?.requests ?? 0)}</td>
+            <td>{t.fmt.number(m.stats?.errors ?? 0)}</td>
+            <td>
+              {t.fmt.number(m.stats?.promptTokens ?? 0)} / {t.fmt.number(m.stats?.generatedTokens ?? 0)}
+            </td>
+            <td>
+              {ms(m.stats?.ttftP50)} / {ms(m.stats?.ttftP95)}
+            </td>
+            <td>{ms(m.stats?.tpotP50)}</td>
+          </>
+        )}
+      />
       <p>
         {t.modelsNoteBefore}
         <code>/metrics</code>

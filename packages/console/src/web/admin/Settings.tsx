@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useState } from "react";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface DeskSettings {
@@ -47,11 +48,7 @@ export function Settings({ t }: { t: Strings }) {
   return (
     <form className="card" aria-label={t.settingsRegion} onSubmit={(e) => void save(e)}>
       <h2>{t.settingsHeading}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <PanelError error={error} />
       <label>
         {t.handoffThreshold}
         <input

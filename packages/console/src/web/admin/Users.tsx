@@ -1,6 +1,8 @@
 import { type FormEvent, useCallback } from "react";
 import { api } from "../api.ts";
 import type { Strings } from "../i18n.ts";
+import { AdminTable } from "./AdminTable.tsx";
+import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
 interface Account {
@@ -36,11 +38,7 @@ export function Users({ t }: { t: Strings }) {
   return (
     <section aria-label={t.usersRegion}>
       <h2>{t.usersHeading}</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <PanelError error={error} />
       <form onSubmit={(e) => void create(e)} className="card">
         <label>
           {t.username}
@@ -62,41 +60,35 @@ export function Users({ t }: { t: Strings }) {
         </label>
         <button type="submit">{t.addUser}</button>
       </form>
-      <table>
-        <caption>{t.accountsCaption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.colUser}</th>
-            <th scope="col">{t.colRole}</th>
-            <th scope="col">{t.colStatus}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.data.map((u) => (
-            <tr key={u.id}>
-              <td>{u.username}</td>
-              <td>
-                <select
-                  aria-label={t.roleOf(u.username)}
-                  value={u.role}
-                  onChange={(e) => void patch(u.id, { role: e.target.value as Account["role"] })}
-                >
-                  {(["admin", "agent", "viewer"] as const).map((r) => (
-                    <option key={r} value={r}>
-                      {t.roleName[r]}
-                    </option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <button type="button" onClick={() => void patch(u.id, { disabled: !u.disabled })}>
-                  {u.disabled ? t.enable : t.disable}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AdminTable
+        caption={t.accountsCaption}
+        columns={[t.colUser, t.colRole, t.colStatus]}
+        items={data?.data}
+        itemKey={(u) => u.id}
+        cells={(u) => (
+          <>
+            <td>{u.username}</td>
+            <td>
+              <select
+                aria-label={t.roleOf(u.username)}
+                value={u.role}
+                onChange={(e) => void patch(u.id, { role: e.target.value as Account["role"] })}
+              >
+                {(["admin", "agent", "viewer"] as const).map((r) => (
+                  <option key={r} value={r}>
+                    {t.roleName[r]}
+                  </option>
+                ))}
+              </select>
+            </td>
+            <td>
+              <button type="button" onClick={() => void patch(u.id, { disabled: !u.disabled })}>
+                {u.disabled ? t.enable : t.disable}
+              </button>
+            </td>
+          </>
+        )}
+      />
     </section>
   );
 }
