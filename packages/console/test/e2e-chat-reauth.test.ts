@@ -416,6 +416,59 @@ describe("messages left in the outbox past the age limit (24 hours)", () => {
   });
 });
 
+describe("a text over the outbox's bound (200 messages already waiting)", () => {
+  it("is not kept, says so beside it, evicts none of the 200, and goes out on retry", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    const posts = recordPosts(page);
+    await signIn(page, served.url, "lead", "lead-password", "/chat");
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await ask(page, "Hello");
+    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+
+    // Cut off with 200 messages waiting (written as the chat writes them, rather than typed).
+    await context.setOffline(true);
+    const backlog = Array.from({ length: 200 }, (_, i) => `backlog-${i}`);
+    await page.evaluate(
+      ([keys, at]) =>
+        localStorage.setItem(
+          "seekdesk.outbox.account:lead",
+          JSON.stringify(keys.map((k) => ({ clientKey: k, text: `Waiting ${k}`, at }))),
+        ),
+      [backlog, Date.now()] as const,
+    );
+    const text = "One more while cut off";
+    await ask(page, text);
+    const unsent = page.locator("li.msg.pending.failed", { hasText: text });
+    await unsent
+      .getByRole("alert")
+      .getByText(/Not kept: 200 of your messages are already waiting to go out, the most this browser keeps/)
+      .waitFor();
+    await unsent.getByRole("button", { name: "Retry" }).waitFor();
+    await page.screenshot({ path: screenshotPath("chat-outbox-full") });
+    // None of the 200 gave way for it.
+    const kept = await page.evaluate(() =>
+      (
+        JSON.parse(localStorage.getItem("seekdesk.outbox.account:lead") ?? "[]") as { clientKey: string }[]
+      ).map((e) => e.clientKey),
+    );
+    expect(kept).toEqual(backlog);
+
+    // Back online, the customer retries it: it is stored once, and the 200 are still kept.
+    await context.setOffline(false);
+    await unsent.getByRole("button", { name: "Retry" }).click();
+    await page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true }).waitFor();
+    await expect.poll(() => posts.filter((p) => p.text === text).map((p) => p.status)).toEqual([201]);
+    expect(await storedUserMessages(page, text)).toBe(1);
+    expect(
+      await page.evaluate(() =>
+        localStorage.getItem("seekdesk.outbox.account:lead")?.includes("backlog-199"),
+      ),
+    ).toBe(true);
+    await context.close();
+  });
+});
+
 describe("a session that ends under another page", () => {
   it("signs the analytics page out at its next refused call, and it comes back after signing in", async () => {
     const context = await browser.newContext({ locale: "en-US" });

@@ -3,7 +3,7 @@ import type { ChatStrings as Strings } from "../i18n/chat.ts";
 import type { ChatMessage, Citation, PendingMedia } from "./chat-state.ts";
 import { citationLabel, type SourceView, sourceView } from "./citations.ts";
 import { MAX_UPLOAD_BYTES } from "./media-outbox.ts";
-import { OUTBOX_MAX_AGE_MS } from "./outbox.ts";
+import { OUTBOX_MAX_AGE_MS, OUTBOX_MAX_ENTRIES } from "./outbox.ts";
 import type { useChat } from "./use-chat.ts";
 import { WavRecorder } from "./wav.ts";
 
@@ -178,7 +178,7 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
             )}
             {p.status === "failed" && p.notKept && (
               <p className="unsent-note not-kept" role="alert">
-                {t.notKept[p.notKept]}
+                {p.notKept === "full" && !p.media ? t.outboxFull(OUTBOX_MAX_ENTRIES) : t.notKept[p.notKept]}
               </p>
             )}
             {p.status === "failed" && p.expired && (

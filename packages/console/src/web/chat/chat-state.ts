@@ -33,8 +33,9 @@ export interface PendingMessage {
   /** An image or voice message, with its bytes: shown in the bubble, and sent again from them. */
   media?: PendingMedia;
   /**
-   * Why a media message that did not get through is held only in this page (lost on reload)
-   * rather than kept in the browser's outbox; absent when kept, or while sending.
+   * Why a message that did not get through is held only in this page (lost on reload) rather than
+   * kept in the browser's outbox (text: outbox.ts, media: media-outbox.ts); absent when kept, or
+   * while sending.
    */
   notKept?: NotKept;
   /**

@@ -20,7 +20,11 @@ export interface MediaEntry {
   at: number;
 }
 
-/** Why an entry is held only in page memory (lost on reload), if it is not kept in IndexedDB. */
+/**
+ * Why an entry is held only in page memory (lost on reload), if it is not kept in the browser:
+ * "full" when its outbox is at its cap, "unavailable" when the storage refused it (none, or over
+ * its quota). The text outbox (outbox.ts) answers the same.
+ */
 export type NotKept = "full" | "unavailable";
 
 /**

@@ -10,7 +10,14 @@
  * Nothing waits for ever: an entry older than OUTBOX_MAX_AGE_MS is no longer sent by itself (a
  * question from days ago would land out of context), but it is not deleted either: the chat shows
  * it as expired, for the customer to send now or discard (use-chat.ts).
+ *
+ * Nothing is dropped to make room either. What the list cannot take (OUTBOX_MAX_ENTRIES already
+ * waiting, localStorage over its quota, or no localStorage at all) is held in this page's memory,
+ * as the media outbox holds what IndexedDB cannot take: it still goes out after a sign-in without
+ * a reload, and `put` says why it was not kept, for the chat to tell the customer beside it.
  */
+import type { NotKept } from "./media-outbox.ts";
+
 export interface OutboxEntry {
   clientKey: string;
   text: string;
@@ -20,8 +27,13 @@ export interface OutboxEntry {
 
 type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 
-/** Enough for anyone typing while cut off; older entries give way so the list cannot grow without end. */
-const MAX_ENTRIES = 20;
+/**
+ * Far more than anyone types while cut off for a day (older entries expire, they do not pile up),
+ * and small beside localStorage's ~5 MB an origin: 200 of the longest texts the server takes (8000
+ * characters) are 1.6 M characters. A message beyond it is not kept, and the chat says so; no
+ * earlier one gives way for it.
+ */
+export const OUTBOX_MAX_ENTRIES = 200;
 
 /**
  * How long an unsent message, text or media, may wait to go out by itself: a day covers a session
@@ -48,13 +60,32 @@ function browserStorage(): KeyValueStore | null {
   }
 }
 
+/** Page memory, per identity: what localStorage did not take. */
+const memory = new Map<string, Map<string, OutboxEntry>>();
+
 export class Outbox {
   constructor(
     private readonly userId: string,
     private readonly storage: KeyValueStore | null = browserStorage(),
   ) {}
 
+  private held(): Map<string, OutboxEntry> {
+    let m = memory.get(this.userId);
+    if (!m) {
+      m = new Map();
+      memory.set(this.userId, m);
+    }
+    return m;
+  }
+
+  /** Every entry of this identity: those kept in localStorage, then those held only in this page. */
   list(): OutboxEntry[] {
+    const kept = this.kept();
+    const keys = new Set(kept.map((e) => e.clientKey));
+    return [...kept, ...[...this.held().values()].filter((e) => !keys.has(e.clientKey))];
+  }
+
+  private kept(): OutboxEntry[] {
     try {
       const raw = this.storage?.getItem(outboxKey(this.userId));
       const parsed: unknown = raw ? JSON.parse(raw) : [];
@@ -69,28 +100,45 @@ export class Outbox {
     }
   }
 
-  put(entry: OutboxEntry): void {
-    const rest = this.list().filter((e) => e.clientKey !== entry.clientKey);
-    this.write([...rest, entry].slice(-MAX_ENTRIES));
+  /**
+   * Keeps the entry until `remove`: in localStorage while fewer than OUTBOX_MAX_ENTRIES others wait
+   * there and it takes the write, else in page memory only. Returns null when kept, else why not.
+   */
+  put(entry: OutboxEntry): NotKept | null {
+    const rest = this.kept().filter((e) => e.clientKey !== entry.clientKey);
+    const verdict: NotKept | null = !this.storage
+      ? "unavailable"
+      : rest.length >= OUTBOX_MAX_ENTRIES
+        ? "full"
+        : this.write([...rest, entry])
+          ? null
+          : "unavailable";
+    if (verdict) this.held().set(entry.clientKey, entry);
+    else this.held().delete(entry.clientKey);
+    return verdict;
   }
 
   remove(clientKey: string): void {
-    const all = this.list();
+    this.held().delete(clientKey);
+    const all = this.kept();
     const rest = all.filter((e) => e.clientKey !== clientKey);
     if (rest.length !== all.length) this.write(rest);
   }
 
   /** Forgets every entry: the conversation they were for was erased. */
   clear(): void {
+    memory.delete(this.userId);
     this.write([]);
   }
 
-  private write(entries: OutboxEntry[]): void {
+  /** Whether the storage took the list: a full quota (QuotaExceededError) refuses it. */
+  private write(entries: OutboxEntry[]): boolean {
     try {
       if (entries.length === 0) this.storage?.removeItem(outboxKey(this.userId));
       else this.storage?.setItem(outboxKey(this.userId), JSON.stringify(entries));
+      return true;
     } catch {
-      // Quota exceeded: the message still shows as pending in the page.
+      return false;
     }
   }
 }

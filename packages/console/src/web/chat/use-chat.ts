@@ -188,7 +188,8 @@ export function useChat(endpoint: ChatEndpoint) {
       if (!trimmed || inflight.current.has(clientKey)) return;
       inflight.current.add(clientKey);
       dispatch({ type: "send", clientKey, text: trimmed });
-      outbox.put({ clientKey, text: trimmed, at: Date.now() });
+      // Kept before the request leaves; where the outbox cannot take it, this page still holds it.
+      const notKept = outbox.put({ clientKey, text: trimmed, at: Date.now() }) ?? undefined;
       try {
         const id = await ensureConversation();
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
@@ -200,7 +201,8 @@ export function useChat(endpoint: ChatEndpoint) {
         outbox.remove(clientKey);
         if (res.messages) dispatch({ type: "messages", messages: res.messages.map(toChatMessage) });
       } catch (err) {
-        if (!mayGetThroughLater(err)) outbox.remove(clientKey);
+        const later = mayGetThroughLater(err);
+        if (!later) outbox.remove(clientKey);
         if (err instanceof ApiError && err.code === "conversation_not_found") {
           // Erased where this page could not hear it (`seekdesk users delete` on SQLite): clear
           // the thread; a retry of this message starts a new conversation.
@@ -208,7 +210,13 @@ export function useChat(endpoint: ChatEndpoint) {
           dispatch({ type: "erased" });
         }
         const refused = isDenied(err);
-        dispatch({ type: "sendFailed", clientKey, error: (err as Error).message, refused });
+        dispatch({
+          type: "sendFailed",
+          clientKey,
+          error: (err as Error).message,
+          refused,
+          notKept: later ? notKept : undefined,
+        });
         if (refused) dispatch({ type: "denied" });
       } finally {
         inflight.current.delete(clientKey);

@@ -59,6 +59,8 @@ const en = {
     unavailable:
       "This browser cannot store it: it is lost if you reload or close this page before it goes out.",
   },
+  outboxFull: (n: number) =>
+    `Not kept: ${n} of your messages are already waiting to go out, the most this browser keeps. This one is lost if you reload or close this page before it goes out: retry it once the others have gone.`,
   expired: (hours: number) =>
     `Not sent: it waited over ${hours} hours, so it did not go out by itself. Send it now, or discard it.`,
   tooLargeToSend: (mb: number) =>
@@ -125,6 +127,8 @@ const zh: ChatStrings = {
     full: "本浏览器为未发送的图片和语音预留的 50 MB 空间已满：发送前刷新或关闭本页面，这条将丢失。",
     unavailable: "本浏览器无法保存它：发送前刷新或关闭本页面，它将丢失。",
   },
+  outboxFull: (n: number) =>
+    `未保存：已有 ${n} 条消息在等待发送，已达本浏览器可保留的上限。发出前刷新或关闭本页面，这条将丢失：请在其他消息发出后重试。`,
   expired: (hours: number) =>
     `未发送：这条消息已等待超过 ${hours} 小时，不再自动发出。您可以现在发送，或将其删除。`,
   tooLargeToSend: (mb: number) => `未发送：文件超过 ${mb} MB，超出在线客服可接收的大小。请发送较小的文件。`,
