@@ -77,6 +77,17 @@ export interface GrpcDeps {
   inflight: { start(): void; end(): void };
 }
 
+type Call =
+  | grpc.ServerUnaryCall<GrpcChatRequest, unknown>
+  | grpc.ServerWritableStream<GrpcChatRequest, unknown>;
+
+/** How one method answers once its work settles; `cancelled` says the client has gone. */
+interface Reply<T> {
+  status(cancelled: boolean): grpc.status;
+  send(value: T, cancelled: boolean): void;
+  fail(error: Partial<grpc.StatusObject>, cancelled: boolean): void;
+}
+
 const STATUS_BY_HTTP: Record<number, grpc.status> = {
   400: grpc.status.INVALID_ARGUMENT,
   401: grpc.status.UNAUTHENTICATED,
@@ -157,13 +168,7 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
   let accepting = true;
 
   /** Shared by both methods: auth, limits, validation, then the first event (errors before any data). */
-  async function begin(
-    call:
-      | grpc.ServerUnaryCall<GrpcChatRequest, unknown>
-      | grpc.ServerWritableStream<GrpcChatRequest, unknown>,
-    route: string,
-    abort: AbortController,
-  ) {
+  async function begin(call: Call, route: string, abort: AbortController) {
     if (!accepting || d.isDraining())
       throw new UnavailableError("The server is shutting down", "shutting_down");
     const md = call.metadata;
@@ -217,100 +222,108 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
     );
   }
 
+  /**
+   * Shared by both methods around their own work: cancel aborts the generation, the call counts
+   * as in flight until it settles, and it is recorded before the reply goes out, so whoever sees
+   * the reply also sees it in metrics and in the drain count.
+   */
+  function serve<T>(
+    call: Call,
+    route: string,
+    work: (s: Awaited<ReturnType<typeof begin>>, signal: AbortSignal) => Promise<T>,
+    reply: Reply<T>,
+  ) {
+    const started = performance.now();
+    // Read now: once the call has ended the transport may no longer say.
+    const peer = call.getPeer();
+    const abort = new AbortController();
+    call.on("cancelled", () => abort.abort(new Error("client cancelled")));
+    d.inflight.start();
+    let model = "none";
+    let requestId: string | null = null;
+    (async () => {
+      const s = await begin(call, route, abort);
+      model = s.label;
+      requestId = s.requestId;
+      return work(s, abort.signal);
+    })().then(
+      (value) => {
+        const cancelled = abort.signal.aborted;
+        record(route, model, reply.status(cancelled), started, requestId, peer);
+        d.inflight.end();
+        reply.send(value, cancelled);
+      },
+      (err) => {
+        const e = toGrpcError(err);
+        record(route, model, e.code ?? grpc.status.INTERNAL, started, requestId, peer);
+        d.inflight.end();
+        reply.fail(e, abort.signal.aborted);
+      },
+    );
+  }
+
   server.addService(pkg.seekdesk.v1.Inference.service, {
-    Chat: (call: grpc.ServerUnaryCall<GrpcChatRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      const started = performance.now();
-      // Read now: once the call has ended the transport may no longer say.
-      const peer = call.getPeer();
-      const abort = new AbortController();
-      call.on("cancelled", () => abort.abort(new Error("client cancelled")));
-      d.inflight.start();
-      let model = "none";
-      let requestId: string | null = null;
-      (async () => {
-        const s = await begin(call, "grpc.Chat", abort);
-        model = s.label;
-        requestId = s.requestId;
-        const r = await s.gen.collect();
-        return {
-          id: newId("chatcmpl-"),
-          model: s.model,
-          created: Math.floor(Date.now() / 1000),
-          content: r.text,
-          reasoning_content: r.reasoning,
-          tool_calls: r.toolCalls.map((t) => ({
-            id: t.id,
-            name: t.function.name,
-            arguments: t.function.arguments,
-          })),
-          finish_reason: r.finishReason,
-          usage: usage(r.usage),
-          system_fingerprint: d.fingerprint,
-        };
-      })().then(
-        (res) => {
-          record("grpc.Chat", model, grpc.status.OK, started, requestId, peer);
-          d.inflight.end();
-          callback(null, res);
+    Chat: (call: grpc.ServerUnaryCall<GrpcChatRequest, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+      serve(
+        call,
+        "grpc.Chat",
+        async (s) => {
+          const r = await s.gen.collect();
+          return {
+            id: newId("chatcmpl-"),
+            model: s.model,
+            created: Math.floor(Date.now() / 1000),
+            content: r.text,
+            reasoning_content: r.reasoning,
+            tool_calls: r.toolCalls.map((t) => ({
+              id: t.id,
+              name: t.function.name,
+              arguments: t.function.arguments,
+            })),
+            finish_reason: r.finishReason,
+            usage: usage(r.usage),
+            system_fingerprint: d.fingerprint,
+          };
         },
-        (err) => {
-          const e = toGrpcError(err);
-          record("grpc.Chat", model, e.code ?? grpc.status.INTERNAL, started, requestId, peer);
-          d.inflight.end();
-          callback(e);
+        {
+          status: () => grpc.status.OK,
+          send: (res) => callback(null, res),
+          fail: (e) => callback(e),
         },
-      );
-    },
-    ChatStream: (call: grpc.ServerWritableStream<GrpcChatRequest, unknown>) => {
-      const started = performance.now();
-      // Read now: once the call has ended the transport may no longer say.
-      const peer = call.getPeer();
-      const abort = new AbortController();
-      call.on("cancelled", () => abort.abort(new Error("client cancelled")));
-      d.inflight.start();
-      let model = "none";
-      let requestId: string | null = null;
-      (async () => {
-        const s = await begin(call, "grpc.ChatStream", abort);
-        model = s.label;
-        requestId = s.requestId;
-        const id = newId("chatcmpl-");
-        for await (const ev of s.gen.events()) {
-          if (abort.signal.aborted) break;
-          if (ev.type === "text") call.write({ id, content: ev.text });
-          else if (ev.type === "reasoning") call.write({ id, reasoning_content: ev.text });
-          else if (ev.type === "tool_call")
-            call.write({
-              id,
-              tool_call: {
-                id: ev.call.id,
-                name: ev.call.function.name,
-                arguments: ev.call.function.arguments,
-              },
-            });
-          else call.write({ id, finish_reason: ev.reason, usage: usage(ev.usage) });
-        }
-      })().then(
-        () => {
-          record(
-            "grpc.ChatStream",
-            model,
-            abort.signal.aborted ? grpc.status.CANCELLED : grpc.status.OK,
-            started,
-            requestId,
-            peer,
-          );
-          d.inflight.end();
-          if (!abort.signal.aborted) call.end();
+      ),
+    ChatStream: (call: grpc.ServerWritableStream<GrpcChatRequest, unknown>) =>
+      serve(
+        call,
+        "grpc.ChatStream",
+        async (s, signal) => {
+          const id = newId("chatcmpl-");
+          for await (const ev of s.gen.events()) {
+            if (signal.aborted) break;
+            if (ev.type === "text") call.write({ id, content: ev.text });
+            else if (ev.type === "reasoning") call.write({ id, reasoning_content: ev.text });
+            else if (ev.type === "tool_call")
+              call.write({
+                id,
+                tool_call: {
+                  id: ev.call.id,
+                  name: ev.call.function.name,
+                  arguments: ev.call.function.arguments,
+                },
+              });
+            else call.write({ id, finish_reason: ev.reason, usage: usage(ev.usage) });
+          }
         },
-        (err) => {
-          const e = toGrpcError(err);
-          record("grpc.ChatStream", model, e.code ?? grpc.status.INTERNAL, started, requestId, peer);
-          d.inflight.end();
-          if (!abort.signal.aborted) call.emit("error", e);
+        {
+          // A stream the client left counts as cancelled even when the generation ran out cleanly.
+          status: (cancelled) => (cancelled ? grpc.status.CANCELLED : grpc.status.OK),
+          send: (_, cancelled) => {
+            if (!cancelled) call.end();
+          },
+          fail: (e, cancelled) => {
+            if (!cancelled) call.emit("error", e);
+          },
         },
-      );
-    },
+      ),
   });
 
   const port = await new Promise<number>((ok, fail) => {
