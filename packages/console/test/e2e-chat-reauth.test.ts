@@ -416,6 +416,50 @@ describe("messages left in the outbox past the age limit (24 hours)", () => {
   });
 });
 
+describe("a message resent from the outbox when the chat opens", () => {
+  it("keeps the time it was first sent, so its age limit is not restarted by every page load (message POSTs cut by an aborting route)", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await signIn(page, served.url, "lead", "lead-password", "/chat");
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await ask(page, "Hello");
+    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    // Only the message POSTs fail: the page itself must load again for the outbox to be resent.
+    const cut = "**/api/conversations/*/messages";
+    await page.route(cut, (route) =>
+      route.request().method() === "POST" ? route.abort("internetdisconnected") : route.continue(),
+    );
+    const text = "Did my refund for order 1042 go through?";
+    await ask(page, text);
+    const pending = page.locator("li.msg.pending.failed", { hasText: text });
+    await pending.getByRole("button", { name: "Retry" }).waitFor();
+    const sentAt = async () =>
+      page.evaluate(
+        (t) =>
+          (
+            JSON.parse(localStorage.getItem("seekdesk.outbox.account:lead") ?? "[]") as {
+              text: string;
+              at: number;
+            }[]
+          ).find((e) => e.text === t)?.at,
+        text,
+      );
+    // Twenty-three hours pass; the page is opened again and resends it by itself, in vain.
+    await ageOutbox(page, 23 * 60 * 60 * 1000);
+    const aged = await sentAt();
+    await page.reload();
+    await pending.getByRole("button", { name: "Retry" }).waitFor();
+    expect(await sentAt()).toBe(aged);
+    // An explicit retry is the customer's own new decision: it goes out once the network is back.
+    await page.unroute(cut);
+    await pending.getByRole("button", { name: "Retry" }).click();
+    await page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true }).waitFor();
+    await expect.poll(() => sentAt()).toBeUndefined();
+    expect(await storedUserMessages(page, text)).toBe(1);
+    await context.close();
+  });
+});
+
 describe("a text over the outbox's bound (200 messages already waiting)", () => {
   it("is not kept, says so beside it, evicts none of the 200, and goes out on retry", async () => {
     const context = await browser.newContext({ locale: "en-US" });

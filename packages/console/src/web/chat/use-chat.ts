@@ -183,13 +183,15 @@ export function useChat(endpoint: ChatEndpoint) {
   }, [conversationId, baseUrl, apiKey, userId, outbox, mediaOutbox]);
 
   const send = useCallback(
-    async (text: string, clientKey = newClientKey()) => {
+    // `at`: when the message was first sent; a resend from the outbox keeps it, so its age limit
+    // counts from the customer's sending, not from the last page load.
+    async (text: string, clientKey = newClientKey(), at = Date.now()) => {
       const trimmed = text.trim();
       if (!trimmed || inflight.current.has(clientKey)) return;
       inflight.current.add(clientKey);
       dispatch({ type: "send", clientKey, text: trimmed });
       // Kept before the request leaves; where the outbox cannot take it, this page still holds it.
-      const notKept = outbox.put({ clientKey, text: trimmed, at: Date.now() }) ?? undefined;
+      const notKept = outbox.put({ clientKey, text: trimmed, at }) ?? undefined;
       try {
         const id = await ensureConversation();
         const res = await api<{ messages?: Raw[] }>(`/api/conversations/${id}/messages`, {
@@ -282,7 +284,7 @@ export function useChat(endpoint: ChatEndpoint) {
       const texts = outbox.list().map((e) => ({
         at: e.at,
         shown: { clientKey: e.clientKey, text: e.text },
-        go: () => send(e.text, e.clientKey),
+        go: () => send(e.text, e.clientKey, e.at),
       }));
       const media = (await mediaOutbox.list()).map((e) => ({
         at: e.at,
