@@ -11,6 +11,7 @@ import {
   type QaPair,
 } from "@seekdesk/knowledge";
 import type { Command } from "commander";
+import { integerFlag, numberFlag } from "./option-parsers.ts";
 
 /** Writes beside the target and renames, so a reader never sees half a file. */
 function writeAtomic(file: string, text: string): void {
@@ -84,7 +85,7 @@ export function registerData(program: Command): void {
     )
     .option("--format <format>", 'prompt ("问题:{q}\\n答案:" + completion) or chat (messages)', "prompt")
     .option("--out <dir>", "output folder for train.jsonl and validation.jsonl", "export")
-    .option("--validation <share>", "share held out for validation", (v) => Number(v), 0.1)
+    .option("--validation <share>", "share held out for validation", numberFlag("validation", 0, 1), 0.1)
     .option(
       "--eval <jsonl...>",
       "evaluation sets (query/text/question fields): near duplicates of these are removed",
@@ -134,7 +135,7 @@ export function registerData(program: Command): void {
     .option("--pii <action>", "mask, drop or keep", "mask")
     .option("--simplified", "convert traditional Chinese to simplified")
     .option("--reference <jsonl>", "in-domain reference texts (stage 5 runs only with them)")
-    .option("--min-domain <x>", "minimum domain similarity", (v) => Number(v), 0.7)
+    .option("--min-domain <x>", "minimum domain similarity", numberFlag("min-domain", 0, 1), 0.7)
     .option("--json", "print the stage report as JSON")
     .action(
       (flags: {
@@ -188,7 +189,7 @@ export function registerData(program: Command): void {
     .option(
       "--max-distance <bits>",
       "Hamming distance for near duplicates (0–3 exact with the banded index)",
-      (v) => Number(v),
+      integerFlag("max-distance", 0, 64),
       3,
     )
     .option("--json", "print the clusters as JSON")

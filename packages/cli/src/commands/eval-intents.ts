@@ -20,6 +20,7 @@ import {
 } from "@seekdesk/assistant/intents/io.ts";
 import { UserInputError } from "@seekdesk/core";
 import type { Command } from "commander";
+import { integerFlag, numberFlag } from "./option-parsers.ts";
 
 interface EvalIntentFlags {
   train?: string;
@@ -47,28 +48,6 @@ function parseFormat(value: string, allowAuto: boolean): IntentFileFormat | "aut
 function parseDataset(value: string): IntentDatasetName {
   if ((INTENT_DATASETS as readonly string[]).includes(value)) return value as IntentDatasetName;
   throw new UserInputError(`--dataset: expected one of ${INTENT_DATASETS.join(", ")}, got ${value}`);
-}
-
-function fraction(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || n > 1)
-      throw new UserInputError(`--${name}: expected a number in (0, 1], got ${v}`);
-    return n;
-  };
-}
-
-function integer(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new UserInputError(`--${name}: expected a non-negative integer, got ${v}`);
-    return Number(v);
-  };
-}
-
-function folds(v: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 2)
-    throw new UserInputError(`--cross-fit: expected an integer of at least 2 folds, got ${v}`);
-  return Number(v);
 }
 
 /** File and data set errors are the user's to fix: one line, no stack. */
@@ -165,7 +144,7 @@ export function registerEvalIntents(evalCmd: Command): void {
     .option(
       "--target-oos-recall <r>",
       "held-out OOS recall the rejection threshold aims for (default 0.75)",
-      fraction("target-oos-recall"),
+      numberFlag("target-oos-recall", 0, 1, { minExcluded: true }),
     )
     .option(
       "--refit-on-held-out",
@@ -174,14 +153,14 @@ export function registerEvalIntents(evalCmd: Command): void {
     .option(
       "--cross-fit <k>",
       "train on train + held-out (CLINC150: train + val) and fit temperature and OOS threshold on out-of-fold scores from k stratified folds (k + 1 trainings; a deviation from a train/val protocol)",
-      folds,
+      integerFlag("cross-fit", 2),
     )
     .option(
       "--eda <n>",
       "add n EDA variants of each in-scope training utterance to every model trained (not to calibration data)",
-      integer("eda"),
+      integerFlag("eda", 0),
     )
-    .option("--seed <n>", "random seed for the split and training", integer("seed"), 1)
+    .option("--seed <n>", "random seed for the split and training", integerFlag("seed", 0), 1)
     .option("--save <file>", "also write the trained classifier as JSON")
     .option("--json", "print one JSON object")
     .action((flags: EvalIntentFlags) => {

@@ -16,6 +16,7 @@ import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { cliReranker, warmEngine } from "../config/rerank-from-config.ts";
+import { integerFlag } from "./option-parsers.ts";
 
 /** The engine for `--rerank <model>`: the config's models, warm; none configured is an error. */
 async function rerankEngine(flags: Flags) {
@@ -47,15 +48,6 @@ interface Flags {
   dataDir?: string;
 }
 
-function positiveInt(name: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new UserInputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
-    return n;
-  };
-}
-
 export function registerEvalRetrieval(evalCmd: Command): void {
   addConfigFlags(evalCmd.command("retrieval"))
     .description("Recall@1/5/10 and MRR@10 of BM25, vector and hybrid retrieval on a labelled corpus")
@@ -75,7 +67,7 @@ export function registerEvalRetrieval(evalCmd: Command): void {
       "--pairs <file>",
       "paraphrase pairs for --embedder paraphrase (as kb train-embedder reads them; default: the data set's own)",
     )
-    .option("--limit <n>", "evaluate only the first n queries", (v) => Number(v))
+    .option("--limit <n>", "evaluate only the first n queries", integerFlag("limit"))
     .option(
       "--rerank <model>",
       "also score each mode reranked by this chat model (an id or alias from models in the config: a llama GGUF or an openai backend), as rows <mode>+rerank",
@@ -83,13 +75,13 @@ export function registerEvalRetrieval(evalCmd: Command): void {
     .option(
       "--rerank-candidates <n>",
       "first-stage hits the model sees per query",
-      positiveInt("rerank-candidates", 100),
+      integerFlag("rerank-candidates", 1, 100),
       20,
     )
     .option(
       "--rerank-timeout <ms>",
       "per query; past it the first-stage order is kept and counted",
-      positiveInt("rerank-timeout", 600_000),
+      integerFlag("rerank-timeout", 1, 600_000),
       60_000,
     )
     .option(

@@ -186,6 +186,23 @@ describe("seekdesk kb, eval retrieval and data through the real CLI", () => {
     expect(missing.stderr).toMatch(/knowledge\.embedder\.path/);
   });
 
+  it("refuses a numeric flag that is not a number in one line, before doing anything", async () => {
+    const r = await seekdesk(
+      "kb",
+      "crawl",
+      "http://127.0.0.1:9/",
+      "--delay",
+      "soon",
+      "--file",
+      join(dir, "x.sqlite"),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim()).toBe("seekdesk: --delay: expected an integer from 0 to 3600000, got soon");
+    const d = await seekdesk("data", "dedup", "--in", join(dir, "none.jsonl"), "--max-distance", "three");
+    expect(d.code).not.toBe(0);
+    expect(d.stderr.trim()).toBe("seekdesk: --max-distance: expected an integer from 0 to 64, got three");
+  });
+
   it("says in one line, without a stack trace, that the knowledge base's own Postgres is unreachable", async () => {
     const port = await freePort();
     const config = join(dir, "kb-postgres-down.config.json");

@@ -18,6 +18,7 @@ import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { cliReranker, describeRerank, warmEngine } from "../config/rerank-from-config.ts";
+import { integerFlag, numberFlag } from "./option-parsers.ts";
 
 interface KbFlags {
   config?: string;
@@ -117,15 +118,6 @@ function printReport(r: IngestReport, json?: boolean): void {
   );
 }
 
-function positive(name: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new UserInputError(`--${name}: expected an integer from 1 to ${max}, got ${v}`);
-    return n;
-  };
-}
-
 function mode(v: string): SearchMode {
   if (v === "bm25" || v === "vector" || v === "hybrid") return v;
   throw new UserInputError(`--mode: expected bm25, vector or hybrid, got ${v}`);
@@ -174,12 +166,12 @@ export function registerKb(program: Command): void {
       ),
   )
     .argument("<url>", "start URL")
-    .option("--max-pages <n>", "page budget", positive("max-pages", 100_000), 100)
-    .option("--max-depth <n>", "link hops from the start URL", positive("max-depth", 50), 3)
+    .option("--max-pages <n>", "page budget", integerFlag("max-pages", 1, 100_000), 100)
+    .option("--max-depth <n>", "link hops from the start URL", integerFlag("max-depth", 1, 50), 3)
     .option(
       "--delay <ms>",
       "minimum milliseconds between requests (robots.txt Crawl-delay wins when longer)",
-      (v) => Number(v),
+      integerFlag("delay", 0, 3_600_000),
       1000,
     )
     .action(async (url: string, flags: KbFlags & { maxPages: number; maxDepth: number; delay: number }) => {
@@ -207,7 +199,7 @@ export function registerKb(program: Command): void {
 
   kbFlags(kb.command("list").description("List documents, newest first"))
     .option("--query <text>", "filter by title or source")
-    .option("--limit <n>", "how many", positive("limit", 1_000_000), 100)
+    .option("--limit <n>", "how many", integerFlag("limit", 1, 1_000_000), 100)
     .action(async (flags: KbFlags & { query?: string; limit: number }) => {
       const base = await openKb(flags);
       try {
@@ -239,7 +231,7 @@ export function registerKb(program: Command): void {
 
   kbFlags(kb.command("search").description("Search the knowledge base; prints hits with citations"))
     .argument("<query>", "what to look for")
-    .option("-k, --k <n>", "number of hits", positive("k", 1000), 5)
+    .option("-k, --k <n>", "number of hits", integerFlag("k", 1, 1000), 5)
     .option("--mode <mode>", "bm25, vector or hybrid", mode, "hybrid" as SearchMode)
     .option(
       "--rerank",
@@ -286,16 +278,12 @@ export function registerKb(program: Command): void {
       'JSONL {"a","b"[,"label"]} or CSV/TSV rows a,b[,label] or id,a,b,label; label 0 rows are skipped',
     )
     .requiredOption("--out <file>", "where to write the model")
-    .option("--dim <n>", "vector size", positive("dim", 4096), 256)
-    .option("--epochs <n>", "passes over the pairs", positive("epochs", 1000), 5)
+    .option("--dim <n>", "vector size", integerFlag("dim", 1, 4096), 256)
+    .option("--epochs <n>", "passes over the pairs", integerFlag("epochs", 1, 1000), 5)
     .option(
       "--hybrid-weight <w>",
       "the vectors' share in hybrid search, 0 to 1 (default 0.9, chosen on atec-faq dev queries)",
-      (v) => {
-        const w = Number(v);
-        if (!(w >= 0 && w <= 1)) throw new UserInputError(`--hybrid-weight: expected 0 to 1, got ${v}`);
-        return w;
-      },
+      numberFlag("hybrid-weight", 0, 1),
     )
     .option("--json", "print JSON")
     .action(

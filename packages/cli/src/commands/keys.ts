@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { formatColumns } from "./columns.ts";
+import { integerFlag } from "./option-parsers.ts";
 
 interface KeyFlags {
   config?: string;
@@ -34,14 +35,6 @@ async function openKeys(flags: KeyFlags): Promise<{ keys: ApiKeyStore; close(): 
     close: async () => {
       db.close();
     },
-  };
-}
-
-function limit(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < 1)
-      throw new UserInputError(`--${name}: expected a positive integer, got ${v}`);
-    return Number(v);
   };
 }
 
@@ -104,8 +97,12 @@ Example:
       "a browser origin the key may be used from, scheme://host[:port]; repeat or comma-separate (default: any)",
       origins,
     )
-    .option("--rpm <n>", "requests per minute allowed (default: unlimited)", limit("rpm"))
-    .option("--tpm <n>", "tokens per minute allowed, prompt + generated (default: unlimited)", limit("tpm"))
+    .option("--rpm <n>", "requests per minute allowed (default: unlimited)", integerFlag("rpm"))
+    .option(
+      "--tpm <n>",
+      "tokens per minute allowed, prompt + generated (default: unlimited)",
+      integerFlag("tpm"),
+    )
     .option(
       "--if-none",
       "create the key only if no key exists yet (atomic across replicas: a first key for pods starting together)",
