@@ -1,10 +1,10 @@
-import { UserInputError } from "@seekdesk/core";
 import { formatInspectReport, inspectModel, parseByteSize } from "@seekdesk/models";
 import type { Command } from "commander";
+import { integerFlag } from "./option-parsers.ts";
 
 interface InspectFlags {
   json?: boolean;
-  ctx: string;
+  ctx: number;
   gpuMem?: string;
 }
 
@@ -16,7 +16,7 @@ export function registerModelInspect(model: Command): void {
       "<path>",
       "a Hugging Face folder (config.json + safetensors; only headers are read) or a .gguf file",
     )
-    .option("--ctx <n>", "context length for the KV cache and fit check", "4096")
+    .option("--ctx <n>", "context length for the KV cache and fit check", integerFlag("ctx"), 4096)
     .option("--gpu-mem <size>", "GPU memory to plan for, e.g. 24GiB, 80GB (a bare G means GiB)")
     .option("--json", "print the report as JSON")
     .addHelpText(
@@ -24,11 +24,8 @@ export function registerModelInspect(model: Command): void {
       "\nMLA models (DeepSeek V2/V3) list what llama.cpp allocates for the KV cache (the latent, K only,\nfor GGUFs with attn_k_b/attn_v_b) beside full per-head K/V and the theoretical latent.\n\nExample:\n  seekdesk model inspect ./DeepSeek-R1-Distill-Qwen-1.5B --ctx 32768 --gpu-mem 8GiB",
     )
     .action(async (path: string, flags: InspectFlags) => {
-      if (!/^\d+$/.test(flags.ctx) || Number(flags.ctx) < 1) {
-        throw new UserInputError(`--ctx: expected a positive integer, got ${flags.ctx}`);
-      }
       const gpuMemBytes = flags.gpuMem === undefined ? undefined : parseByteSize(flags.gpuMem, "--gpu-mem");
-      const report = await inspectModel(path, { ctx: Number(flags.ctx), gpuMemBytes });
+      const report = await inspectModel(path, { ctx: flags.ctx, gpuMemBytes });
       process.stdout.write(
         flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(report)}\n`,
       );

@@ -1,4 +1,3 @@
-import { UserInputError } from "@seekdesk/core";
 import {
   type ErrorStats,
   formatBytes,
@@ -8,10 +7,11 @@ import {
   type TensorQuantReport,
 } from "@seekdesk/models";
 import type { Command } from "commander";
+import { integerFlag } from "./option-parsers.ts";
 
 interface QuantizeFlags {
   output: string;
-  threads?: string;
+  threads?: number;
   type: string;
   report?: boolean;
   json?: boolean;
@@ -73,22 +73,23 @@ export function registerModelQuantize(model: Command): void {
     .requiredOption("-o, --output <out.gguf>", "output GGUF (written to a temporary file, then renamed)")
     .option("--type <type>", `target type: ${QUANT_TYPE_NAMES.join(", ")}`, "q4_k")
     .option("--report", "per tensor: error of symmetric int8 and of the chosen type (MSE, max abs, SNR dB)")
-    .option("--threads <n>", "worker threads for the k-quants (default: all cores, at most 16)")
+    .option(
+      "--threads <n>",
+      "worker threads for the k-quants (default: all cores, at most 16)",
+      integerFlag("threads"),
+    )
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
       "\nNorms, biases and the MoE router stay F32; output.weight gets Q6_K; rows that do not divide\ninto 256 fall back to Q5_0 (q4_k) or Q8_0 (q6_k), as llama-quantize does.\n\nExample:\n  seekdesk model quantize model-bf16.gguf -o model-q4_k.gguf --type q4_k --report",
     )
     .action(async (input: string, flags: QuantizeFlags) => {
-      const threads = flags.threads === undefined ? undefined : Number(flags.threads);
-      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-        throw new UserInputError(`--threads: expected a positive integer, got ${flags.threads}`);
-      }
       const bar = progressBar(process.stderr);
       const started = Date.now();
       const result = await quantizeGguf(input, flags.output, {
         type: flags.type,
         report: flags.report,
+        threads: flags.threads,
         onProgress: bar,
       });
       bar.done();

@@ -115,14 +115,28 @@ describe("seekdesk model quantize (CLI)", () => {
   it("writes the file, reports per tensor as JSON, leaves no temporary file", async () => {
     const src = await fixtureGguf("llama", "bf16");
     const out = join(tmp, "cli-q6_k.gguf");
-    const r = await cli("model", "quantize", src, "-o", out, "--type", "q6_k", "--report", "--json");
+    const r = await cli(
+      "model",
+      "quantize",
+      src,
+      "-o",
+      out,
+      "--type",
+      "q6_k",
+      "--report",
+      "--threads",
+      "3",
+      "--json",
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(""); // no progress bar in a pipe
     const json = JSON.parse(r.stdout) as {
+      threads: number;
       type: string;
       tensors: Array<{ name: string; to: string; chosen?: { snrDb: number } }>;
     };
     expect(json.type).toBe("q6_k");
+    expect(json.threads).toBe(3);
     const attnQ = json.tensors.find((t) => t.name === "blk.0.attn_q.weight");
     expect(attnQ?.to).toBe("Q8_0"); // rows of 32: Q6_K falls back to Q8_0
     expect(attnQ?.chosen?.snrDb).toBeGreaterThan(30);
@@ -137,6 +151,9 @@ describe("seekdesk model quantize (CLI)", () => {
     expect(badType.stderr.trim()).toBe(
       'seekdesk: unknown type "q3_k"; valid types: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k',
     );
+    const threads = await cli("model", "quantize", src, "-o", join(tmp, "x.gguf"), "--threads", "0");
+    expect(threads.code).not.toBe(0);
+    expect(threads.stderr.trim()).toBe("seekdesk: --threads: expected an integer of at least 1, got 0");
     const missing = await cli("model", "quantize", join(tmp, "missing.gguf"), "-o", join(tmp, "y.gguf"));
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/^seekdesk: .*missing\.gguf: no such file\n$/);

@@ -15,7 +15,7 @@ import {
 } from "./choose-type.ts";
 import { dequantizeRows } from "./codec.ts";
 import { ErrorAccumulator, type ErrorStats, symmetricInt8Roundtrip } from "./error-stats.ts";
-import { quantizeRowsParallel } from "./parallel.ts";
+import { defaultQuantizeThreads, quantizeRowsParallel } from "./parallel.ts";
 
 export interface QuantizeProgress {
   tensorsDone: number;
@@ -55,6 +55,8 @@ export interface QuantizeGgufResult {
   bytesWritten: number;
   typeCounts: Record<string, number>;
   tensors: TensorQuantReport[];
+  /** Worker threads the k-quants of large tensors were spread over. */
+  threads: number;
 }
 
 const FLOAT_SOURCES = new Set([GgmlType.F32, GgmlType.F16, GgmlType.BF16]);
@@ -83,7 +85,7 @@ async function requantizeInChunks(
     opts.signal?.throwIfAborted();
     const n = Math.min(slabRows, rows - r);
     const data = dequantizeRows(from, raw.subarray(r * inRow, (r + n) * inRow), n * rowLength);
-    const encoded = await quantizeRowsParallel(to, data, rowLength, opts.threads);
+    const encoded = await quantizeRowsParallel(to, data, rowLength, opts.threads ?? defaultQuantizeThreads());
     out.set(encoded, r * outRow);
     if (opts.report) {
       chosen.add(data, dequantizeRows(to, encoded, n * rowLength));
@@ -202,5 +204,6 @@ export async function quantizeGguf(
     bytesWritten,
     typeCounts,
     tensors: reports,
+    threads: opts.threads ?? defaultQuantizeThreads(),
   };
 }
