@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { callJson } from "@seekdesk/assistant/service/testing/json-call.ts";
 import { parseConfig, STORE_UNAVAILABLE_REASONS } from "@seekdesk/core";
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import { Gateway, NoModels, POSTGRES_APPLICATION_NAME } from "@seekdesk/gateway";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import pg from "pg";
@@ -63,14 +64,6 @@ afterAll(async () => {
   await server?.stop();
   rmSync(root, { recursive: true, force: true });
 });
-
-async function eventually(what: string, probe: () => Promise<boolean>, ms: number): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > ms) throw new Error(`${what}: not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("seekdesk serve on Postgres: one pool per process", () => {
   it("holds at most store.poolSize + 1 connections while keys, conversations, console edits, feedback and the knowledge API are busy, and replicas still hear each other after the LISTEN connection is killed", async () => {

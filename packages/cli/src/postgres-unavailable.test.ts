@@ -6,6 +6,7 @@ import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import { callJson, type JsonAnswer } from "@seekdesk/assistant/service/testing/json-call.ts";
 import type { Assistant } from "@seekdesk/assistant/types.ts";
 import { parseConfig } from "@seekdesk/core";
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import { Gateway, type GatewayPlugin, NoModels } from "@seekdesk/gateway";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
 import pino from "pino";
@@ -76,16 +77,6 @@ function expectStoreUnavailable(a: JsonAnswer, code: string, retryAfter: string)
   // The client learns to retry, not the driver's words (no "ECONNREFUSED 127.0.0.1:port").
   expect(a.json.error.message).toMatch(/temporarily unavailable|unavailable; retry/);
   expect(a.json.error.message).not.toMatch(/ECONN|timeout exceeded|terminat/);
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | null>, ms: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const got = await probe();
-    if (got !== null) return got;
-    if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("seekdesk serve when Postgres cannot answer", () => {

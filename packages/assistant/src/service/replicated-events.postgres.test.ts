@@ -1,3 +1,4 @@
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { type PostgresConversationStore, PostgresDeskEvents } from "@seekdesk/store";
 import { startTestPostgres, type TestPostgres } from "@seekdesk/store/testing/postgres.ts";
@@ -70,14 +71,6 @@ async function handOff(base: string, user: string): Promise<{ conv: string; cust
   const h = await call(base, "POST", `/api/conversations/${conv}/messages`, { text: "转人工" });
   expect(h.handoff.status).toBe("waiting");
   return { conv, customer };
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -200,7 +193,9 @@ describe("the desk on two replicas sharing Postgres", () => {
     expect(JSON.parse(opened.data).ticket.conversationId).toBe(conv);
     // The customer's stream on B re-read the store (or heard it live): it knows it is waiting.
     await customer.next((e) => e.event === "handoff" && e.data.includes("waiting"));
-    await until(() => customer.received.some((e) => e.event === "message" && e.data.includes("转人工")));
+    await eventually("the customer hears the hand-off request", () =>
+      customer.received.some((e) => e.event === "message" && e.data.includes("转人工")),
+    );
     expect(busOf(1).reconnects).toBeGreaterThan(before);
     const metrics = await (await fetch(`${b}/metrics`)).text();
     expect(metrics).toMatch(/seekdesk_desk_event_resyncs_total\{reason="reconnect"\} [1-9]/);
@@ -285,12 +280,12 @@ describe("ReplicatedEventBus on its own", () => {
       const text = Array.from({ length: 5000 }, (_, i) => String.fromCharCode(0x4e00 + (i % 500))).join("");
       a.publish("conv_bus", { type: "reply_chunk", replyTo: 1, text });
       const joined = () => heard.map((e) => (e.type === "reply_chunk" ? e.text : "")).join("");
-      await until(() => joined().length === text.length);
+      await eventually("joined().length === text.length", () => joined().length === text.length);
       expect(joined()).toBe(text);
       expect(heard.length).toBeGreaterThan(1);
 
       a.publishAgents({ type: "ticket_removed", ticketId: "tkt_before" });
-      await until(() => onB.length === 1);
+      await eventually("onB.length === 1", () => onB.length === 1);
 
       await sql(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bus-test-b'",
@@ -304,17 +299,17 @@ describe("ReplicatedEventBus on its own", () => {
       for (const t of ["tkt_1", "tkt_2", "tkt_3"]) a.publishAgents({ type: "ticket_removed", ticketId: t });
       a.publish("conv_bus", { type: "typing", role: "agent", typing: true });
       await a.flushed();
-      await until(() => onA.length === 4);
+      await eventually("onA.length === 4", () => onA.length === 4);
       expect(b.reconnects).toBe(0);
 
-      await until(() => onB.length === 4);
+      await eventually("onB.length === 4", () => onB.length === 4);
       expect(b.reconnects).toBe(1);
       expect(onB).toEqual(onA);
       expect(onA).toEqual([onA[0], onA[0] + 1, onA[0] + 2, onA[0] + 3]);
       expect(heard.at(-1)).toEqual({ type: "resync" });
       // And live again.
       a.publish("conv_bus", { type: "typing", role: "agent", typing: false });
-      await until(() => heard.at(-1)?.type === "typing");
+      await eventually(`heard.at(-1)?.type === "typing"`, () => heard.at(-1)?.type === "typing");
     } finally {
       await a.close();
       await b.close();
@@ -359,12 +354,12 @@ describe("ReplicatedEventBus on its own", () => {
       const typing = (typing: boolean) => a.publish("conv_flaky", { type: "typing", role: "bot", typing });
 
       typing(true);
-      await until(() => heard.length === 1);
+      await eventually("heard.length === 1", () => heard.length === 1);
       mode = "sent-then-fail";
       typing(false);
       await a.flushed();
       typing(true);
-      await until(() => heard.length >= 3);
+      await eventually("heard.length >= 3", () => heard.length >= 3);
       expect(heard.map((e) => e.type)).toEqual(["typing", "typing", "typing"]);
       expect(resyncs).toEqual([]);
 
@@ -374,7 +369,7 @@ describe("ReplicatedEventBus on its own", () => {
       expect(errors).toEqual(["send_conversation"]);
       mode = "ok";
       typing(true);
-      await until(() => heard.length === 5);
+      await eventually("heard.length === 5", () => heard.length === 5);
       expect(heard.slice(3)).toEqual([{ type: "resync" }, { type: "typing", role: "bot", typing: true }]);
       expect(resyncs).toEqual(["sender_gap"]);
     } finally {

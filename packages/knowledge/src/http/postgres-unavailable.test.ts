@@ -1,3 +1,4 @@
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import { metricValue } from "@seekdesk/gateway/testing/metrics-text.ts";
 import { startTempGateway, type TempGateway } from "@seekdesk/gateway/testing/temp-gateway.ts";
 import { startTestPgvector, type TestPgvector } from "@seekdesk/store/testing/pgvector.ts";
@@ -65,16 +66,6 @@ function expectStoreUnavailable(a: Answer, retryAfter: string): void {
   // The client learns to retry, not the driver's words or the knowledge base's address.
   expect(a.json.error.message).toMatch(/temporarily unavailable/);
   expect(a.json.error.message).not.toMatch(/ECONN|timeout exceeded|terminat|127\.0\.0\.1/);
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | null>, ms: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const got = await probe();
-    if (got !== null) return got;
-    if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const unavailableCount = async (reason: string) =>

@@ -1,3 +1,4 @@
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqlite } from "../sqlite.ts";
@@ -20,14 +21,6 @@ deskAdminRepositoryContract("Postgres", async () =>
   openPostgresDeskAdminRepository(await server.createDatabase("desk_admin_contract")),
 );
 
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe("PostgresDeskAdminRepository.watch", () => {
   it("tells a second replica what changed as it commits, and reports a lost connection and its return", async () => {
     const url = await server.createDatabase("desk_admin_watch");
@@ -43,7 +36,7 @@ describe("PostgresDeskAdminRepository.watch", () => {
       await a.recordExample({ intent: "warranty", text: "zorblax", op: "add" });
       await a.recordTraining();
       // One statement, one notification: two settings saved together are heard once.
-      await until("three changes", () => heard.length >= 3);
+      await eventually("three changes", () => heard.length >= 3);
       expect(heard).toEqual(["settings", "examples", "training"]);
 
       // Cut the listening connection from the server side: the watch says so and listens again.
@@ -53,10 +46,10 @@ describe("PostgresDeskAdminRepository.watch", () => {
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN seekdesk_desk_admin'",
       );
       await admin.end();
-      await until("a lost connection and a new LISTEN", () => gaps.length >= 3);
+      await eventually("a lost connection and a new LISTEN", () => gaps.length >= 3);
       expect(gaps).toEqual(["listening", "lost", "listening"]);
       await a.forgetExample("warranty", "zorblax");
-      await until("the change after reconnecting", () => heard.length >= 4);
+      await eventually("the change after reconnecting", () => heard.length >= 4);
       expect(heard.at(-1)).toBe("examples");
     } finally {
       await watch.stop();

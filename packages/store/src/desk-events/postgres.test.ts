@@ -1,3 +1,4 @@
+import { eventually } from "@seekdesk/core/testing/eventually.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres.ts";
 import { PostgresDeskEvents } from "./postgres.ts";
@@ -11,14 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("PostgresDeskEvents", () => {
   it("announces agent events in id order even when replicas append at once, inline when small", async () => {
@@ -45,7 +38,7 @@ describe("PostgresDeskEvents", () => {
           ),
         )
       ).flat();
-      await until(() => heard.length === 300);
+      await eventually("heard.length === 300", () => heard.length === 300);
       const ids = heard.map((h) => h.id);
       // Commit order is id order: a replica that has heard id n has heard every id below it.
       expect(ids).toEqual([...appended].sort((a, b) => a - b));
@@ -77,7 +70,7 @@ describe("PostgresDeskEvents", () => {
         sender.notifyConversations(payloads.slice(0, 25)),
         sender.notifyConversations(payloads.slice(25)),
       ]);
-      await until(() => heard.length === 50);
+      await eventually("heard.length === 50", () => heard.length === 50);
       expect(heard).toEqual(payloads);
       await expect(sender.notifyConversations(["長".repeat(3000)])).rejects.toThrow(
         /exceeds the NOTIFY limit/,
