@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { padPng } from "@seekdesk/gateway/testing/padded-png.ts";
 import { openSqlite } from "@seekdesk/store";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ask,
@@ -91,6 +91,25 @@ function recordPosts(page: Page): { key: string; image: boolean; text?: string; 
     posts.push({ key: body.idempotencyKey, image: false, text: body.text, status });
   });
   return posts;
+}
+
+/**
+ * A fresh browser context signed in as lead on the chat page, its message POSTs recorded, with a
+ * conversation started (one question answered), as most tests here begin.
+ */
+async function leadChatStarted(): Promise<{
+  context: BrowserContext;
+  page: Page;
+  posts: ReturnType<typeof recordPosts>;
+}> {
+  const context = await browser.newContext({ locale: "en-US" });
+  const page = await context.newPage();
+  const posts = recordPosts(page);
+  await signIn(page, served.url, "lead", "lead-password", "/chat");
+  await page.getByText(/You are signed in as lead/).waitFor();
+  await ask(page, "Hello");
+  await page.locator('li.msg[data-role="bot"]').first().waitFor();
+  return { context, page, posts };
 }
 
 /** The media rows the browser's outbox holds in IndexedDB, for any identity. */
@@ -355,13 +374,7 @@ function ageOutbox(page: Page, ms: number): Promise<void> {
 
 describe("messages left in the outbox past the age limit (24 hours)", () => {
   it("are shown as expired and not sent; one is sent on request, the other discarded", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    const posts = recordPosts(page);
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
-    await ask(page, "Hello");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    const { context, page, posts } = await leadChatStarted();
 
     // Cut off: a text and a photo stay in the outbox, offered for a retry.
     await context.setOffline(true);
@@ -418,12 +431,7 @@ describe("messages left in the outbox past the age limit (24 hours)", () => {
 
 describe("a message resent from the outbox when the chat opens", () => {
   it("keeps the time it was first sent, so its age limit is not restarted by every page load (message POSTs cut by an aborting route)", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
-    await ask(page, "Hello");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    const { context, page } = await leadChatStarted();
     // Only the message POSTs fail: the page itself must load again for the outbox to be resent.
     const cut = "**/api/conversations/*/messages";
     await page.route(cut, (route) =>
@@ -462,13 +470,7 @@ describe("a message resent from the outbox when the chat opens", () => {
 
 describe("a text over the outbox's bound (200 messages already waiting)", () => {
   it("is not kept, says so beside it, evicts none of the 200, and goes out on retry", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    const posts = recordPosts(page);
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
-    await ask(page, "Hello");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    const { context, page, posts } = await leadChatStarted();
 
     // Cut off with 200 messages waiting (written as the chat writes them, rather than typed).
     await context.setOffline(true);
