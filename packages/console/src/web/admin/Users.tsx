@@ -5,6 +5,9 @@ import { AdminTable } from "./AdminTable.tsx";
 import { PanelError } from "./PanelError.tsx";
 import { useLoad } from "./use-load.ts";
 
+/** One order for every role list, agent (a new account's default) first. */
+const ROLES = ["agent", "viewer", "admin"] as const;
+
 interface Account {
   id: number;
   username: string;
@@ -51,7 +54,7 @@ export function Users({ t }: { t: Strings }) {
         <label>
           {t.userRole}
           <select name="role">
-            {(["agent", "viewer", "admin"] as const).map((r) => (
+            {ROLES.map((r) => (
               <option key={r} value={r}>
                 {t.roleName[r]}
               </option>
@@ -74,7 +77,7 @@ export function Users({ t }: { t: Strings }) {
                 value={u.role}
                 onChange={(e) => void patch(u.id, { role: e.target.value as Account["role"] })}
               >
-                {(["admin", "agent", "viewer"] as const).map((r) => (
+                {ROLES.map((r) => (
                   <option key={r} value={r}>
                     {t.roleName[r]}
                   </option>
