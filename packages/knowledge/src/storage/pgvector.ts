@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { PostgresDatabase } from "@seekdesk/store";
 import type pg from "pg";
 import type { Scored } from "../index/topk.ts";
 import type { VectorStore } from "../index/vector-store.ts";
@@ -34,10 +35,15 @@ export class PgVectorStore implements VectorStore {
   private embedder = "";
 
   constructor(
-    private readonly pool: pg.Pool,
+    /** The knowledge store's database, which closes it. */
+    private readonly database: PostgresDatabase,
     /** The quoted schema, e.g. `"public"`. */
     private readonly schema: string,
   ) {}
+
+  private get pool(): pg.Pool {
+    return this.database.pool;
+  }
 
   private get typed(): string {
     return `(embedding::vector(${this.dim}))`;
@@ -58,40 +64,36 @@ export class PgVectorStore implements VectorStore {
     this.dim = dim;
     this.embedder = embedderId;
     const s = this.schema;
-    const client = await this.pool.connect();
     try {
-      await client.query("BEGIN");
-      // Servers starting together must not race on CREATE INDEX.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`seekdesk:kb-index:${s}`]);
-      const { rows } = await client.query<{ d: number }>(
-        `SELECT vector_dims(embedding) AS d FROM ${s}.kb_vectors WHERE embedder = $1 LIMIT 1`,
-        [embedderId],
-      );
-      const stored = rows[0]?.d;
-      if (stored !== undefined && stored !== dim)
-        throw new Error(
-          `${storedDimensionMismatch(embedderId, stored, dim)} ` +
-            `(DELETE FROM ${s}.kb_vectors WHERE embedder = ${quoteLiteral(embedderId)})`,
+      await this.database.transaction(async (client) => {
+        // Servers starting together must not race on CREATE INDEX.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`seekdesk:kb-index:${s}`]);
+        const { rows } = await client.query<{ d: number }>(
+          `SELECT vector_dims(embedding) AS d FROM ${s}.kb_vectors WHERE embedder = $1 LIMIT 1`,
+          [embedderId],
         );
-      const index = await client.query<{ indexdef: string }>(
-        "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
-        [s.slice(1, -1), this.indexName],
-      );
-      const def = index.rows[0]?.indexdef;
-      // An index for the same embedder id at another dimension would reject every new row.
-      if (def && !def.includes(`vector(${dim})`)) await client.query(`DROP INDEX ${s}.${this.indexName}`);
-      await client.query(
-        `CREATE INDEX IF NOT EXISTS ${this.indexName} ON ${s}.kb_vectors
+        const stored = rows[0]?.d;
+        if (stored !== undefined && stored !== dim)
+          throw new Error(
+            `${storedDimensionMismatch(embedderId, stored, dim)} ` +
+              `(DELETE FROM ${s}.kb_vectors WHERE embedder = ${quoteLiteral(embedderId)})`,
+          );
+        const index = await client.query<{ indexdef: string }>(
+          "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+          [s.slice(1, -1), this.indexName],
+        );
+        const def = index.rows[0]?.indexdef;
+        // An index for the same embedder id at another dimension would reject every new row.
+        if (def && !def.includes(`vector(${dim})`)) await client.query(`DROP INDEX ${s}.${this.indexName}`);
+        await client.query(
+          `CREATE INDEX IF NOT EXISTS ${this.indexName} ON ${s}.kb_vectors
          USING hnsw (${this.typed} vector_cosine_ops) WHERE ${this.predicate}`,
-      );
-      await client.query("COMMIT");
+        );
+      });
     } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
       this.dim = 0;
       this.embedder = "";
       throw err;
-    } finally {
-      client.release();
     }
   }
 
@@ -122,9 +124,8 @@ export class PgVectorStore implements VectorStore {
   async search(vec: Float32Array, k: number): Promise<Scored[]> {
     this.check(vec);
     if (k <= 0) return [];
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    // set_config(…, true) lasts for the transaction: the search runs in one of its own.
+    const rows = await this.database.transaction(async (client) => {
       await client.query("SELECT set_config('hnsw.ef_search', $1, true)", [
         String(Math.min(MAX_EF_SEARCH, Math.max(40, k))),
       ]);
@@ -134,17 +135,12 @@ export class PgVectorStore implements VectorStore {
          ORDER BY ${this.typed} <=> $1::vector(${this.dim}) LIMIT $2`,
         [toPgVector(vec), k],
       );
-      await client.query("COMMIT");
-      // Ties (orthogonal vectors all score 0) in key order, as the in-memory index gives them.
-      return rows
-        .map((r) => ({ key: Number(r.key), score: Number(r.score) }))
-        .sort((x, y) => y.score - x.score || x.key - y.key);
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return rows;
+    });
+    // Ties (orthogonal vectors all score 0) in key order, as the in-memory index gives them.
+    return rows
+      .map((r) => ({ key: Number(r.key), score: Number(r.score) }))
+      .sort((x, y) => y.score - x.score || x.key - y.key);
   }
 
   async count(): Promise<number> {
@@ -159,6 +155,6 @@ export class PgVectorStore implements VectorStore {
     return true;
   }
 
-  /** The pool belongs to the knowledge store, which closes it. */
+  /** The database belongs to the knowledge store, which closes it. */
   async close(): Promise<void> {}
 }

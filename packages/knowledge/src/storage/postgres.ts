@@ -422,7 +422,7 @@ export class PostgresKnowledgeStore implements KnowledgeStore {
   }
 
   vectorStore(): VectorStore {
-    return new PgVectorStore(this.pool, this.s);
+    return new PgVectorStore(this.database, this.s);
   }
 
   async close(): Promise<void> {

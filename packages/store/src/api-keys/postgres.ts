@@ -85,9 +85,7 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
 
   async insertIfNone(k: ApiKeyRow): Promise<boolean> {
     await this.open();
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    return this.tx(async (client) => {
       // Replicas starting together (each making a first key) take turns; the later ones see the key.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('seekdesk:keys:first'))");
       const r = await client.query(
@@ -95,14 +93,8 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
         [...apiKeyColumnValues(k)],
       );
-      await client.query("COMMIT");
       return (r.rowCount ?? 0) > 0;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async list(): Promise<ApiKeyRow[]> {
