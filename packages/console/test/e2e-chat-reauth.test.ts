@@ -70,6 +70,14 @@ async function storedUserMessages(page: Page, text: string): Promise<number> {
   }, text);
 }
 
+/**
+ * Waits until the chat's event stream is up. Its first request goes out only after the first
+ * answer, so a session expired before it is refused on the stream, not on the message under test.
+ */
+async function streamOpen(page: Page): Promise<void> {
+  await page.locator('section.chat[data-connection="open"]').waitFor();
+}
+
 /** The server's message POSTs of a page: which idempotency key, image or text (which), and the answer. */
 function recordPosts(page: Page): { key: string; image: boolean; text?: string; status: number }[] {
   const posts: { key: string; image: boolean; text?: string; status: number }[] = [];
@@ -109,6 +117,7 @@ async function leadChatStarted(): Promise<{
   await page.getByText(/You are signed in as lead/).waitFor();
   await ask(page, "Hello");
   await page.locator('li.msg[data-role="bot"]').first().waitFor();
+  await streamOpen(page);
   return { context, page, posts };
 }
 
@@ -174,6 +183,7 @@ describe("a chat message refused when the session ended", () => {
     await page.getByText(/You are signed in as lead/).waitFor();
     await ask(page, "How long does shipping take?");
     await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    await streamOpen(page);
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     const text = "Can I change the delivery address?";
@@ -231,6 +241,7 @@ describe("a photo refused when the session ended", () => {
     await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
     await ask(page, "Hello");
     await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    await streamOpen(page);
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     await page.locator('input[type="file"]').setInputFiles(photo);

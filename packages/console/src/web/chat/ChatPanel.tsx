@@ -159,7 +159,9 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
 
   const h = state.handoff;
   return (
-    <section className="chat" aria-label={t.chatTitle}>
+    // data-connection: the live event stream's state, for tools (and tests) that must know the
+    // stream is up before they act, since its first request can be what finds a session ended.
+    <section className="chat" aria-label={t.chatTitle} data-connection={state.connection}>
       {state.erased && (
         <p role="status" className="erased">
           {t.conversationErased}
