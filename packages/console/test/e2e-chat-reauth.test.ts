@@ -230,6 +230,44 @@ describe("a chat message refused when the session ended", () => {
   });
 });
 
+describe("a chat message refused when the session ended, in a browser that cannot store it", () => {
+  it("says it goes out after signing in on this page (not that it is kept), and it does, once (localStorage refusing the outbox by an init script)", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    // Storage over its quota for the outbox only, as a full or locked-down browser refuses it.
+    await context.addInitScript(() => {
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (key: string, value: string) {
+        if (key.startsWith("seekdesk.outbox")) throw new DOMException("quota", "QuotaExceededError");
+        setItem.call(this, key, value);
+      };
+    });
+    const page = await context.newPage();
+    const posts = recordPosts(page);
+    await signIn(page, served.url, "lead", "lead-password", "/chat");
+    await page.getByText(/You are signed in as lead/).waitFor();
+    await ask(page, "Hello");
+    await page.locator('li.msg[data-role="bot"]').first().waitFor();
+    await streamOpen(page);
+
+    expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
+    const text = "Where is my refund?";
+    await ask(page, text);
+    await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
+    const unsent = page.locator("li.msg.pending.failed", { hasText: text });
+    await unsent.getByText("Not sent yet: it goes out once you sign in again on this page.").waitFor();
+    await unsent.getByRole("alert").getByText(/This browser cannot store it: it is lost if you reload/).waitFor();
+    expect(await unsent.getByText(/it is kept/).count()).toBe(0);
+    await page.screenshot({ path: screenshotPath("chat-unsent-not-kept-after-session-end") });
+
+    await submitSignIn(page, "lead", "lead-password");
+    await page.locator('li.msg[data-role="user"] .msg-text').getByText(text, { exact: true }).waitFor();
+    await expect.poll(() => page.locator("li.msg.pending").count()).toBe(0);
+    await expect.poll(() => posts.filter((p) => p.text === text).map((p) => p.status)).toEqual([401, 201]);
+    expect(await storedUserMessages(page, text)).toBe(1);
+    await context.close();
+  });
+});
+
 describe("a photo refused when the session ended", () => {
   it("is kept in the browser, shown waiting, the page signs out, and it goes out once after signing in", async () => {
     const context = await browser.newContext({ locale: "en-US" });

@@ -176,7 +176,15 @@ export function ChatPanel({ chat, t, denied }: { chat: Chat; t: Strings; denied?
             <span className="msg-who">{t.you}</span>
             {p.media ? <PendingMediaView media={p.media} t={t} /> : <p className="msg-text">{p.text}</p>}
             {p.status === "failed" && p.refused && (
-              <p className="unsent-note">{denied ? t.unsentUntilSignIn : t.unsentUntilAvailable}</p>
+              <p className="unsent-note">
+                {p.notKept
+                  ? denied
+                    ? t.unsentUntilSignInHere
+                    : t.unsentUntilAvailableHere
+                  : denied
+                    ? t.unsentUntilSignIn
+                    : t.unsentUntilAvailable}
+              </p>
             )}
             {p.status === "failed" && p.notKept && (
               <p className="unsent-note not-kept" role="alert">

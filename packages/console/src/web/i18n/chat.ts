@@ -52,6 +52,9 @@ const en = {
   chatUnavailable: "The chat is not available right now. Please try again later.",
   unsentUntilSignIn: "Not sent yet: it is kept and goes out once you sign in again.",
   unsentUntilAvailable: "Not sent yet: it is kept and goes out once the chat is available again.",
+  // Refused, and held in this page's memory only (the note below it says why): not "kept".
+  unsentUntilSignInHere: "Not sent yet: it goes out once you sign in again on this page.",
+  unsentUntilAvailableHere: "Not sent yet: it goes out once the chat is available again, if this page stays open.",
   photo: "Photo",
   voiceMessage: "Voice message",
   notKept: {
@@ -121,6 +124,8 @@ const zh: ChatStrings = {
   chatUnavailable: "在线客服暂时无法使用，请稍后再试。",
   unsentUntilSignIn: "尚未发送：消息已保留，重新登录后会自动发送。",
   unsentUntilAvailable: "尚未发送：消息已保留，客服恢复可用后会自动发送。",
+  unsentUntilSignInHere: "尚未发送：在本页面重新登录后会自动发送。",
+  unsentUntilAvailableHere: "尚未发送：客服恢复可用后会自动发送（请保持本页面打开）。",
   photo: "图片",
   voiceMessage: "语音消息",
   notKept: {
