@@ -255,7 +255,10 @@ describe("a chat message refused when the session ended, in a browser that canno
     await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
     const unsent = page.locator("li.msg.pending.failed", { hasText: text });
     await unsent.getByText("Not sent yet: it goes out once you sign in again on this page.").waitFor();
-    await unsent.getByRole("alert").getByText(/This browser cannot store it: it is lost if you reload/).waitFor();
+    await unsent
+      .getByRole("alert")
+      .getByText(/This browser cannot store it: it is lost if you reload/)
+      .waitFor();
     expect(await unsent.getByText(/it is kept/).count()).toBe(0);
     await page.screenshot({ path: screenshotPath("chat-unsent-not-kept-after-session-end") });
 

@@ -54,7 +54,8 @@ const en = {
   unsentUntilAvailable: "Not sent yet: it is kept and goes out once the chat is available again.",
   // Refused, and held in this page's memory only (the note below it says why): not "kept".
   unsentUntilSignInHere: "Not sent yet: it goes out once you sign in again on this page.",
-  unsentUntilAvailableHere: "Not sent yet: it goes out once the chat is available again, if this page stays open.",
+  unsentUntilAvailableHere:
+    "Not sent yet: it goes out once the chat is available again, if this page stays open.",
   photo: "Photo",
   voiceMessage: "Voice message",
   notKept: {
