@@ -5,7 +5,7 @@ import { createEmbeddedAssistant } from "@seekdesk/assistant/service/embedded.ts
 import { conversationPlugin } from "@seekdesk/assistant/service/http-plugin.ts";
 import type { Backend } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin, InferenceEngine } from "@seekdesk/gateway";
-import { storeUnavailableCounter } from "@seekdesk/gateway/postgres-metrics.ts";
+import { knowledgePoolObservers } from "@seekdesk/gateway/postgres-metrics.ts";
 import { type KnowledgeBase, openConfiguredKnowledgeBase, rerankObserver } from "@seekdesk/knowledge";
 import {
   type ConversationStore,
@@ -64,9 +64,10 @@ export function deskPlugin(): DeskPlugin {
       kb = await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
         engine: ctx.engine,
         // On the store's own database the knowledge base shares the gateway's pool; a pool of its
-        // own counts its outages into the same seekdesk_store_unavailable_total.
+        // own counts its outages into the same seekdesk_store_unavailable_total, and its
+        // connections into seekdesk_postgres_connections{pool="knowledge"}.
         postgres: ctx.postgres,
-        onStoreUnavailable: storeUnavailableCounter(ctx.metrics),
+        ...knowledgePoolObservers(ctx.metrics),
         onRerank: rerankObserver(ctx.metrics, ctx.logger),
       });
       let added = 0;

@@ -134,12 +134,16 @@ describe("seekdesk serve on Postgres: one pool per process", () => {
 
     // Operators see the pool on /metrics: the LISTEN connection, and the pool within its size.
     const scraped = await (await fetch(`${a.url}/metrics`)).text();
-    expect(scraped).toContain('seekdesk_postgres_connections{state="listen"} 1');
-    const pooled = [...scraped.matchAll(/seekdesk_postgres_connections\{state="(?:idle|busy)"\} (\d+)/g)];
+    expect(scraped).toContain('seekdesk_postgres_connections{pool="store",state="listen"} 1');
+    const pooled = [
+      ...scraped.matchAll(/seekdesk_postgres_connections\{pool="store",state="(?:idle|busy)"\} (\d+)/g),
+    ];
     expect(pooled).toHaveLength(2);
     expect(pooled.reduce((n, m) => n + Number(m[1]), 0)).toBeLessThanOrEqual(POOL);
-    expect(scraped).toMatch(/^seekdesk_postgres_pool_waiting 0$/m);
-    expect(scraped).toMatch(new RegExp(`^seekdesk_postgres_pool_size ${POOL}$`, "m"));
+    expect(scraped).toMatch(/^seekdesk_postgres_pool_waiting\{pool="store"\} 0$/m);
+    expect(scraped).toMatch(new RegExp(`^seekdesk_postgres_pool_size\\{pool="store"\\} ${POOL}$`, "m"));
+    // The knowledge base shares the store's database here, so no pool of its own is shown.
+    expect(scraped).not.toContain('pool="knowledge"');
     // Every reason is there at 0 before any failure, so an alert's rate() sees the first one.
     for (const reason of STORE_UNAVAILABLE_REASONS)
       expect(scraped).toMatch(

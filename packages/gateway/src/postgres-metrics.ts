@@ -3,41 +3,84 @@ import type { PostgresDatabase } from "@seekdesk/store";
 import { Counter, Gauge, type Registry } from "prom-client";
 
 /**
- * The process's one Postgres pool on /metrics, read at each scrape. Queries waiting for a
- * connection most of the time say store.poolSize is too small for the replica's load; busy
- * connections near it with nobody waiting say it fits.
+ * Which pool a series describes: the store's ("store", which a knowledge base on the same database
+ * shares), or a knowledge base's own ("knowledge", with knowledge.store.url on another database).
  */
-export function registerPostgresPoolMetrics(registry: Registry, db: PostgresDatabase): void {
+export type PostgresPoolName = "store" | "knowledge";
+
+/** Per registry, the pools its gauges read at each scrape (created with the first). */
+const poolsOf = new WeakMap<Registry, Map<PostgresPoolName, PostgresDatabase>>();
+
+/**
+ * A Postgres pool of the process on /metrics, read at each scrape, labelled `pool`. Queries
+ * waiting for a connection most of the time say the pool's size (store.poolSize, or
+ * knowledge.store.poolSize) is too small for the replica's load; busy connections near it with
+ * nobody waiting say it fits. Only the store's pool LISTENs, so only it has a `listen` series.
+ */
+export function registerPostgresPoolMetrics(
+  registry: Registry,
+  db: PostgresDatabase,
+  pool: PostgresPoolName = "store",
+): void {
+  gaugedPools(registry).set(pool, db);
+  db.onUnavailable(storeUnavailableCounter(registry));
+}
+
+/** The pools the registry's gauges read, creating the gauges on first use. */
+function gaugedPools(registry: Registry): Map<PostgresPoolName, PostgresDatabase> {
+  const known = poolsOf.get(registry);
+  if (known) return known;
+  const pools = new Map<PostgresPoolName, PostgresDatabase>();
+  poolsOf.set(registry, pools);
   new Gauge({
     name: "seekdesk_postgres_connections",
-    help: "Connections to Postgres held by this process: the pool's idle and busy ones (at most store.poolSize) and the one that LISTENs",
-    labelNames: ["state"],
+    help: "Connections to Postgres held by this process, by pool: the pool's idle and busy ones (at most its poolSize) and, for the store's, the one that LISTENs",
+    labelNames: ["pool", "state"],
     registers: [registry],
     collect() {
-      const { totalCount, idleCount } = db.pool;
-      this.set({ state: "idle" }, idleCount);
-      this.set({ state: "busy" }, totalCount - idleCount);
-      this.set({ state: "listen" }, db.listener.backendPid === null ? 0 : 1);
+      for (const [pool, db] of pools) {
+        const { totalCount, idleCount } = db.pool;
+        this.set({ pool, state: "idle" }, idleCount);
+        this.set({ pool, state: "busy" }, totalCount - idleCount);
+        if (pool === "store") this.set({ pool, state: "listen" }, db.listener.backendPid === null ? 0 : 1);
+      }
     },
   });
   // Constant, but alert rules compare busy connections with it (busy == poolSize: the pool is full).
   new Gauge({
     name: "seekdesk_postgres_pool_size",
-    help: "Connections the Postgres pool may hold at once (store.poolSize)",
+    help: "Connections a Postgres pool may hold at once (store.poolSize, knowledge.store.poolSize)",
+    labelNames: ["pool"],
     registers: [registry],
     collect() {
-      this.set(db.poolSize);
+      for (const [pool, db] of pools) this.set({ pool }, db.poolSize);
     },
   });
   new Gauge({
     name: "seekdesk_postgres_pool_waiting",
-    help: "Queries waiting for a free connection of the Postgres pool (store.poolSize)",
+    help: "Queries waiting for a free connection of a Postgres pool",
+    labelNames: ["pool"],
     registers: [registry],
     collect() {
-      this.set(db.pool.waitingCount);
+      for (const [pool, db] of pools) this.set({ pool }, db.pool.waitingCount);
     },
   });
-  db.onUnavailable(storeUnavailableCounter(registry));
+  return pools;
+}
+
+/**
+ * What a knowledge base opened by a plugin reports to the gateway: its own pool's outages into
+ * `seekdesk_store_unavailable_total`, and the pool itself into the connection gauges.
+ */
+export function knowledgePoolObservers(registry: Registry): {
+  onStoreUnavailable: (reason: StoreUnavailableReason) => void;
+  onOwnPool: (db: PostgresDatabase) => void;
+} {
+  return {
+    onStoreUnavailable: storeUnavailableCounter(registry),
+    // Its outages are already counted through onStoreUnavailable: only the gauges are added.
+    onOwnPool: (db) => void gaugedPools(registry).set("knowledge", db),
+  };
 }
 
 const STORE_UNAVAILABLE_METRIC = "seekdesk_store_unavailable_total";

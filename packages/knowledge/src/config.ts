@@ -242,7 +242,8 @@ export function knowledgeStoreSettings(config: SeekdeskConfig, dataDir: string):
  * start-up); without one, searches are not reranked. With `postgres` (the server's shared handle)
  * a knowledge base on that same database queries through its pool instead of opening its own.
  * A pool of its own fails queries with StoreUnavailableError as the shared one does, and tells
- * `onStoreUnavailable` (the gateway's `seekdesk_store_unavailable_total`) about each.
+ * `onStoreUnavailable` (the gateway's `seekdesk_store_unavailable_total`) about each; `onOwnPool`
+ * is given that pool once open (the gateway's connection gauges).
  */
 export async function openConfiguredKnowledgeBase(
   config: SeekdeskConfig,
@@ -251,10 +252,11 @@ export async function openConfiguredKnowledgeBase(
     engine?: RerankEngine;
     postgres?: PostgresDatabase | null;
     onStoreUnavailable?: (reason: StoreUnavailableReason) => void;
+    onOwnPool?: (db: PostgresDatabase) => void;
   } = {},
 ): Promise<KnowledgeBase> {
   const settings = knowledgeStoreSettings(config, dataDir);
-  const { engine, postgres, onStoreUnavailable, ...rest } = opts;
+  const { engine, postgres, onStoreUnavailable, onOwnPool, ...rest } = opts;
   const rerank = rerankSettings(config);
   opts = {
     ...rest,
@@ -270,6 +272,7 @@ export async function openConfiguredKnowledgeBase(
     max: settings.poolSize,
     acquireTimeoutMs: settings.acquireTimeoutMs,
     ...(onStoreUnavailable ? { onUnavailable: onStoreUnavailable } : {}),
+    ...(onOwnPool ? { onOwnPool } : {}),
     ...(postgres && postgres.url === settings.url ? { database: postgres } : {}),
   });
   return openKnowledgeBase({ ...opts, store });

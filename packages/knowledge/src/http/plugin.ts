@@ -1,7 +1,7 @@
 import { InvalidRequestError, NotFoundError, PayloadTooLargeError, type SearchMode } from "@seekdesk/core";
 import type { GatewayContext, GatewayPlugin } from "@seekdesk/gateway";
 import { readFormData } from "@seekdesk/gateway/multipart.ts";
-import { storeUnavailableCounter } from "@seekdesk/gateway/postgres-metrics.ts";
+import { knowledgePoolObservers } from "@seekdesk/gateway/postgres-metrics.ts";
 import { widgetCors } from "@seekdesk/gateway/widget-cors.ts";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -95,7 +95,7 @@ export function knowledgePlugin(opts: KnowledgePluginOptions = {}): GatewayPlugi
           : await openConfiguredKnowledgeBase(ctx.config, ctx.dataDir, {
               engine: ctx.engine,
               postgres: ctx.postgres,
-              onStoreUnavailable: storeUnavailableCounter(ctx.metrics),
+              ...knowledgePoolObservers(ctx.metrics),
               onRerank: rerankObserver(ctx.metrics, ctx.logger),
             });
       // Reading is for every desk role and API keys; changing the knowledge base is for admins.

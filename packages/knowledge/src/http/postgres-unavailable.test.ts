@@ -145,3 +145,20 @@ describe("the knowledge API on a Postgres of its own that cannot answer", () => 
     });
   });
 });
+
+describe("the knowledge base's own Postgres pool on /metrics", () => {
+  it("is shown beside the store's, labelled pool=knowledge, with its own size and no LISTEN connection", async () => {
+    expect((await search()).status).toBe(200);
+    const scraped = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metricValue(scraped, "seekdesk_postgres_pool_size", { pool: "knowledge" })).toBe(1);
+    expect(metricValue(scraped, "seekdesk_postgres_pool_size", { pool: "store" })).toBeGreaterThan(1);
+    expect(metricValue(scraped, "seekdesk_postgres_pool_waiting", { pool: "knowledge" })).toBe(0);
+    const kbConnections =
+      metricValue(scraped, "seekdesk_postgres_connections", { pool: "knowledge", state: "idle" }) +
+      metricValue(scraped, "seekdesk_postgres_connections", { pool: "knowledge", state: "busy" });
+    // The search above opened its one connection; the scrape finds it idle or (rarely) still busy.
+    expect(kbConnections).toBe(1);
+    expect(scraped).toContain('seekdesk_postgres_connections{pool="store",state="listen"}');
+    expect(scraped).not.toContain('seekdesk_postgres_connections{pool="knowledge",state="listen"}');
+  });
+});

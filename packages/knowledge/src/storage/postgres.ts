@@ -22,6 +22,8 @@ export interface PostgresKnowledgeStoreOptions {
   acquireTimeoutMs?: number;
   /** Hears each query of the store's own pool that failed with StoreUnavailableError (a metric). */
   onUnavailable?: (reason: StoreUnavailableReason) => void;
+  /** Given the store's own pool once it is open and migrated (to show it on /metrics). */
+  onOwnPool?: (db: PostgresDatabase) => void;
   /**
    * The process's shared handle on this same database (the server's `store.url`): its pool is
    * used, and left open on close, instead of a pool of `max` connections of the store's own.
@@ -169,6 +171,7 @@ export async function openPostgresKnowledgeStore(
     if (owned) await db.close();
     throw err;
   }
+  if (owned) opts.onOwnPool?.(db);
   return new PostgresKnowledgeStore(db, quoted, owned);
 }
 
