@@ -103,19 +103,24 @@ function recordPosts(page: Page): { key: string; image: boolean; text?: string; 
 
 /**
  * A fresh browser context signed in as lead on the chat page, its message POSTs recorded, with a
- * conversation started (one question answered), as most tests here begin.
+ * conversation started (`first` asked and answered) and its event stream open, as most tests here
+ * begin. `prepare` runs on the context before its page opens (init scripts).
  */
-async function leadChatStarted(): Promise<{
+async function leadChatStarted(
+  first = "Hello",
+  prepare?: (context: BrowserContext) => Promise<unknown>,
+): Promise<{
   context: BrowserContext;
   page: Page;
   posts: ReturnType<typeof recordPosts>;
 }> {
   const context = await browser.newContext({ locale: "en-US" });
+  await prepare?.(context);
   const page = await context.newPage();
   const posts = recordPosts(page);
   await signIn(page, served.url, "lead", "lead-password", "/chat");
   await page.getByText(/You are signed in as lead/).waitFor();
-  await ask(page, "Hello");
+  await ask(page, first);
   await page.locator('li.msg[data-role="bot"]').first().waitFor();
   await streamOpen(page);
   return { context, page, posts };
@@ -176,14 +181,7 @@ async function storedWithKey(page: Page, key: string): Promise<string[]> {
 
 describe("a chat message refused when the session ended", () => {
   it("is kept as unsent and goes out once after signing in again", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    const posts = recordPosts(page);
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
-    await ask(page, "How long does shipping take?");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
-    await streamOpen(page);
+    const { context, page, posts } = await leadChatStarted("How long does shipping take?");
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     const text = "Can I change the delivery address?";
@@ -232,22 +230,16 @@ describe("a chat message refused when the session ended", () => {
 
 describe("a chat message refused when the session ended, in a browser that cannot store it", () => {
   it("says it goes out after signing in on this page (not that it is kept), and it does, once (localStorage refusing the outbox by an init script)", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
     // Storage over its quota for the outbox only, as a full or locked-down browser refuses it.
-    await context.addInitScript(() => {
-      const setItem = Storage.prototype.setItem;
-      Storage.prototype.setItem = function (key: string, value: string) {
-        if (key.startsWith("seekdesk.outbox")) throw new DOMException("quota", "QuotaExceededError");
-        setItem.call(this, key, value);
-      };
-    });
-    const page = await context.newPage();
-    const posts = recordPosts(page);
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
-    await ask(page, "Hello");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
-    await streamOpen(page);
+    const { context, page, posts } = await leadChatStarted("Hello", (c) =>
+      c.addInitScript(() => {
+        const setItem = Storage.prototype.setItem;
+        Storage.prototype.setItem = function (key: string, value: string) {
+          if (key.startsWith("seekdesk.outbox")) throw new DOMException("quota", "QuotaExceededError");
+          setItem.call(this, key, value);
+        };
+      }),
+    );
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     const text = "Where is my refund?";
@@ -273,16 +265,9 @@ describe("a chat message refused when the session ended, in a browser that canno
 
 describe("a photo refused when the session ended", () => {
   it("is kept in the browser, shown waiting, the page signs out, and it goes out once after signing in", async () => {
-    const context = await browser.newContext({ locale: "en-US" });
-    const page = await context.newPage();
-    const posts = recordPosts(page);
+    const { context, page, posts } = await leadChatStarted();
     const banner = page.getByRole("banner");
-    await signIn(page, served.url, "lead", "lead-password", "/chat");
-    await page.getByText(/You are signed in as lead/).waitFor();
     await banner.getByRole("button", { name: "Sign out (lead)" }).waitFor();
-    await ask(page, "Hello");
-    await page.locator('li.msg[data-role="bot"]').first().waitFor();
-    await streamOpen(page);
 
     expect(expireSessions(served.dataDir)).toBeGreaterThan(0);
     await page.locator('input[type="file"]').setInputFiles(photo);
