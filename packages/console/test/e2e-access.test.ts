@@ -235,7 +235,9 @@ describe("console access in a real browser", () => {
     expect(conversationCalls.filter((c) => c.status >= 400 || c.authorization !== null)).toEqual([]);
 
     // The session ends behind the page's back (as when it expires): the next message is refused,
-    // the page says so and offers sign-in, and signing in again resumes the conversation.
+    // the page says so and offers sign-in, and signing in again resumes the conversation. (The
+    // event stream is up first: connecting after the logout, it would be what is refused.)
+    await page.locator('section.chat[data-connection="open"]').waitFor();
     await page.evaluate(() => fetch("/api/auth/logout", { method: "POST" }));
     await ask(page, "Are you still there?");
     await page.getByRole("heading", { name: "This chat is for our staff" }).waitFor();
