@@ -1,3 +1,4 @@
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GatewayPlugin } from "./plugin.ts";
@@ -144,8 +145,20 @@ describe("gateway without models (the embedded default)", () => {
     await expect(startTempGateway({ config: { server: { port, grpcPort: null } } })).rejects.toThrow(
       `cannot listen on 127.0.0.1:${port}: the port is in use (choose another with --port)`,
     );
+    // grpc-js's own line about the same failure goes to the structured log, not bare to stderr.
+    const logged: Record<string, unknown>[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     await expect(
-      startTempGateway({ config: { server: { grpcPort: gw.listening.grpcPort } } }),
-    ).rejects.toThrow(/cannot listen for gRPC on 127.0.0.1:\d+/);
+      startTempGateway({ config: { server: { grpcPort: gw.listening.grpcPort } }, logger }),
+    ).rejects.toThrow(
+      /^cannot listen for gRPC on 127.0.0.1:\d+: the port is in use \(choose another with --grpc-port, or "off"\)$/,
+    );
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        component: "grpc-js",
+        msg: expect.stringMatching(/No address added/),
+      }),
+    );
   });
 });

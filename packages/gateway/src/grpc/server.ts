@@ -159,7 +159,22 @@ const usage = (u: { promptTokens: number; completionTokens: number }) => ({
   total_tokens: u.promptTokens + u.completionTokens,
 });
 
+/**
+ * grpc-js writes its own errors to stderr as bare lines (a port in use printed "E No address added
+ * out of total 1 resolved" above our one-line explanation of the same failure): they go to the
+ * structured log instead, tagged `component: "grpc-js"`. Its logger is process-wide, so the last
+ * gateway started in a process (there is one outside tests) receives them.
+ */
+function routeGrpcJsLogs(logger: Logger): void {
+  const to =
+    (level: "warn" | "info" | "debug") =>
+    (...args: unknown[]) =>
+      logger[level]({ component: "grpc-js" }, args.map(String).join(" "));
+  grpc.setLogger({ error: to("warn"), info: to("info"), debug: to("debug") });
+}
+
 export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
+  routeGrpcJsLogs(d.logger);
   const def = protoLoader.loadSync(PROTO_PATH, PROTO_OPTIONS);
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     seekdesk: { v1: { Inference: grpc.ServiceClientConstructor } };
@@ -332,7 +347,7 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
       err
         ? fail(
             new UserInputError(
-              `cannot listen for gRPC on ${d.host}:${d.port}: ${err.message} (choose another with --grpc-port, or "off")`,
+              `cannot listen for gRPC on ${d.host}:${d.port}: ${/EADDRINUSE/.test(err.message) ? "the port is in use" : err.message} (choose another with --grpc-port, or "off")`,
             ),
           )
         : ok(p),
