@@ -182,3 +182,19 @@ export class UserInputError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/** Why a file could not be read, in words rather than an errno code ("ENOENT"). */
+export function fileErrorText(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "a folder, not a file";
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}

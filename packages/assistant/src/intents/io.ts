@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { fileErrorText } from "@seekdesk/core";
 import { csvRecords } from "@seekdesk/core/csv.ts";
 import type { IntentExample } from "./classifier.ts";
 
@@ -79,7 +80,7 @@ export function readIntentFile(path: string, format: IntentFileFormat | "auto" =
   try {
     content = readFileSync(path, "utf8");
   } catch (err) {
-    throw new IntentFileError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new IntentFileError(`cannot read ${path}: ${fileErrorText(err)}`);
   }
   const fmt = format === "auto" ? detectIntentFormat(path, content) : format;
   const examples = fmt === "jsonl" ? parseIntentJsonl(content, path) : parseIntentCsv(content, path);

@@ -105,7 +105,7 @@ describe("seekdesk eval intents", () => {
   it("reports bad input in one line and exits non-zero", async () => {
     writeFileSync(join(dir, "bad.csv"), "utterance,label_x\nhello,greeting\n");
     const cases: [string[], RegExp][] = [
-      [["--train", "missing.csv", "--test", "test.jsonl"], /cannot read missing\.csv/],
+      [["--train", "missing.csv", "--test", "test.jsonl"], /cannot read missing\.csv: no such file/],
       [["--train", "bad.csv", "--test", "test.jsonl"], /"intent" column/],
       [["--train", "train.csv"], /--test/],
       [["--dataset", "nope"], /--dataset: expected one of/],

@@ -97,7 +97,7 @@ describe("configuration sources", () => {
     );
     expect(() => loadConfig({ file: file("broken.json", "{ nope"), env: {} })).toThrow(/is not valid JSON/);
     expect(() => loadConfig({ file: join(dir, "missing.json"), env: {} })).toThrow(
-      /cannot read .*missing\.json: ENOENT/,
+      /cannot read .*missing\.json: no such file$/,
     );
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { ConfigError, parseConfig, type SeekdeskConfig, UserInputError } from "@seekdesk/core";
+import { ConfigError, fileErrorText, parseConfig, type SeekdeskConfig, UserInputError } from "@seekdesk/core";
 import { parse as parseYaml } from "yaml";
 import { envToConfig } from "./env.ts";
 
@@ -40,9 +40,7 @@ function readConfigFile(path: string): RawConfig {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new UserInputError(
-      `config: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
+    throw new UserInputError(`config: cannot read ${path}: ${fileErrorText(err)}`);
   }
   const yaml = /\.ya?ml$/i.test(path);
   let parsed: unknown;
