@@ -118,6 +118,23 @@ describe("API keys", () => {
     expect(limited.status).toBe(429);
     expect((await limited.json()).error.code).toBe("tokens_per_minute_exceeded");
   });
+
+  it("refuses a key from its expiry time on, as an unknown key, and refuses to make one already expired", async () => {
+    const { key, record } = await gw.gateway.keys.create({
+      name: "contractor",
+      expiresAt: new Date(Date.now() + 400),
+    });
+    expect(record.expiresAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect((await chat("fixed", key)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 450));
+    const expired = await chat("fixed", key);
+    expect(expired.status).toBe(401);
+    expect((await expired.json()).error.code).toBe("invalid_api_key");
+    await expect(
+      gw.gateway.keys.create({ name: "late", expiresAt: new Date(Date.now() - 1000) }),
+    ).rejects.toThrow("expiresAt must be in the future");
+    expect((await gw.gateway.keys.list()).find((k) => k.id === record.id)?.expiresAt).toBe(record.expiresAt);
+  });
 });
 
 describe("readiness", () => {

@@ -227,7 +227,7 @@ export class GatewayAuth {
     bucket: string | null,
   ): ApiKeyRecord | Promise<never> {
     if (key) return key;
-    const err = new AuthenticationError("Invalid or revoked API key");
+    const err = new AuthenticationError("Invalid, revoked or expired API key");
     const watch = this.failedKeys;
     const counted = bucket !== null ? watch?.throttle?.fail(bucket) : undefined;
     if (counted instanceof Promise)

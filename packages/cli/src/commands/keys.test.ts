@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openSqlite } from "@seekdesk/store";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliRun, runSeekdesk } from "../testing/run-cli.ts";
 import { spawnServe } from "../testing/serve-child.ts";
@@ -104,4 +105,38 @@ describe("seekdesk keys", () => {
     });
     expect(crm.status).toBe(200);
   }, 60_000);
+
+  it("creates a key that expires, lists its expiry, marks it expired once past, and refuses a bad --expires", async () => {
+    const made = await run(["keys", "create", "--name", "contractor", "--expires", "30d", "--json"]);
+    expect(made.code).toBe(0);
+    const key = JSON.parse(made.stdout);
+    const days = (Date.parse(key.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    const listed = async () => (await run(["keys", "list"])).stdout.trim().split("\n");
+    const row = async () => (await listed()).find((l) => l.includes(key.id)) ?? "";
+    expect((await listed())[0]).toMatch(/\sCREATED\s+EXPIRES\s+STATUS$/);
+    expect(await row()).toMatch(new RegExp(`${key.expiresAt.replace(/\./g, "\\.")}\\s+active$`));
+
+    // Its time passes (written into the server's SQLite file, as the clock would bring it).
+    const db = openSqlite(join(dataDir, "seekdesk.sqlite"));
+    try {
+      db.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").run("2026-01-01T00:00:00.000Z", key.id);
+    } finally {
+      db.close();
+    }
+    expect(await row()).toMatch(/2026-01-01T00:00:00\.000Z\s+expired$/);
+
+    for (const [bad, says] of [
+      [
+        "soon",
+        "--expires: expected a duration such as 30d, 12h, 90m or 8w, or a date such as 2027-01-31, got soon",
+      ],
+      ["2020-01-01", "--expires: 2020-01-01 is not in the future"],
+    ]) {
+      const res = await run(["keys", "create", "--expires", bad]);
+      expect(res.code, bad).toBe(1);
+      expect(res.stderr, bad).toContain(says);
+    }
+  });
 });

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { addConfigFlags } from "../config/flags.ts";
 import { loadConfig } from "../config/load-config.ts";
 import { formatColumns } from "./columns.ts";
-import { integerFlag } from "./option-parsers.ts";
+import { futureTimeFlag, integerFlag } from "./option-parsers.ts";
 
 interface KeyFlags {
   config?: string;
@@ -80,8 +80,9 @@ Scopes:
   widget  only the customer conversation routes, for the chat widget in a web page (the key is
           public there); requests must send the visitor id header x-seekdesk-visitor
 
-Example:
+Examples:
   seekdesk keys create --name shop-widget --scope widget --origin https://shop.example.com --rpm 60
+  seekdesk keys create --name contractor --expires 30d
 `,
       ),
   )
@@ -104,6 +105,11 @@ Example:
       integerFlag("tpm"),
     )
     .option(
+      "--expires <when>",
+      "when the key stops working: a duration (90m, 12h, 30d, 8w) or a date (2027-01-31, UTC midnight) (default: never)",
+      futureTimeFlag("expires"),
+    )
+    .option(
       "--if-none",
       "create the key only if no key exists yet (atomic across replicas: a first key for pods starting together)",
     )
@@ -116,6 +122,7 @@ Example:
           origin?: string[];
           rpm?: number;
           tpm?: number;
+          expires?: Date;
           json?: boolean;
           ifNone?: boolean;
         },
@@ -128,6 +135,7 @@ Example:
             origins: flags.origin ?? null,
             rpm: flags.rpm ?? null,
             tpm: flags.tpm ?? null,
+            expiresAt: flags.expires ?? null,
           };
           const made = flags.ifNone ? await store.createFirst(opts) : await store.create(opts);
           if (!made) {
@@ -139,7 +147,7 @@ Example:
           else {
             process.stdout.write(`${key}\n`);
             process.stderr.write(
-              `created ${record.id} (${record.name}, scope ${record.scope}${record.origins ? `, origins ${record.origins.join(",")}` : ""}); the key is shown only once: store it now\n`,
+              `created ${record.id} (${record.name}, scope ${record.scope}${record.origins ? `, origins ${record.origins.join(",")}` : ""}${record.expiresAt ? `, expires ${record.expiresAt}` : ""}); the key is shown only once: store it now\n`,
             );
             if (record.scope === "widget" && !record.origins)
               process.stderr.write(
@@ -162,7 +170,10 @@ Example:
           for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
           return;
         }
-        const lines = [["ID", "NAME", "PREFIX", "SCOPE", "ORIGINS", "RPM", "TPM", "CREATED", "STATUS"]];
+        const lines = [
+          ["ID", "NAME", "PREFIX", "SCOPE", "ORIGINS", "RPM", "TPM", "CREATED", "EXPIRES", "STATUS"],
+        ];
+        const now = Date.now();
         for (const r of rows) {
           lines.push([
             r.id,
@@ -173,7 +184,12 @@ Example:
             String(r.rpm ?? "-"),
             String(r.tpm ?? "-"),
             r.createdAt,
-            r.revokedAt ? `revoked ${r.revokedAt}` : "active",
+            r.expiresAt ?? "never",
+            r.revokedAt
+              ? `revoked ${r.revokedAt}`
+              : r.expiresAt && Date.parse(r.expiresAt) <= now
+                ? "expired"
+                : "active",
           ]);
         }
         process.stdout.write(formatColumns(lines));

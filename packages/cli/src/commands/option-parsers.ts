@@ -32,3 +32,31 @@ export function numberFlag(
     return n;
   };
 }
+
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/**
+ * A time in the future: a duration from `now` (`90m`, `12h`, `30d`, `8w`) or an ISO 8601 date or
+ * time (`2027-01-31`, midnight UTC; `2027-01-31T18:00:00+08:00`).
+ */
+export function futureTimeFlag(name: string, now: () => number = Date.now): (v: string) => Date {
+  return (v) => {
+    const t = v.trim();
+    const duration = /^(\d+)\s*([mhdw])$/i.exec(t);
+    let at: Date;
+    if (duration) {
+      at = new Date(
+        now() + Number(duration[1]) * UNIT_MS[duration[2]?.toLowerCase() as keyof typeof UNIT_MS],
+      );
+    } else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/i.test(t)) {
+      at = new Date(t);
+    } else {
+      throw new UserInputError(
+        `--${name}: expected a duration such as 30d, 12h, 90m or 8w, or a date such as 2027-01-31, got ${v}`,
+      );
+    }
+    if (Number.isNaN(at.getTime())) throw new UserInputError(`--${name}: not a valid date: ${v}`);
+    if (at.getTime() <= now()) throw new UserInputError(`--${name}: ${v} is not in the future`);
+    return at;
+  };
+}

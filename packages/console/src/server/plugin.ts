@@ -51,6 +51,8 @@ const NewKey = z.object({
     .optional(),
   rpm: z.number().int().positive().optional(),
   tpm: z.number().int().positive().optional(),
+  /** ISO 8601 time (with its offset) at which the key stops working; omitted: never. */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /**
@@ -226,6 +228,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
           tpm: body.tpm ?? null,
           scope: body.scope,
           origins: body.origins ?? null,
+          expiresAt: body.expiresAt === undefined ? null : new Date(body.expiresAt),
         });
         return c.json({ ...created, scope: created.record.scope, origins: created.record.origins }, 201);
       });

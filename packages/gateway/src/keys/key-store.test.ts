@@ -64,6 +64,19 @@ describe("API key cache over Postgres", () => {
     expect(a.verify("not even our prefix")).toBeNull();
   });
 
+  it("stops answering a cached key from memory at its expiry time, long before the cache lifetime", async () => {
+    const a = await replica({ cacheTtlMs: 60_000 });
+    const { key } = await created(a, { name: "expiring" });
+    const made = await a.create({ name: "expiring soon", expiresAt: new Date(Date.now() + 400) });
+    await expect.poll(() => heard.get(a)?.includes(sha256(made.key))).toBe(true);
+    expect(await a.verify(made.key)).toMatchObject({ id: made.record.id });
+    expect(a.verify(made.key)).toMatchObject({ id: made.record.id });
+    await new Promise((r) => setTimeout(r, 450));
+    expect(a.verify(made.key)).toBeNull();
+    // A key without an expiry is unaffected.
+    expect(await a.verify(key)).not.toBeNull();
+  });
+
   it("stops honouring a key revoked on another replica within the cache lifetime even without notifications", async () => {
     const a = await replica();
     const deaf = await replica({ cacheTtlMs: 400, deaf: true });

@@ -38,6 +38,8 @@ export interface ApiKeyRecord {
   scope: KeyScope;
   /** Browser origins the key may be used from (checked when a request carries `Origin`); null: any. */
   origins: string[] | null;
+  /** ISO 8601: from then on the key is refused as an unknown one would be; null: never. */
+  expiresAt: string | null;
 }
 
 const KEY_PREFIX = "sk-sd-";
@@ -57,7 +59,13 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
     revokedAt: r.revokedAt,
     scope: r.scope,
     origins: r.origins,
+    expiresAt: r.expiresAt,
   };
+}
+
+/** Epoch milliseconds at which the key stops working; Infinity for a key that never expires. */
+function expiryOf(r: { expiresAt: string | null }): number {
+  return r.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(r.expiresAt);
 }
 
 export interface ApiKeyStoreOptions {
@@ -87,6 +95,8 @@ export interface ApiKeyStoreOptions {
 interface CacheEntry {
   record: ApiKeyRecord;
   at: number;
+  /** expiryOf(record), parsed once. */
+  expires: number;
   refreshing: boolean;
 }
 
@@ -227,6 +237,8 @@ export class ApiKeyStore {
     const now = Date.now();
     const e = this.cache.get(hash);
     if (e) {
+      // Expiry needs no announcement: a cached key stops working at its time, not a lifetime later.
+      if (now >= e.expires) return null;
       const age = now - e.at;
       if (age < this.ttl) {
         if (age >= this.ttl / 2 && !e.refreshing) {
@@ -261,7 +273,12 @@ export class ApiKeyStore {
           this.cache.delete(hash);
           this.unknown.delete(hash);
           if (record)
-            remember(this.cache, hash, { record, at: Date.now(), refreshing: false }, this.maxEntries);
+            remember(
+              this.cache,
+              hash,
+              { record, at: Date.now(), expires: expiryOf(record), refreshing: false },
+              this.maxEntries,
+            );
           else remember(this.unknown, hash, Date.now(), this.maxUnknown);
         }
         return record;
@@ -319,8 +336,9 @@ function remember<V>(map: Map<string, V>, key: string, value: V, max: number): v
   }
 }
 
+/** The row as a record if it may be used now: neither revoked nor expired. */
 function active(row: ApiKeyRow | null): ApiKeyRecord | null {
-  return row && row.revokedAt === null ? toRecord(row) : null;
+  return row && row.revokedAt === null && Date.now() < expiryOf(row) ? toRecord(row) : null;
 }
 
 export interface NewKeyOptions {
@@ -329,6 +347,8 @@ export interface NewKeyOptions {
   tpm?: number | null;
   scope?: KeyScope;
   origins?: readonly string[] | null;
+  /** When the key stops working (a future time); absent or null: never. */
+  expiresAt?: Date | null;
 }
 
 function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
@@ -343,6 +363,12 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       );
     return origin;
   });
+  const expires = opts.expiresAt ?? null;
+  if (expires !== null && !(expires.getTime() > Date.now()))
+    throw new InvalidRequestError(
+      Number.isNaN(expires.getTime()) ? "expiresAt is not a valid time" : "expiresAt must be in the future",
+      "expiresAt",
+    );
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   return {
     key,
@@ -357,6 +383,7 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       revokedAt: null,
       scope,
       origins: origins.length > 0 ? [...new Set(origins)] : null,
+      expiresAt: expires === null ? null : expires.toISOString(),
     },
   };
 }

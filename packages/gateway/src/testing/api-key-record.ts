@@ -12,5 +12,6 @@ export function apiKeyRecord(rpm: number | null, tpm: number | null, id = "key_t
     revokedAt: null,
     scope: "api",
     origins: null,
+    expiresAt: null,
   };
 }

@@ -31,6 +31,7 @@ const key = (id: string): ApiKeyRow => ({
   revokedAt: null,
   scope: "api",
   origins: null,
+  expiresAt: null,
 });
 
 describe("Postgres API keys across replicas", () => {
@@ -84,8 +85,13 @@ describe("Postgres API keys across replicas", () => {
   it("migrates the keys domain once for replicas starting together", async () => {
     const url = await server.createDatabase("keys_race");
     const repos = await Promise.all([1, 2, 3].map(() => openPostgresApiKeyRepository(url)));
-    const { rows } = await repos[0].pool.query("SELECT domain, version FROM schema_migrations");
-    expect(rows).toEqual([{ domain: "keys", version: 1 }]);
+    const { rows } = await repos[0].pool.query(
+      "SELECT domain, version FROM schema_migrations ORDER BY version",
+    );
+    expect(rows).toEqual([
+      { domain: "keys", version: 1 },
+      { domain: "keys", version: 2 },
+    ]);
     await Promise.all(repos.map((r) => r.close()));
   });
 });

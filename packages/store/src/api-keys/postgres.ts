@@ -3,6 +3,7 @@ import { migratePostgres } from "../postgres/migrate.ts";
 import { PostgresRepository } from "../postgres/repository.ts";
 import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import {
+  API_KEY_COLUMNS,
   type ApiKeyChangeSink,
   type ApiKeyRepository,
   type ApiKeyRow,
@@ -21,6 +22,7 @@ interface Row {
   revoked_at: Date | null;
   scope: "api" | "widget";
   origins: string[] | null;
+  expires_at: Date | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -34,6 +36,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
   scope: r.scope,
   origins: r.origins,
+  expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
 });
 
 export interface PostgresApiKeyOptions {
@@ -77,8 +80,7 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
   async insert(k: ApiKeyRow): Promise<void> {
     await this.open();
     await this.pool.query(
-      `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [...apiKeyColumnValues(k)],
     );
   }
@@ -89,8 +91,8 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
       // Replicas starting together (each making a first key) take turns; the later ones see the key.
       await client.query("SELECT pg_advisory_xact_lock(hashtext('seekdesk:keys:first'))");
       const r = await client.query(
-        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+        `INSERT INTO api_keys (${API_KEY_COLUMNS})
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
         [...apiKeyColumnValues(k)],
       );
       return (r.rowCount ?? 0) > 0;

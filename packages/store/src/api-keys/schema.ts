@@ -25,6 +25,12 @@ export const SQLITE_API_KEY_MIGRATIONS: readonly Migration[] = [
     up: `ALTER TABLE api_keys ADD COLUMN scope TEXT NOT NULL DEFAULT 'api' CHECK (scope IN ('api', 'widget'));
       ALTER TABLE api_keys ADD COLUMN origins TEXT;`,
   },
+  {
+    version: 3,
+    name: "key expiry",
+    // Existing keys never expire (null).
+    up: "ALTER TABLE api_keys ADD COLUMN expires_at TEXT;",
+  },
 ];
 
 /** Postgres channel on which every change to api_keys is announced (payload: the key's hash). */
@@ -60,5 +66,10 @@ END $$;
 CREATE TRIGGER api_keys_notify AFTER INSERT OR UPDATE OR DELETE ON api_keys
   FOR EACH ROW EXECUTE FUNCTION seekdesk_api_keys_notify();
 `,
+  },
+  {
+    version: 2,
+    name: "key expiry",
+    up: "ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMPTZ;",
   },
 ];

@@ -1,7 +1,7 @@
 import { migrateSqlite } from "../migrations.ts";
 import type { SqliteDatabase } from "../sqlite.ts";
 import { SQLITE_API_KEY_MIGRATIONS } from "./schema.ts";
-import { type ApiKeyRepository, type ApiKeyRow, apiKeyColumnValues } from "./types.ts";
+import { API_KEY_COLUMNS, type ApiKeyRepository, type ApiKeyRow, apiKeyColumnValues } from "./types.ts";
 
 interface Row {
   id: string;
@@ -14,6 +14,7 @@ interface Row {
   revoked_at: string | null;
   scope: "api" | "widget";
   origins: string | null;
+  expires_at: string | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -27,6 +28,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   revokedAt: r.revoked_at,
   scope: r.scope,
   origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
+  expiresAt: r.expires_at,
 });
 
 /**
@@ -48,10 +50,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
 
   async insert(k: ApiKeyRow): Promise<void> {
     this.db
-      .prepare(
-        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
+      .prepare(`INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(...apiKeyColumnValues(k));
   }
 
@@ -59,8 +58,8 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
     // One statement: SQLite's single writer makes the check and the insert one step.
     const info = this.db
       .prepare(
-        `INSERT INTO api_keys (id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins)
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+        `INSERT INTO api_keys (${API_KEY_COLUMNS})
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
       )
       .run(...apiKeyColumnValues(k));
     return info.changes > 0;

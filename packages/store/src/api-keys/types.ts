@@ -17,11 +17,12 @@ export interface ApiKeyRow {
   scope: "api" | "widget";
   /** Normalised browser origins; null means any. */
   origins: string[] | null;
+  /** ISO 8601: the key stops working then; null means never. */
+  expiresAt: string | null;
 }
 
 /**
- * `k` as the values of the stores' INSERT columns (id, name, hash, prefix, rpm, tpm, created_at,
- * revoked_at, scope, origins), in that order: both the SQLite and the Postgres tables list them so.
+ * `k` as the values of the stores' INSERT columns (`API_KEY_COLUMNS`), in that order.
  */
 export const apiKeyColumnValues = (k: ApiKeyRow) =>
   [
@@ -35,7 +36,12 @@ export const apiKeyColumnValues = (k: ApiKeyRow) =>
     k.revokedAt,
     k.scope,
     k.origins === null ? null : JSON.stringify(k.origins),
+    k.expiresAt,
   ] as const;
+
+/** The INSERT column list of both stores' api_keys tables, matching `apiKeyColumnValues`. */
+export const API_KEY_COLUMNS =
+  "id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins, expires_at";
 
 /** What a cache in front of the repository is told by `watch`. */
 export interface ApiKeyChangeSink {

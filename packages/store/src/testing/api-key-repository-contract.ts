@@ -12,6 +12,7 @@ const row = (id: string, over: Partial<ApiKeyRow> = {}): ApiKeyRow => ({
   revokedAt: null,
   scope: "api",
   origins: null,
+  expiresAt: null,
   ...over,
 });
 
@@ -38,6 +39,7 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
           scope: "widget",
           origins: ["https://shop.example.com", "http://localhost:8080"],
           createdAt: "2026-01-02T03:04:06.000Z",
+          expiresAt: "2026-04-01T00:00:00.000Z",
         }),
       );
       expect(await repo.anyExists()).toBe(true);
@@ -45,6 +47,7 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       expect(await repo.findByHash(row("k2").hash)).toMatchObject({
         scope: "widget",
         origins: ["https://shop.example.com", "http://localhost:8080"],
+        expiresAt: "2026-04-01T00:00:00.000Z",
       });
       expect((await repo.list()).map((k) => k.id)).toEqual(["k1", "k2"]);
     });

@@ -14,7 +14,11 @@ interface KeyInfo {
   tpm?: number | null;
   createdAt: string;
   revokedAt?: string | null;
+  expiresAt?: string | null;
 }
+
+/** The form's expiry choices, in days (0: never). */
+const EXPIRY_DAYS = [0, 7, 30, 90, 365] as const;
 
 export function Keys({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: KeyInfo[] }>("/api/admin/keys"), []);
@@ -28,12 +32,14 @@ export function Keys({ t }: { t: Strings }) {
         .split(/[\s,]+/)
         .filter((o) => o !== "");
       const scope = String(f.get("scope"));
+      const days = Number(f.get("expires") ?? 0);
       const res = await api<{ key: string }>("/api/admin/keys", {
         body: {
           name: f.get("name"),
           scope,
           ...(origins.length > 0 ? { origins } : {}),
           rpm: f.get("rpm") ? Number(f.get("rpm")) : undefined,
+          ...(days > 0 ? { expiresAt: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
         },
       });
       setCreated({ key: res.key, scope });
@@ -70,6 +76,16 @@ export function Keys({ t }: { t: Strings }) {
           {t.keyRpm}
           <input name="rpm" type="number" min={1} />
         </label>
+        <label>
+          {t.keyExpires}
+          <select name="expires" defaultValue="0">
+            {EXPIRY_DAYS.map((d) => (
+              <option key={d} value={d}>
+                {d === 0 ? t.keyNever : t.afterDays(d)}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">{t.createKey}</button>
       </form>
       {created && (
@@ -90,7 +106,7 @@ export function Keys({ t }: { t: Strings }) {
       )}
       <AdminTable
         caption={t.keysCaption}
-        columns={[t.colName, t.colScope, t.colOrigins, t.colLimits, t.colCreated, t.colStatus]}
+        columns={[t.colName, t.colScope, t.colOrigins, t.colLimits, t.colCreated, t.colExpires, t.colStatus]}
         items={data?.data}
         itemKey={(k) => k.id}
         cells={(k) => (
@@ -103,8 +119,13 @@ export function Keys({ t }: { t: Strings }) {
               <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
             </td>
             <td>
+              {k.expiresAt ? <time dateTime={k.expiresAt}>{t.fmt.dateTime(k.expiresAt)}</time> : t.keyNever}
+            </td>
+            <td>
               {k.revokedAt ? (
                 t.revoked
+              ) : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? (
+                t.keyExpired
               ) : (
                 <button type="button" onClick={() => void revoke(k.id)}>
                   {t.revoke}
