@@ -182,6 +182,7 @@ describe("console access in a real browser", () => {
     await keys.getByLabel("Name").fill("shop widget");
     await keys.getByLabel("Scope").selectOption("widget");
     await keys.getByLabel(/Allowed origins/).fill("https://shop.example.com");
+    await keys.getByLabel(/^Models/).fill("deepseek-r1, deepseek-chat");
     await keys.getByLabel("Expires").selectOption({ label: "in 30 days" });
     await keys.getByRole("button", { name: "Create key" }).click();
     const snippet = keys.locator("pre.snippet");
@@ -191,6 +192,7 @@ describe("console access in a real browser", () => {
     );
     const row = keys.getByRole("row", { name: /shop widget/ });
     await row.getByRole("cell", { name: "https://shop.example.com" }).waitFor();
+    await row.getByRole("cell", { name: "deepseek-r1, deepseek-chat" }).waitFor();
     // Created and expiry times both shown, the expiry 30 days on.
     const times = await row.locator("time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
     expect(times).toHaveLength(2);
@@ -198,7 +200,7 @@ describe("console access in a real browser", () => {
     expect(days).toBeGreaterThan(29.99);
     expect(days).toBeLessThan(30.01);
     expect(runCli(["keys", "list"], served.dataDir)).toMatch(
-      /shop widget.*widget.*https:\/\/shop\.example\.com.*\s\d{4}-\d\d-\d\dT\S+\s+active/,
+      /shop widget.*widget\s+https:\/\/shop\.example\.com\s+deepseek-r1,deepseek-chat\s.*\s\d{4}-\d\d-\d\dT\S+\s+active/,
     );
     await page.screenshot({ path: screenshotPath("admin-widget-key") });
     await context.close();

@@ -53,8 +53,12 @@ export class AuthenticationError extends SeekdeskError {
 }
 
 export class PermissionDeniedError extends SeekdeskError {
-  constructor(message = "You do not have permission for this action", code = "forbidden") {
-    super(message, { status: 403, type: "permission_error", code });
+  constructor(
+    message = "You do not have permission for this action",
+    code = "forbidden",
+    param: string | null = null,
+  ) {
+    super(message, { status: 403, type: "permission_error", code, param });
   }
 }
 

@@ -119,6 +119,35 @@ describe("API keys", () => {
     expect((await limited.json()).error.code).toBe("tokens_per_minute_exceeded");
   });
 
+  it("limits a key with a model list to those models (by id or alias), and lists only them", async () => {
+    const { key, record } = await gw.gateway.keys.create({
+      name: "fixed only",
+      models: ["fixed", " fixed "],
+    });
+    expect(record.models).toEqual(["fixed"]);
+    expect((await chat("fixed", key)).status).toBe(200);
+    const refused = await chat("slow", key);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error).toMatchObject({
+      type: "permission_error",
+      code: "model_not_allowed",
+      param: "model",
+      message: "This API key may not use the model 'slow'",
+    });
+    const auth = { authorization: `Bearer ${key}` };
+    const listed = await (await fetch(`${gw.url}/v1/models`, { headers: auth })).json();
+    expect(listed.data.map((m: { id: string }) => m.id)).toEqual(["fixed"]);
+    expect((await fetch(`${gw.url}/v1/models/slow`, { headers: auth })).status).toBe(404);
+    // Unknown models are still 404, whatever the key may use.
+    expect((await chat("nope", key)).status).toBe(404);
+    // A key without a list sees every model.
+    const all = await gw.gateway.keys.create({ name: "all models" });
+    const every = await (
+      await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${all.key}` } })
+    ).json();
+    expect(every.data.map((m: { id: string }) => m.id).sort()).toEqual(["fixed", "slow"]);
+  });
+
   it("refuses a key from its expiry time on, as an unknown key, and refuses to make one already expired", async () => {
     const { key, record } = await gw.gateway.keys.create({
       name: "contractor",

@@ -308,6 +308,29 @@ export class GatewayAuth {
   }
 }
 
+/**
+ * Whether `p` may use the model known as `model` (its id and aliases): keys with a model list
+ * name it by id or by any alias; everyone else (keys without a list, sessions) may use any.
+ */
+export function allowsModel(p: Principal, model: { id: string; aliases: readonly string[] }): boolean {
+  const allowed = p.kind === "key" || p.kind === "widget" ? p.key.models : null;
+  return allowed === null || allowed.includes(model.id) || model.aliases.some((a) => allowed.includes(a));
+}
+
+/** 403 unless `p` may use `model` (see allowsModel); `asked` is the name the client sent. */
+export function requireModelAccess(
+  p: Principal,
+  model: { id: string; aliases: readonly string[] },
+  asked: string,
+): void {
+  if (!allowsModel(p, model))
+    throw new PermissionDeniedError(
+      `This API key may not use the model '${asked}'`,
+      "model_not_allowed",
+      "model",
+    );
+}
+
 function widgetScopeError(): PermissionDeniedError {
   return new PermissionDeniedError(
     "This key is scoped to the chat widget: it opens only the customer conversation routes",

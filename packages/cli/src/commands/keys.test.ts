@@ -75,9 +75,9 @@ describe("seekdesk keys", () => {
     expect(backend.stderr).toContain("scope api");
 
     const table = (await run(["keys", "list"])).stdout.trim().split("\n");
-    expect(table[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+SCOPE\s+ORIGINS\s+RPM/);
+    expect(table[0]).toMatch(/^ID\s+NAME\s+PREFIX\s+SCOPE\s+ORIGINS\s+MODELS\s+RPM/);
     expect(table[1]).toMatch(/\sshop\s.*\swidget\s+https:\/\/shop\.example\.com,http:\/\/localhost:8080,/);
-    expect(table[2]).toMatch(/\scrm\s.*\sapi\s+\*\s/);
+    expect(table[2]).toMatch(/\scrm\s.*\sapi\s+\*\s+\*\s/);
 
     const url = await serve();
     const headers = {
@@ -107,16 +107,22 @@ describe("seekdesk keys", () => {
   }, 60_000);
 
   it("creates a key that expires, lists its expiry, marks it expired once past, and refuses a bad --expires", async () => {
-    const made = await run(["keys", "create", "--name", "contractor", "--expires", "30d", "--json"]);
+    const made = await run([
+      ...["keys", "create", "--name", "contractor", "--expires", "30d"],
+      ...["--model", "deepseek-r1,qwen", "--model", "llama", "--json"],
+    ]);
     expect(made.code).toBe(0);
     const key = JSON.parse(made.stdout);
+    expect(key.models).toEqual(["deepseek-r1", "qwen", "llama"]);
     const days = (Date.parse(key.expiresAt) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThanOrEqual(30);
     const listed = async () => (await run(["keys", "list"])).stdout.trim().split("\n");
     const row = async () => (await listed()).find((l) => l.includes(key.id)) ?? "";
     expect((await listed())[0]).toMatch(/\sCREATED\s+EXPIRES\s+STATUS$/);
-    expect(await row()).toMatch(new RegExp(`${key.expiresAt.replace(/\./g, "\\.")}\\s+active$`));
+    expect(await row()).toMatch(
+      new RegExp(`\\sdeepseek-r1,qwen,llama\\s.*${key.expiresAt.replace(/\./g, "\\.")}\\s+active$`),
+    );
 
     // Its time passes (written into the server's SQLite file, as the clock would bring it).
     const db = openSqlite(join(dataDir, "seekdesk.sqlite"));

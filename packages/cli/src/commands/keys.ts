@@ -44,6 +44,17 @@ function scope(v: string): KeyScope {
   return s;
 }
 
+/** `--model` repeats and takes comma-separated lists of model ids or aliases. */
+function modelList(v: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...v
+      .split(",")
+      .map((m) => m.trim())
+      .filter((m) => m !== ""),
+  ];
+}
+
 /** `--origin` repeats and takes comma-separated lists; each must be scheme://host[:port]. */
 function origins(v: string, previous: string[] = []): string[] {
   const parsed = v
@@ -83,6 +94,7 @@ Scopes:
 Examples:
   seekdesk keys create --name shop-widget --scope widget --origin https://shop.example.com --rpm 60
   seekdesk keys create --name contractor --expires 30d
+  seekdesk keys create --name support-bot --model deepseek-r1-distill-qwen-7b
 `,
       ),
   )
@@ -105,6 +117,11 @@ Examples:
       integerFlag("tpm"),
     )
     .option(
+      "--model <id>",
+      "a model id or alias the key may use on the OpenAI API and gRPC; repeat or comma-separate (default: any)",
+      modelList,
+    )
+    .option(
       "--expires <when>",
       "when the key stops working: a duration (90m, 12h, 30d, 8w) or a date (2027-01-31, UTC midnight) (default: never)",
       futureTimeFlag("expires"),
@@ -123,6 +140,7 @@ Examples:
           rpm?: number;
           tpm?: number;
           expires?: Date;
+          model?: string[];
           json?: boolean;
           ifNone?: boolean;
         },
@@ -136,6 +154,7 @@ Examples:
             rpm: flags.rpm ?? null,
             tpm: flags.tpm ?? null,
             expiresAt: flags.expires ?? null,
+            models: flags.model ?? null,
           };
           const made = flags.ifNone ? await store.createFirst(opts) : await store.create(opts);
           if (!made) {
@@ -147,7 +166,7 @@ Examples:
           else {
             process.stdout.write(`${key}\n`);
             process.stderr.write(
-              `created ${record.id} (${record.name}, scope ${record.scope}${record.origins ? `, origins ${record.origins.join(",")}` : ""}${record.expiresAt ? `, expires ${record.expiresAt}` : ""}); the key is shown only once: store it now\n`,
+              `created ${record.id} (${record.name}, scope ${record.scope}${record.origins ? `, origins ${record.origins.join(",")}` : ""}${record.models ? `, models ${record.models.join(",")}` : ""}${record.expiresAt ? `, expires ${record.expiresAt}` : ""}); the key is shown only once: store it now\n`,
             );
             if (record.scope === "widget" && !record.origins)
               process.stderr.write(
@@ -171,7 +190,19 @@ Examples:
           return;
         }
         const lines = [
-          ["ID", "NAME", "PREFIX", "SCOPE", "ORIGINS", "RPM", "TPM", "CREATED", "EXPIRES", "STATUS"],
+          [
+            "ID",
+            "NAME",
+            "PREFIX",
+            "SCOPE",
+            "ORIGINS",
+            "MODELS",
+            "RPM",
+            "TPM",
+            "CREATED",
+            "EXPIRES",
+            "STATUS",
+          ],
         ];
         const now = Date.now();
         for (const r of rows) {
@@ -181,6 +212,7 @@ Examples:
             `${r.prefix}…`,
             r.scope,
             r.origins ? r.origins.join(",") : "*",
+            r.models ? r.models.join(",") : "*",
             String(r.rpm ?? "-"),
             String(r.tpm ?? "-"),
             r.createdAt,

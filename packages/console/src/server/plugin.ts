@@ -53,6 +53,8 @@ const NewKey = z.object({
   tpm: z.number().int().positive().optional(),
   /** ISO 8601 time (with its offset) at which the key stops working; omitted: never. */
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  /** Model ids or aliases the key may use on the OpenAI API and gRPC; omitted or empty: any. */
+  models: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
 });
 
 /**
@@ -229,6 +231,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
           scope: body.scope,
           origins: body.origins ?? null,
           expiresAt: body.expiresAt === undefined ? null : new Date(body.expiresAt),
+          models: body.models ?? null,
         });
         return c.json({ ...created, scope: created.record.scope, origins: created.record.origins }, 201);
       });

@@ -130,5 +130,13 @@ describe("gRPC API", () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metricValue(text, "seekdesk_requests_total", { route: "grpc.Chat", status: "OK" })).toBe(2);
     expect(metricValue(text, "seekdesk_requests_total", { route: "grpc.Chat", status: "NOT_FOUND" })).toBe(1);
+
+    // A key limited to one model is refused the others, as over HTTP.
+    const only = await gw.gateway.keys.create({ name: "grpc slow only", models: ["slow"] });
+    const onlyMd = new grpc.Metadata();
+    onlyMd.set("authorization", `Bearer ${only.key}`);
+    const refused = await unary(request, onlyMd).catch((e: grpc.ServiceError) => e);
+    expect(refused).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect((refused as grpc.ServiceError).metadata.get("error-code")).toEqual(["model_not_allowed"]);
   });
 });

@@ -3,7 +3,6 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
   InvalidRequestError,
-  NotFoundError,
   newId,
   retryAfterSeconds,
   type SeekdeskError,
@@ -18,7 +17,7 @@ import { grpcPeerAddress } from "../client-ip.ts";
 import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { modelLabel } from "../openai/routes.ts";
+import { allowedModel } from "../openai/routes.ts";
 import { ChatCompletionBody, toChatRequest } from "../openai/schemas.ts";
 
 export const PROTO_PATH = fileURLToPath(new URL("../../proto/seekdesk.proto", import.meta.url));
@@ -198,9 +197,7 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
     await d.auth.admit(principal);
     const requestId = first("x-request-id") ?? newId("req_", 8);
     const body = validate(ChatCompletionBody, toOpenAIBody(call.request));
-    const label = modelLabel(d.engine, body.model);
-    if (label === "unknown")
-      throw new NotFoundError(`The model '${body.model}' does not exist`, "model_not_found", "model");
+    const label = allowedModel(d.engine, principal, body.model);
     const req = toChatRequest(body, requestId);
     const signal = AbortSignal.any([abort.signal, d.shutdown]);
     const gen = await Generation.start(d.engine.chat(req, signal), {

@@ -40,6 +40,8 @@ export interface ApiKeyRecord {
   origins: string[] | null;
   /** ISO 8601: from then on the key is refused as an unknown one would be; null: never. */
   expiresAt: string | null;
+  /** Model ids or aliases the key may use (OpenAI API, gRPC); null: any. */
+  models: string[] | null;
 }
 
 const KEY_PREFIX = "sk-sd-";
@@ -60,6 +62,7 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
     scope: r.scope,
     origins: r.origins,
     expiresAt: r.expiresAt,
+    models: r.models,
   };
 }
 
@@ -349,6 +352,8 @@ export interface NewKeyOptions {
   origins?: readonly string[] | null;
   /** When the key stops working (a future time); absent or null: never. */
   expiresAt?: Date | null;
+  /** Model ids or aliases the key may use; absent, null or empty: any. */
+  models?: readonly string[] | null;
 }
 
 function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
@@ -369,6 +374,9 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       Number.isNaN(expires.getTime()) ? "expiresAt is not a valid time" : "expiresAt must be in the future",
       "expiresAt",
     );
+  const models = [...new Set((opts.models ?? []).map((m) => m.trim()))];
+  if (models.some((m) => m === "" || m.length > 200))
+    throw new InvalidRequestError("models: each model id must be 1 to 200 characters", "models");
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   return {
     key,
@@ -384,6 +392,7 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       scope,
       origins: origins.length > 0 ? [...new Set(origins)] : null,
       expiresAt: expires === null ? null : expires.toISOString(),
+      models: models.length > 0 ? models : null,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type ChatEvent, InvalidRequestError, NotFoundError, type Usage } from "@seekdesk/core";
 import type { Context, Hono } from "hono";
 import type { Logger } from "pino";
-import type { GatewayAuth } from "../auth.ts";
+import { allowsModel, type GatewayAuth, type Principal, requireModelAccess } from "../auth.ts";
 import { readJsonBody } from "../body.ts";
 import type { InferenceEngine } from "../engine.ts";
 import { Generation } from "../generation.ts";
@@ -38,8 +38,22 @@ const usageJson = (u: Usage) => ({
 
 /** The canonical id for metric labels: unknown names collapse so a client cannot blow up label cardinality. */
 export function modelLabel(engine: InferenceEngine, name: string): string {
-  for (const m of engine.listModels()) if (m.id === name || m.aliases.includes(name)) return m.id;
-  return "unknown";
+  return findModel(engine, name)?.id ?? "unknown";
+}
+
+function findModel(engine: InferenceEngine, name: string) {
+  return engine.listModels().find((m) => m.id === name || m.aliases.includes(name));
+}
+
+/**
+ * The canonical id of the model `name` names, after checking that it exists (404) and that the
+ * caller's key may use it (403 model_not_allowed).
+ */
+export function allowedModel(engine: InferenceEngine, principal: Principal, name: string): string {
+  const model = findModel(engine, name);
+  if (!model) noModelsHint(engine, name);
+  requireModelAccess(principal, model, name);
+  return model.id;
 }
 
 function noModelsHint(engine: InferenceEngine, model: string): never {
@@ -61,11 +75,10 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     model: string,
     source: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
   ): Promise<{ gen: Generation; abort: RequestSignal }> {
-    const label = modelLabel(d.engine, model);
-    if (label === "unknown") noModelsHint(d.engine, model);
+    const principal = c.get("principal");
+    const label = allowedModel(d.engine, principal, model);
     c.get("trace").model = label;
     const abort = d.live.open(c);
-    const principal = c.get("principal");
     const trace = c.get("trace");
     const gen = await Generation.start(source(abort), {
       metrics: d.metrics,
@@ -241,8 +254,7 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
 
   app.post("/v1/embeddings", guard, async (c) => {
     const body = await readJsonBody(c, EmbeddingBody, d.bodyLimit);
-    const label = modelLabel(d.engine, body.model);
-    if (label === "unknown") noModelsHint(d.engine, body.model);
+    const label = allowedModel(d.engine, c.get("principal"), body.model);
     c.get("trace").model = label;
     const input = typeof body.input === "string" ? [body.input] : body.input;
     if (input.some((s) => s.length === 0))
@@ -268,11 +280,21 @@ export function registerOpenAIRoutes(app: Hono, d: OpenAIRouteDeps): void {
     owned_by: `seekdesk-${m.kind}`,
   });
 
-  app.get("/v1/models", guard, (c) => c.json({ object: "list", data: d.engine.listModels().map(modelJson) }));
+  // A key limited to some models sees only those, as an OpenAI project sees only its models.
+  app.get("/v1/models", guard, (c) =>
+    c.json({
+      object: "list",
+      data: d.engine
+        .listModels()
+        .filter((m) => allowsModel(c.get("principal"), m))
+        .map(modelJson),
+    }),
+  );
   app.get("/v1/models/:id{.+}", guard, (c) => {
     const id = c.req.param("id");
-    const m = d.engine.listModels().find((x) => x.id === id || x.aliases.includes(id));
-    if (!m) throw new NotFoundError(`The model '${id}' does not exist`, "model_not_found", "model");
+    const m = findModel(d.engine, id);
+    if (!m || !allowsModel(c.get("principal"), m))
+      throw new NotFoundError(`The model '${id}' does not exist`, "model_not_found", "model");
     return c.json(modelJson(m));
   });
 }

@@ -13,5 +13,6 @@ export function apiKeyRecord(rpm: number | null, tpm: number | null, id = "key_t
     scope: "api",
     origins: null,
     expiresAt: null,
+    models: null,
   };
 }

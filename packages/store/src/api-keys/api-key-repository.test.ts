@@ -3,6 +3,7 @@ import { openSqlite } from "../sqlite.ts";
 import { apiKeyRepositoryContract } from "../testing/api-key-repository-contract.ts";
 import { startTestPostgres, type TestPostgres } from "../testing/postgres.ts";
 import { openPostgresApiKeyRepository } from "./postgres.ts";
+import { POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import { SqliteApiKeyRepository } from "./sqlite.ts";
 import type { ApiKeyRow } from "./types.ts";
 
@@ -32,6 +33,7 @@ const key = (id: string): ApiKeyRow => ({
   scope: "api",
   origins: null,
   expiresAt: null,
+  models: null,
 });
 
 describe("Postgres API keys across replicas", () => {
@@ -88,10 +90,7 @@ describe("Postgres API keys across replicas", () => {
     const { rows } = await repos[0].pool.query(
       "SELECT domain, version FROM schema_migrations ORDER BY version",
     );
-    expect(rows).toEqual([
-      { domain: "keys", version: 1 },
-      { domain: "keys", version: 2 },
-    ]);
+    expect(rows).toEqual(POSTGRES_API_KEY_MIGRATIONS.map((m) => ({ domain: "keys", version: m.version })));
     await Promise.all(repos.map((r) => r.close()));
   });
 });

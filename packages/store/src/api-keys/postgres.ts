@@ -23,6 +23,7 @@ interface Row {
   scope: "api" | "widget";
   origins: string[] | null;
   expires_at: Date | null;
+  models: string[] | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -37,6 +38,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   scope: r.scope,
   origins: r.origins,
   expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
+  models: r.models,
 });
 
 export interface PostgresApiKeyOptions {
@@ -80,7 +82,7 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
   async insert(k: ApiKeyRow): Promise<void> {
     await this.open();
     await this.pool.query(
-      `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [...apiKeyColumnValues(k)],
     );
   }
@@ -92,7 +94,7 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
       await client.query("SELECT pg_advisory_xact_lock(hashtext('seekdesk:keys:first'))");
       const r = await client.query(
         `INSERT INTO api_keys (${API_KEY_COLUMNS})
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
         [...apiKeyColumnValues(k)],
       );
       return (r.rowCount ?? 0) > 0;

@@ -31,6 +31,12 @@ export const SQLITE_API_KEY_MIGRATIONS: readonly Migration[] = [
     // Existing keys never expire (null).
     up: "ALTER TABLE api_keys ADD COLUMN expires_at TEXT;",
   },
+  {
+    version: 4,
+    name: "models a key may use",
+    // A JSON array of model ids or aliases; null (every existing key) means any model.
+    up: "ALTER TABLE api_keys ADD COLUMN models TEXT;",
+  },
 ];
 
 /** Postgres channel on which every change to api_keys is announced (payload: the key's hash). */
@@ -71,5 +77,10 @@ CREATE TRIGGER api_keys_notify AFTER INSERT OR UPDATE OR DELETE ON api_keys
     version: 2,
     name: "key expiry",
     up: "ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMPTZ;",
+  },
+  {
+    version: 3,
+    name: "models a key may use",
+    up: "ALTER TABLE api_keys ADD COLUMN models JSONB;",
   },
 ];

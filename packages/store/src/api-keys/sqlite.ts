@@ -15,6 +15,7 @@ interface Row {
   scope: "api" | "widget";
   origins: string | null;
   expires_at: string | null;
+  models: string | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -29,6 +30,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   scope: r.scope,
   origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
   expiresAt: r.expires_at,
+  models: r.models === null ? null : (JSON.parse(r.models) as string[]),
 });
 
 /**
@@ -50,7 +52,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
 
   async insert(k: ApiKeyRow): Promise<void> {
     this.db
-      .prepare(`INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(`INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
       .run(...apiKeyColumnValues(k));
   }
 
@@ -59,7 +61,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
     const info = this.db
       .prepare(
         `INSERT INTO api_keys (${API_KEY_COLUMNS})
-         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM api_keys)`,
       )
       .run(...apiKeyColumnValues(k));
     return info.changes > 0;

@@ -19,6 +19,8 @@ export interface ApiKeyRow {
   origins: string[] | null;
   /** ISO 8601: the key stops working then; null means never. */
   expiresAt: string | null;
+  /** Model ids (or aliases) the key may use on the OpenAI API and gRPC; null means any. */
+  models: string[] | null;
 }
 
 /**
@@ -37,11 +39,12 @@ export const apiKeyColumnValues = (k: ApiKeyRow) =>
     k.scope,
     k.origins === null ? null : JSON.stringify(k.origins),
     k.expiresAt,
+    k.models === null ? null : JSON.stringify(k.models),
   ] as const;
 
 /** The INSERT column list of both stores' api_keys tables, matching `apiKeyColumnValues`. */
 export const API_KEY_COLUMNS =
-  "id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins, expires_at";
+  "id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins, expires_at, models";
 
 /** What a cache in front of the repository is told by `watch`. */
 export interface ApiKeyChangeSink {

@@ -13,6 +13,7 @@ const row = (id: string, over: Partial<ApiKeyRow> = {}): ApiKeyRow => ({
   scope: "api",
   origins: null,
   expiresAt: null,
+  models: null,
   ...over,
 });
 
@@ -40,6 +41,7 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
           origins: ["https://shop.example.com", "http://localhost:8080"],
           createdAt: "2026-01-02T03:04:06.000Z",
           expiresAt: "2026-04-01T00:00:00.000Z",
+          models: ["deepseek-r1", "qwen"],
         }),
       );
       expect(await repo.anyExists()).toBe(true);
@@ -48,6 +50,7 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
         scope: "widget",
         origins: ["https://shop.example.com", "http://localhost:8080"],
         expiresAt: "2026-04-01T00:00:00.000Z",
+        models: ["deepseek-r1", "qwen"],
       });
       expect((await repo.list()).map((k) => k.id)).toEqual(["k1", "k2"]);
     });

@@ -15,6 +15,7 @@ interface KeyInfo {
   createdAt: string;
   revokedAt?: string | null;
   expiresAt?: string | null;
+  models?: string[] | null;
 }
 
 /** The form's expiry choices, in days (0: never). */
@@ -32,12 +33,16 @@ export function Keys({ t }: { t: Strings }) {
         .split(/[\s,]+/)
         .filter((o) => o !== "");
       const scope = String(f.get("scope"));
+      const models = String(f.get("models") ?? "")
+        .split(/[\s,]+/)
+        .filter((m) => m !== "");
       const days = Number(f.get("expires") ?? 0);
       const res = await api<{ key: string }>("/api/admin/keys", {
         body: {
           name: f.get("name"),
           scope,
           ...(origins.length > 0 ? { origins } : {}),
+          ...(models.length > 0 ? { models } : {}),
           rpm: f.get("rpm") ? Number(f.get("rpm")) : undefined,
           ...(days > 0 ? { expiresAt: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
         },
@@ -73,6 +78,10 @@ export function Keys({ t }: { t: Strings }) {
           <input name="origins" placeholder="https://shop.example.com" />
         </label>
         <label>
+          {t.keyModels}
+          <input name="models" placeholder="deepseek-r1" />
+        </label>
+        <label>
           {t.keyRpm}
           <input name="rpm" type="number" min={1} />
         </label>
@@ -106,7 +115,16 @@ export function Keys({ t }: { t: Strings }) {
       )}
       <AdminTable
         caption={t.keysCaption}
-        columns={[t.colName, t.colScope, t.colOrigins, t.colLimits, t.colCreated, t.colExpires, t.colStatus]}
+        columns={[
+          t.colName,
+          t.colScope,
+          t.colOrigins,
+          t.colModels,
+          t.colLimits,
+          t.colCreated,
+          t.colExpires,
+          t.colStatus,
+        ]}
         items={data?.data}
         itemKey={(k) => k.id}
         cells={(k) => (
@@ -114,6 +132,7 @@ export function Keys({ t }: { t: Strings }) {
             <td>{k.name}</td>
             <td>{t.scopeName[k.scope ?? "api"] ?? k.scope}</td>
             <td>{k.origins?.join(", ") ?? t.anyOrigin}</td>
+            <td>{k.models?.join(", ") ?? t.anyModel}</td>
             <td>{k.rpm ? t.perMinute(t.fmt.number(k.rpm)) : "—"}</td>
             <td>
               <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
