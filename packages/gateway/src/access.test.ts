@@ -148,6 +148,19 @@ describe("API keys", () => {
     expect(every.data.map((m: { id: string }) => m.id).sort()).toEqual(["fixed", "slow"]);
   });
 
+  it("applies a key's changed limits and models from its next request, with the same secret", async () => {
+    const { key, record } = await gw.gateway.keys.create({ name: "to change", rpm: 1, models: ["slow"] });
+    expect((await chat("fixed", key)).status).toBe(403);
+    const changed = await gw.gateway.keys.update(record.id, { rpm: 100, models: null });
+    expect(changed).toMatchObject({ id: record.id, rpm: 100, models: null });
+    expect((await chat("fixed", key)).status).toBe(200);
+    expect((await chat("fixed", key)).status).toBe(200);
+    await expect(gw.gateway.keys.update(record.id, { origins: ["not an origin"] })).rejects.toThrow(
+      "'not an origin' is not an origin",
+    );
+    expect(await gw.gateway.keys.update("key_nope", { rpm: 5 })).toBeNull();
+  });
+
   it("refuses a key from its expiry time on, as an unknown key, and refuses to make one already expired", async () => {
     const { key, record } = await gw.gateway.keys.create({
       name: "contractor",

@@ -133,6 +133,26 @@ describe("seekdesk keys", () => {
     }
     expect(await row()).toMatch(/2026-01-01T00:00:00\.000Z\s+expired$/);
 
+    // Changed in place: limits, models and expiry; the same key and id.
+    const updated = await run([
+      ...["keys", "update", key.id, "--rpm", "120", "--tpm", "none"],
+      ...["--any-model", "--expires", "never", "--json"],
+    ]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({
+      id: key.id,
+      rpm: 120,
+      tpm: null,
+      models: null,
+      expiresAt: null,
+    });
+    expect(await row()).toMatch(/\scontractor\s.*\sapi\s+\*\s+\*\s+120\s+-\s.*\snever\s+active$/);
+    const nothing = await run(["keys", "update", key.id]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain("keys update: nothing to change");
+    const unknown = await run(["keys", "update", "key_nope", "--rpm", "5"]);
+    expect(unknown.stderr).toContain("keys update: no key with id key_nope");
+
     for (const [bad, says] of [
       [
         "soon",

@@ -44,6 +44,19 @@ function scope(v: string): KeyScope {
   return s;
 }
 
+/**
+ * A flag's parser that also takes `word` (none, never: no limit, no expiry), returned as itself:
+ * commander turns a parser's null into "", so the action maps the word to null (`unlessWord`).
+ */
+const or =
+  <T, W extends string>(word: W, parse: (v: string) => T) =>
+  (v: string): T | W =>
+    v.trim().toLowerCase() === word ? word : parse(v);
+
+/** The flag's value, null for its clearing word, undefined when the flag was not given. */
+const unlessWord = <T, W extends string>(v: T | undefined, word: W): Exclude<T, W> | null | undefined =>
+  (v as unknown) === word ? null : (v as Exclude<T, W> | undefined);
+
 /** `--model` repeats and takes comma-separated lists of model ids or aliases. */
 function modelList(v: string, previous: string[] = []): string[] {
   return [
@@ -229,6 +242,89 @@ Examples:
         await close();
       }
     });
+
+  addConfigFlags(
+    keys
+      .command("update")
+      .description(
+        "Change a key's name, limits, origins, models or expiry in place; the key itself stays the same",
+      )
+      .argument("<id>", "the key id, e.g. key_3f9a1c")
+      .addHelpText(
+        "after",
+        `
+Examples:
+  seekdesk keys update key_3f9a1c --rpm 120 --tpm none      # new request limit, no token limit
+  seekdesk keys update key_3f9a1c --model deepseek-chat      # only that model from now on
+  seekdesk keys update key_3f9a1c --any-model --expires never
+`,
+      ),
+  )
+    .option("--name <name>", "a new label")
+    .option("--rpm <n|none>", "requests per minute allowed; none: unlimited", or("none", integerFlag("rpm")))
+    .option("--tpm <n|none>", "tokens per minute allowed; none: unlimited", or("none", integerFlag("tpm")))
+    .option(
+      "--origin <origin>",
+      "the origins the key may be used from (replaces the list); repeat or comma-separate",
+      origins,
+    )
+    .option("--any-origin", "allow any origin")
+    .option(
+      "--model <id>",
+      "the models the key may use (replaces the list); repeat or comma-separate",
+      modelList,
+    )
+    .option("--any-model", "allow every model")
+    .option(
+      "--expires <when|never>",
+      "a duration (90m, 12h, 30d, 8w) or a date (2027-01-31); never: no expiry",
+      or("never", futureTimeFlag("expires")),
+    )
+    .option("--json", "print the key as it now is, as JSON")
+    .action(
+      async (
+        id: string,
+        flags: KeyFlags & {
+          name?: string;
+          rpm?: number | "none";
+          tpm?: number | "none";
+          origin?: string[];
+          anyOrigin?: boolean;
+          model?: string[];
+          anyModel?: boolean;
+          expires?: Date | "never";
+          json?: boolean;
+        },
+      ) => {
+        if (flags.origin && flags.anyOrigin)
+          throw new UserInputError("give --origin or --any-origin, not both");
+        if (flags.model && flags.anyModel) throw new UserInputError("give --model or --any-model, not both");
+        const changes = {
+          ...(flags.name !== undefined ? { name: flags.name } : {}),
+          ...(flags.rpm !== undefined ? { rpm: unlessWord(flags.rpm, "none") } : {}),
+          ...(flags.tpm !== undefined ? { tpm: unlessWord(flags.tpm, "none") } : {}),
+          ...(flags.origin ? { origins: flags.origin } : flags.anyOrigin ? { origins: null } : {}),
+          ...(flags.model ? { models: flags.model } : flags.anyModel ? { models: null } : {}),
+          ...(flags.expires !== undefined ? { expiresAt: unlessWord(flags.expires, "never") } : {}),
+        };
+        if (Object.keys(changes).length === 0)
+          throw new UserInputError(
+            "keys update: nothing to change (give --name, --rpm, --tpm, --origin, --any-origin, --model, --any-model or --expires)",
+          );
+        const { keys: store, close } = await openKeys(flags);
+        try {
+          const record = await store.update(id, changes);
+          if (!record) throw new UserInputError(`keys update: no key with id ${id} (see seekdesk keys list)`);
+          if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+          else
+            process.stderr.write(
+              `updated ${id}${record.revokedAt ? " (it is revoked: it stays refused)" : ""}\n`,
+            );
+        } finally {
+          await close();
+        }
+      },
+    );
 
   addConfigFlags(
     keys

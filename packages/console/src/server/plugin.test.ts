@@ -112,7 +112,34 @@ describe("console server", () => {
       body: JSON.stringify({ name: "crm" }),
     });
     expect(key.status).toBe(201);
-    expect((await key.json()).key).toMatch(/^sk-/);
+    const made = await key.json();
+    expect(made.key).toMatch(/^sk-/);
+    // Changed in place: new limits and models, the same key.
+    const patched = await fetch(`${gw.url}/api/admin/keys/${made.record.id}`, {
+      method: "PATCH",
+      headers,
+      body: JSON.stringify({ rpm: 120, models: ["deepseek-chat"], expiresAt: null }),
+    });
+    expect(patched.status).toBe(200);
+    expect(await patched.json()).toMatchObject({
+      id: made.record.id,
+      name: "crm",
+      rpm: 120,
+      models: ["deepseek-chat"],
+    });
+    const unknown = await fetch(`${gw.url}/api/admin/keys/key_nope`, {
+      method: "PATCH",
+      headers,
+      body: "{}",
+    });
+    expect(unknown.status).toBe(404);
+    const badPatch = await fetch(`${gw.url}/api/admin/keys/${made.record.id}`, {
+      method: "PATCH",
+      headers,
+      body: JSON.stringify({ rpm: -1 }),
+    });
+    expect(badPatch.status).toBe(400);
+    expect((await badPatch.json()).error.param).toBe("rpm");
     const bad = await fetch(`${gw.url}/api/admin/users`, {
       method: "POST",
       headers,

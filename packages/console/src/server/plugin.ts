@@ -57,6 +57,16 @@ const NewKey = z.object({
   models: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
 });
 
+/** A key's changes (PATCH /api/admin/keys/:id): absent fields stay, null clears (unlimited, any, never). */
+const KeyChangesBody = z.object({
+  name: z.string().min(1).max(100).optional(),
+  rpm: z.number().int().positive().nullable().optional(),
+  tpm: z.number().int().positive().nullable().optional(),
+  origins: NewKey.shape.origins.unwrap().nullable().optional(),
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  models: NewKey.shape.models.unwrap().nullable().optional(),
+});
+
 /**
  * Failed sign-ins per username+address; slows password guessing without locking real users out
  * for long. Counted in the account store, so replicas share the count (N replicas do not allow N
@@ -234,6 +244,15 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
           models: body.models ?? null,
         });
         return c.json({ ...created, scope: created.record.scope, origins: created.record.origins }, 201);
+      });
+      app.patch("/api/admin/keys/:id", guards.admin, async (c) => {
+        const { expiresAt, ...rest } = await ctx.readJson(c, KeyChangesBody);
+        const updated = await ctx.auth.keys.update(c.req.param("id"), {
+          ...rest,
+          ...(expiresAt === undefined ? {} : { expiresAt: expiresAt === null ? null : new Date(expiresAt) }),
+        });
+        if (!updated) throw new NotFoundError("No such key", "key_not_found");
+        return c.json(updated);
       });
       app.delete("/api/admin/keys/:id", guards.admin, async (c) => {
         if (!(await ctx.auth.keys.revoke(c.req.param("id"))))

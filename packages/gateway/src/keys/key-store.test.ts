@@ -64,6 +64,18 @@ describe("API key cache over Postgres", () => {
     expect(a.verify("not even our prefix")).toBeNull();
   });
 
+  it("gives every replica a key's changed limits once the change is announced, not a cache lifetime later", async () => {
+    const a = await replica({ cacheTtlMs: 60_000 });
+    const b = await replica({ cacheTtlMs: 60_000 });
+    const { key, record } = await created(a, { name: "limits", rpm: 10 });
+    expect(await b.verify(key)).toMatchObject({ rpm: 10 });
+    expect(b.verify(key)).toMatchObject({ rpm: 10 });
+    await a.update(record.id, { rpm: 99, models: ["deepseek-chat"] });
+    // a applies it at once; b when Postgres's notification of the UPDATE arrives.
+    expect(await a.verify(key)).toMatchObject({ rpm: 99, models: ["deepseek-chat"] });
+    await expect.poll(async () => (await b.verify(key))?.rpm, { timeout: 5000 }).toBe(99);
+  });
+
   it("stops answering a cached key from memory at its expiry time, long before the cache lifetime", async () => {
     const a = await replica({ cacheTtlMs: 60_000 });
     const { key } = await created(a, { name: "expiring" });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { InvalidRequestError, newId, StoreUnavailableError } from "@seekdesk/core";
-import type { ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "@seekdesk/store";
+import type { ApiKeyPatch, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "@seekdesk/store";
 
 /**
  * What a key opens. `api`: every route (OpenAI API, gRPC, integrations). `widget`: only the
@@ -219,11 +219,25 @@ export class ApiKeyStore {
   async revoke(id: string): Promise<boolean> {
     const found = await this.repo.revoke(id, new Date().toISOString());
     // This replica stops honouring the key now, without waiting for its own notification.
-    if (found) {
-      for (const [hash, e] of this.cache) if (e.record.id === id) this.cache.delete(hash);
-      for (const hash of this.loading.keys()) this.stale.add(hash);
-    }
+    if (found) this.forget(id);
     return found;
+  }
+
+  /**
+   * Changes a key's name, limits, origins, expiry or models in place (the secret stays, so clients
+   * need nothing new); null when no key has that id. This replica applies it at once; on Postgres
+   * the others drop their cached copy when the change's notification arrives.
+   */
+  async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | null> {
+    const row = await this.repo.update(id, checkedPatch(changes));
+    if (row) this.forget(id);
+    return row ? toRecord(row) : null;
+  }
+
+  /** Drops this replica's cached copy of the key with that id, and any lookup of it in flight. */
+  private forget(id: string): void {
+    for (const [hash, e] of this.cache) if (e.record.id === id) this.cache.delete(hash);
+    for (const hash of this.loading.keys()) this.stale.add(hash);
   }
 
   /**
@@ -356,10 +370,9 @@ export interface NewKeyOptions {
   models?: readonly string[] | null;
 }
 
-function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
-  const scope = opts.scope ?? "api";
-  if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
-  const origins = (opts.origins ?? []).map((o) => {
+/** `origins` checked and normalised: null for none (any origin). */
+function checkedOrigins(list: readonly string[] | null | undefined): string[] | null {
+  const origins = (list ?? []).map((o) => {
     const origin = toOrigin(o);
     if (!origin)
       throw new InvalidRequestError(
@@ -368,15 +381,34 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       );
     return origin;
   });
-  const expires = opts.expiresAt ?? null;
-  if (expires !== null && !(expires.getTime() > Date.now()))
+  return origins.length > 0 ? [...new Set(origins)] : null;
+}
+
+/** `expiresAt` checked (a valid time in the future) as ISO 8601; null for never. */
+function checkedExpiry(at: Date | null | undefined): string | null {
+  if (at === null || at === undefined) return null;
+  if (!(at.getTime() > Date.now()))
     throw new InvalidRequestError(
-      Number.isNaN(expires.getTime()) ? "expiresAt is not a valid time" : "expiresAt must be in the future",
+      Number.isNaN(at.getTime()) ? "expiresAt is not a valid time" : "expiresAt must be in the future",
       "expiresAt",
     );
-  const models = [...new Set((opts.models ?? []).map((m) => m.trim()))];
+  return at.toISOString();
+}
+
+/** `models` trimmed and deduplicated; null for none (any model). */
+function checkedModels(list: readonly string[] | null | undefined): string[] | null {
+  const models = [...new Set((list ?? []).map((m) => m.trim()))];
   if (models.some((m) => m === "" || m.length > 200))
     throw new InvalidRequestError("models: each model id must be 1 to 200 characters", "models");
+  return models.length > 0 ? models : null;
+}
+
+function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
+  const scope = opts.scope ?? "api";
+  if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
+  const origins = checkedOrigins(opts.origins);
+  const expiresAt = checkedExpiry(opts.expiresAt);
+  const models = checkedModels(opts.models);
   const key = KEY_PREFIX + randomBytes(32).toString("base64url");
   return {
     key,
@@ -390,9 +422,25 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       createdAt: new Date().toISOString(),
       revokedAt: null,
       scope,
-      origins: origins.length > 0 ? [...new Set(origins)] : null,
-      expiresAt: expires === null ? null : expires.toISOString(),
-      models: models.length > 0 ? models : null,
+      origins,
+      expiresAt,
+      models,
     },
   };
+}
+
+/** What `ApiKeyStore.update` may change; absent fields are kept, null clears (unlimited, any, never). */
+export type KeyChanges = Partial<
+  Pick<NewKeyOptions, "name" | "rpm" | "tpm" | "origins" | "expiresAt" | "models">
+>;
+
+function checkedPatch(c: KeyChanges): ApiKeyPatch {
+  const patch: ApiKeyPatch = {};
+  if (c.name !== undefined) patch.name = c.name;
+  if (c.rpm !== undefined) patch.rpm = c.rpm;
+  if (c.tpm !== undefined) patch.tpm = c.tpm;
+  if (c.origins !== undefined) patch.origins = checkedOrigins(c.origins);
+  if (c.expiresAt !== undefined) patch.expiresAt = checkedExpiry(c.expiresAt);
+  if (c.models !== undefined) patch.models = checkedModels(c.models);
+  return patch;
 }

@@ -5,10 +5,12 @@ import { API_KEYS_CHANNEL, POSTGRES_API_KEY_MIGRATIONS } from "./schema.ts";
 import {
   API_KEY_COLUMNS,
   type ApiKeyChangeSink,
+  type ApiKeyPatch,
   type ApiKeyRepository,
   type ApiKeyRow,
   type ApiKeyWatch,
   apiKeyColumnValues,
+  apiKeyPatchColumns,
 } from "./types.ts";
 
 interface Row {
@@ -117,6 +119,18 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
       [id, at],
     );
     return rows[0]?.found ?? false;
+  }
+
+  async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null> {
+    await this.open();
+    const sets = apiKeyPatchColumns(patch);
+    // With nothing to change, the UPDATE still returns the row (SET id = id), so one statement answers.
+    const assignments = sets.length > 0 ? sets.map(([c], i) => `${c} = $${i + 2}`).join(", ") : "id = id";
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE api_keys SET ${assignments} WHERE id = $1 RETURNING *`,
+      [id, ...sets.map(([, v]) => v)],
+    );
+    return rows[0] ? toRow(rows[0]) : null;
   }
 
   async findByHash(hash: string): Promise<ApiKeyRow | null> {

@@ -1,7 +1,14 @@
 import { migrateSqlite } from "../migrations.ts";
 import type { SqliteDatabase } from "../sqlite.ts";
 import { SQLITE_API_KEY_MIGRATIONS } from "./schema.ts";
-import { API_KEY_COLUMNS, type ApiKeyRepository, type ApiKeyRow, apiKeyColumnValues } from "./types.ts";
+import {
+  API_KEY_COLUMNS,
+  type ApiKeyPatch,
+  type ApiKeyRepository,
+  type ApiKeyRow,
+  apiKeyColumnValues,
+  apiKeyPatchColumns,
+} from "./types.ts";
 
 interface Row {
   id: string;
@@ -75,6 +82,16 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
     if (!this.db.prepare("SELECT id FROM api_keys WHERE id = ?").get(id)) return false;
     this.db.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(at, id);
     return true;
+  }
+
+  async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null> {
+    const sets = apiKeyPatchColumns(patch);
+    if (sets.length > 0)
+      this.db
+        .prepare(`UPDATE api_keys SET ${sets.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
+        .run(...sets.map(([, v]) => v), id);
+    const row = this.db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?").get(id);
+    return row ? toRow(row) : null;
   }
 
   findByHash(hash: string): ApiKeyRow | null {

@@ -46,6 +46,23 @@ export const apiKeyColumnValues = (k: ApiKeyRow) =>
 export const API_KEY_COLUMNS =
   "id, name, hash, prefix, rpm, tpm, created_at, revoked_at, scope, origins, expires_at, models";
 
+/** What `update` may change on a key (its secret, scope and history stay): absent fields are kept. */
+export type ApiKeyPatch = Partial<
+  Pick<ApiKeyRow, "name" | "rpm" | "tpm" | "origins" | "expiresAt" | "models">
+>;
+
+/** The patch's fields as `column = value` pairs for an UPDATE, in the stores' encodings. */
+export function apiKeyPatchColumns(p: ApiKeyPatch): [column: string, value: unknown][] {
+  const out: [string, unknown][] = [];
+  if (p.name !== undefined) out.push(["name", p.name]);
+  if (p.rpm !== undefined) out.push(["rpm", p.rpm]);
+  if (p.tpm !== undefined) out.push(["tpm", p.tpm]);
+  if (p.origins !== undefined) out.push(["origins", p.origins === null ? null : JSON.stringify(p.origins)]);
+  if (p.expiresAt !== undefined) out.push(["expires_at", p.expiresAt]);
+  if (p.models !== undefined) out.push(["models", p.models === null ? null : JSON.stringify(p.models)]);
+  return out;
+}
+
 /** What a cache in front of the repository is told by `watch`. */
 export interface ApiKeyChangeSink {
   /** The key with this hash was created, revoked or otherwise changed (in any process). */
@@ -76,6 +93,8 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKeyRow[]>;
   /** Marks the key revoked at `at` unless it already was; false when no key has that id. */
   revoke(id: string, at: string): Promise<boolean>;
+  /** Changes the patch's fields of the key with that id; the key as it now is, or null when no key has that id. */
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null>;
   /** The key with that hash, revoked or not. Synchronous on SQLite (no promise on the request path). */
   findByHash(hash: string): Awaitable<ApiKeyRow | null>;
   /** Whether any key was ever created. */

@@ -74,6 +74,33 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       await expect(repo.insert(row("k9", { hash: row("k1").hash }))).rejects.toThrow();
     });
 
+    it("updates a key's name, limits, origins, expiry and models, keeping the rest, and says when the id is unknown", async () => {
+      const before = await repo.findByHash(row("k2").hash);
+      const after = await repo.update("k2", {
+        name: "renamed",
+        rpm: 30,
+        origins: null,
+        expiresAt: null,
+        models: ["deepseek-chat"],
+      });
+      expect(after).toEqual({
+        ...before,
+        name: "renamed",
+        rpm: 30,
+        origins: null,
+        expiresAt: null,
+        models: ["deepseek-chat"],
+      });
+      expect(await repo.findByHash(row("k2").hash)).toEqual(after);
+      expect(await repo.update("k2", {})).toEqual(after);
+      expect(await repo.update("k2", { tpm: 500, rpm: null })).toMatchObject({
+        rpm: null,
+        tpm: 500,
+        name: "renamed",
+      });
+      expect(await repo.update("nope", { rpm: 1 })).toBeNull();
+    });
+
     it("revokes once, keeping the first time, and says when the id is unknown", async () => {
       expect(await repo.revoke("k1", "2026-02-01T00:00:00.000Z")).toBe(true);
       expect(await repo.revoke("k1", "2026-03-01T00:00:00.000Z")).toBe(true);
