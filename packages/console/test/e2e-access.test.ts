@@ -203,6 +203,22 @@ describe("console access in a real browser", () => {
       /shop widget.*widget\s+https:\/\/shop\.example\.com\s+deepseek-r1,deepseek-chat\s.*\s\d{4}-\d\d-\d\dT\S+\s+active/,
     );
     await page.screenshot({ path: screenshotPath("admin-widget-key") });
+
+    // Changed in place: a request limit, every model, no expiry; the key itself stays.
+    await row.getByRole("button", { name: "Edit" }).click();
+    const change = keys.getByRole("form", { name: "Change the key shop widget" });
+    await change.getByLabel("Requests per minute").fill("60");
+    await change.getByLabel(/^Models/).fill("");
+    await change.getByLabel("Expires").selectOption({ label: "never" });
+    await page.screenshot({ path: screenshotPath("admin-key-edit") });
+    await change.getByRole("button", { name: "Save" }).click();
+    await change.waitFor({ state: "detached" });
+    await row.getByRole("cell", { name: "60 rpm" }).waitFor();
+    await row.getByRole("cell", { name: "all", exact: true }).waitFor();
+    expect(await row.locator("time").count()).toBe(1);
+    expect(runCli(["keys", "list"], served.dataDir)).toMatch(
+      /shop widget.*widget\s+https:\/\/shop\.example\.com\s+\*\s+60\s+-\s+\S+\s+never\s+active/,
+    );
     await context.close();
   });
 

@@ -53,6 +53,35 @@ export function Keys({ t }: { t: Strings }) {
       setError((err as Error).message);
     }
   };
+  const [editing, setEditing] = useState<KeyInfo | null>(null);
+  const save = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (!editing) return;
+    const f = new FormData(e.currentTarget);
+    const models = String(f.get("models") ?? "")
+      .split(/[\s,]+/)
+      .filter((m) => m !== "");
+    const expires = String(f.get("expires") ?? "keep");
+    try {
+      await api(`/api/admin/keys/${editing.id}`, {
+        method: "PATCH",
+        body: {
+          rpm: f.get("rpm") ? Number(f.get("rpm")) : null,
+          models: models.length > 0 ? models : null,
+          ...(expires === "keep"
+            ? {}
+            : {
+                expiresAt:
+                  expires === "0" ? null : new Date(Date.now() + Number(expires) * 86_400_000).toISOString(),
+              }),
+        },
+      });
+      setEditing(null);
+      await reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const revoke = async (id: string) => {
     await api(`/api/admin/keys/${id}`, { method: "DELETE" }).catch((err) => setError((err as Error).message));
     await reload();
@@ -146,14 +175,57 @@ export function Keys({ t }: { t: Strings }) {
               ) : k.expiresAt && Date.parse(k.expiresAt) <= Date.now() ? (
                 t.keyExpired
               ) : (
-                <button type="button" onClick={() => void revoke(k.id)}>
-                  {t.revoke}
-                </button>
+                <>
+                  <button type="button" onClick={() => setEditing(k)}>
+                    {t.editKey}
+                  </button>{" "}
+                  <button type="button" onClick={() => void revoke(k.id)}>
+                    {t.revoke}
+                  </button>
+                </>
               )}
             </td>
           </>
         )}
       />
+      {editing && (
+        // Keyed by the key, so opening another one starts from its own values.
+        <form
+          key={editing.id}
+          onSubmit={(e) => void save(e)}
+          className="card"
+          aria-label={t.editKeyTitle(editing.name)}
+        >
+          <h3>{t.editKeyTitle(editing.name)}</h3>
+          <label>
+            {t.keyRpm}
+            <input name="rpm" type="number" min={1} defaultValue={editing.rpm ?? ""} />
+          </label>
+          <label>
+            {t.keyModels}
+            <input name="models" defaultValue={editing.models?.join(", ") ?? ""} />
+          </label>
+          <label>
+            {t.keyExpires}
+            <select name="expires" defaultValue="keep">
+              <option value="keep">
+                {editing.expiresAt
+                  ? t.keepExpiry(t.fmt.dateTime(editing.expiresAt))
+                  : t.keepExpiry(t.keyNever)}
+              </option>
+              {EXPIRY_DAYS.map((d) => (
+                <option key={d} value={d}>
+                  {d === 0 ? t.keyNever : t.afterDays(d)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">{t.saveKey}</button>{" "}
+          <button type="button" onClick={() => setEditing(null)}>
+            {t.cancel}
+          </button>
+        </form>
+      )}
     </section>
   );
 }

@@ -101,6 +101,11 @@ const en = {
   revoked: "revoked",
   keyExpired: "expired",
   revoke: "Revoke",
+  editKey: "Edit",
+  editKeyTitle: (name: string) => `Change the key ${name}`,
+  keepExpiry: (when: string) => `keep (${when})`,
+  saveKey: "Save",
+  cancel: "Cancel",
 
   // Users
   usersRegion: "Users",
@@ -224,6 +229,11 @@ const zh: AdminStrings = {
   revoked: "已吊销",
   keyExpired: "已过期",
   revoke: "吊销",
+  editKey: "修改",
+  editKeyTitle: (name: string) => `修改密钥 ${name}`,
+  keepExpiry: (when: string) => `保持不变（${when}）`,
+  saveKey: "保存",
+  cancel: "取消",
 
   usersRegion: "用户",
   usersHeading: "用户与角色",
