@@ -18,8 +18,23 @@ interface KeyInfo {
   models?: string[] | null;
 }
 
-/** The form's expiry choices, in days (0: never). */
+/** The forms' expiry choices, in days (0: never). */
 const EXPIRY_DAYS = [0, 7, 30, 90, 365] as const;
+
+function ExpiryOptions({ t }: { t: Strings }) {
+  return EXPIRY_DAYS.map((d) => (
+    <option key={d} value={d}>
+      {d === 0 ? t.keyNever : t.afterDays(d)}
+    </option>
+  ));
+}
+
+/** A form field's space- or comma-separated list, empty entries dropped. */
+function listField(f: FormData, name: string): string[] {
+  return String(f.get(name) ?? "")
+    .split(/[\s,]+/)
+    .filter((v) => v !== "");
+}
 
 export function Keys({ t }: { t: Strings }) {
   const load = useCallback(() => api<{ data: KeyInfo[] }>("/api/admin/keys"), []);
@@ -29,13 +44,9 @@ export function Keys({ t }: { t: Strings }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     try {
-      const origins = String(f.get("origins") ?? "")
-        .split(/[\s,]+/)
-        .filter((o) => o !== "");
+      const origins = listField(f, "origins");
       const scope = String(f.get("scope"));
-      const models = String(f.get("models") ?? "")
-        .split(/[\s,]+/)
-        .filter((m) => m !== "");
+      const models = listField(f, "models");
       const days = Number(f.get("expires") ?? 0);
       const res = await api<{ key: string }>("/api/admin/keys", {
         body: {
@@ -58,9 +69,7 @@ export function Keys({ t }: { t: Strings }) {
     e.preventDefault();
     if (!editing) return;
     const f = new FormData(e.currentTarget);
-    const models = String(f.get("models") ?? "")
-      .split(/[\s,]+/)
-      .filter((m) => m !== "");
+    const models = listField(f, "models");
     const expires = String(f.get("expires") ?? "keep");
     try {
       await api(`/api/admin/keys/${editing.id}`, {
@@ -117,11 +126,7 @@ export function Keys({ t }: { t: Strings }) {
         <label>
           {t.keyExpires}
           <select name="expires" defaultValue="0">
-            {EXPIRY_DAYS.map((d) => (
-              <option key={d} value={d}>
-                {d === 0 ? t.keyNever : t.afterDays(d)}
-              </option>
-            ))}
+            <ExpiryOptions t={t} />
           </select>
         </label>
         <button type="submit">{t.createKey}</button>
@@ -213,11 +218,7 @@ export function Keys({ t }: { t: Strings }) {
                   ? t.keepExpiry(t.fmt.dateTime(editing.expiresAt))
                   : t.keepExpiry(t.keyNever)}
               </option>
-              {EXPIRY_DAYS.map((d) => (
-                <option key={d} value={d}>
-                  {d === 0 ? t.keyNever : t.afterDays(d)}
-                </option>
-              ))}
+              <ExpiryOptions t={t} />
             </select>
           </label>
           <button type="submit">{t.saveKey}</button>{" "}
