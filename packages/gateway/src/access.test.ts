@@ -119,6 +119,15 @@ describe("API keys", () => {
     expect((await limited.json()).error.code).toBe("tokens_per_minute_exceeded");
   });
 
+  it("counts each key's admitted requests and charged tokens on /metrics, by key id", async () => {
+    const { key, record } = await gw.gateway.keys.create({ name: "metered", rpm: 2 });
+    for (let i = 0; i < 3; i++) await chat("fixed", key);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    // Two admitted (the third was over rpm 2 and refused), each 5 prompt + 3 generated tokens.
+    expect(metricValue(text, "seekdesk_key_requests_total", { key: record.id })).toBe(2);
+    expect(metricValue(text, "seekdesk_key_tokens_total", { key: record.id })).toBe(16);
+  });
+
   it("limits a key with a model list to those models (by id or alias), and lists only them", async () => {
     const { key, record } = await gw.gateway.keys.create({
       name: "fixed only",

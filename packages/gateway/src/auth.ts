@@ -87,6 +87,9 @@ export class GatewayAuth {
   private signInRequired: () => boolean | Promise<boolean> = () => false;
   private failedKeys: FailedKeyWatch | null = null;
 
+  /** Told of each request a key was admitted for and the tokens charged to it (the gateway's per-key metrics). */
+  usage: { admitted(keyId: string): void; charged(keyId: string, tokens: number): void } | null = null;
+
   constructor(
     readonly keys: ApiKeyStore,
     readonly limiter: RateLimiter,
@@ -261,12 +264,22 @@ export class GatewayAuth {
    * anonymous callers have none here. Async only when the limiter's store is remote (Redis).
    */
   admit(p: Principal): KeyBudget | Promise<KeyBudget> {
-    if (p.kind === "key" || p.kind === "widget") return this.limiter.admit(p.key);
-    return NO_BUDGET;
+    if (p.kind !== "key" && p.kind !== "widget") return NO_BUDGET;
+    const id = p.key.id;
+    const left = this.limiter.admit(p.key);
+    if (left instanceof Promise)
+      return left.then((l) => {
+        this.usage?.admitted(id);
+        return l;
+      });
+    this.usage?.admitted(id);
+    return left;
   }
 
   charge(p: Principal, tokens: number): void {
-    if (p.kind === "key" || p.kind === "widget") this.limiter.charge(p.key, tokens);
+    if (p.kind !== "key" && p.kind !== "widget") return;
+    this.limiter.charge(p.key, tokens);
+    this.usage?.charged(p.key.id, tokens);
   }
 
   /**

@@ -25,6 +25,8 @@ export class GatewayMetrics {
   readonly failovers: Counter<"model" | "from" | "to">;
   readonly rateLimited: Counter<"reason">;
   readonly authFailures: Counter<"outcome">;
+  readonly keyRequests: Counter<"key">;
+  readonly keyTokens: Counter<"key">;
 
   constructor(opts: { load?: () => readonly ModelLoad[]; processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -107,6 +109,19 @@ export class GatewayMetrics {
       name: "seekdesk_auth_failures_total",
       help: "Requests refused for their API key: missing_key, invalid_key, or throttled (the client sent too many invalid keys)",
       labelNames: ["outcome"],
+      registers,
+    });
+    // One series per key id (keys are made by admins: tens or hundreds, not one per client).
+    this.keyRequests = new Counter({
+      name: "seekdesk_key_requests_total",
+      help: "Requests admitted per API key id (widget keys included), past its requests-per-minute limit",
+      labelNames: ["key"],
+      registers,
+    });
+    this.keyTokens = new Counter({
+      name: "seekdesk_key_tokens_total",
+      help: "Tokens (prompt + generated) charged per API key id, as its tokens-per-minute limit counts them",
+      labelNames: ["key"],
       registers,
     });
     // Zeros from the start, so an alert's rate() sees the first guess.

@@ -153,6 +153,10 @@ export class Gateway {
     this.keys = apiKeyStoreFromConfig(config, this.db, this.logger, this.postgres);
     this.auth = new GatewayAuth(this.keys, rateLimiterFromConfig(config.rateLimits, this.logger));
     this.metrics = new GatewayMetrics({ load: engine.load ? () => engine.load?.() ?? [] : undefined });
+    this.auth.usage = {
+      admitted: (key) => this.metrics.keyRequests.inc({ key }),
+      charged: (key, tokens) => this.metrics.keyTokens.inc({ key }, tokens),
+    };
     if (this.postgres) registerPostgresPoolMetrics(this.metrics.registry, this.postgres);
     this.plugins = opts.plugins ?? [];
     this.buildCoreRoutes();
