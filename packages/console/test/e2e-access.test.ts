@@ -190,6 +190,8 @@ describe("console access in a real browser", () => {
     expect(await snippet.textContent()).toMatch(
       /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-key="sk-/,
     );
+    // The form is empty again for the next key.
+    expect(await keys.getByLabel("Name").inputValue()).toBe("");
     const row = keys.getByRole("row", { name: /shop widget/ });
     await row.getByRole("cell", { name: "https://shop.example.com" }).waitFor();
     await row.getByRole("cell", { name: "deepseek-r1, deepseek-chat" }).waitFor();

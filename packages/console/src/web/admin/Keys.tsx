@@ -42,7 +42,8 @@ export function Keys({ t }: { t: Strings }) {
   const [created, setCreated] = useState<{ key: string; scope: string } | null>(null);
   const create = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const f = new FormData(e.currentTarget);
+    const form = e.currentTarget;
+    const f = new FormData(form);
     try {
       const origins = listField(f, "origins");
       const scope = String(f.get("scope"));
@@ -59,6 +60,8 @@ export function Keys({ t }: { t: Strings }) {
         },
       });
       setCreated({ key: res.key, scope });
+      // Emptied for the next key: the one made is in the list below, and its secret above.
+      form.reset();
       await reload();
     } catch (err) {
       setError((err as Error).message);
