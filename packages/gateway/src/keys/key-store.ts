@@ -241,7 +241,7 @@ export class ApiKeyStore {
   }
 
   /**
-   * The active key matching `key`, or null (unknown or revoked). Synchronous when answered from
+   * The active key matching `key`, or null (unknown, revoked or expired). Synchronous when answered from
    * the cache or SQLite, so the common request allocates no promise here.
    */
   verify(key: string): ApiKeyRecord | null | Promise<ApiKeyRecord | null> {
