@@ -68,6 +68,8 @@ describe("API key cache over Postgres", () => {
     const a = await replica({ cacheTtlMs: 60_000 });
     const b = await replica({ cacheTtlMs: 60_000 });
     const { key, record } = await created(a, { name: "limits", rpm: 10 });
+    // b too has heard the insert (which drops a cached copy), so what it caches next stays cached.
+    await expect.poll(() => heard.get(b)?.includes(sha256(key))).toBe(true);
     expect(await b.verify(key)).toMatchObject({ rpm: 10 });
     expect(b.verify(key)).toMatchObject({ rpm: 10 });
     await a.update(record.id, { rpm: 99, models: ["deepseek-chat"] });
