@@ -57,31 +57,29 @@ const or =
 const unlessWord = <T, W extends string>(v: T | undefined, word: W): Exclude<T, W> | null | undefined =>
   (v as unknown) === word ? null : (v as Exclude<T, W> | undefined);
 
+/** A repeatable flag's comma-separated values, trimmed, empty ones dropped. */
+function commaList(v: string): string[] {
+  return v
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+}
+
 /** `--model` repeats and takes comma-separated lists of model ids or aliases. */
 function modelList(v: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...v
-      .split(",")
-      .map((m) => m.trim())
-      .filter((m) => m !== ""),
-  ];
+  return [...previous, ...commaList(v)];
 }
 
 /** `--origin` repeats and takes comma-separated lists; each must be scheme://host[:port]. */
 function origins(v: string, previous: string[] = []): string[] {
-  const parsed = v
-    .split(",")
-    .map((o) => o.trim())
-    .filter((o) => o !== "")
-    .map((o) => {
-      const origin = toOrigin(o);
-      if (!origin)
-        throw new UserInputError(
-          `--origin: '${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
-        );
-      return origin;
-    });
+  const parsed = commaList(v).map((o) => {
+    const origin = toOrigin(o);
+    if (!origin)
+      throw new UserInputError(
+        `--origin: '${o}' is not an origin: expected scheme://host[:port] without a path, e.g. https://shop.example.com`,
+      );
+    return origin;
+  });
   return [...previous, ...parsed];
 }
 
