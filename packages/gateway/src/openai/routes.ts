@@ -36,17 +36,13 @@ const usageJson = (u: Usage) => ({
   total_tokens: u.promptTokens + u.completionTokens,
 });
 
-/** The canonical id for metric labels: unknown names collapse so a client cannot blow up label cardinality. */
-export function modelLabel(engine: InferenceEngine, name: string): string {
-  return findModel(engine, name)?.id ?? "unknown";
-}
-
 function findModel(engine: InferenceEngine, name: string) {
   return engine.listModels().find((m) => m.id === name || m.aliases.includes(name));
 }
 
 /**
- * The canonical id of the model `name` names, after checking that it exists (404) and that the
+ * The canonical id of the model `name` names (the metrics' label: an unknown name never becomes
+ * one, so a client cannot blow up label cardinality), after checking that it exists (404) and that the
  * caller's key may use it (403 model_not_allowed).
  */
 export function allowedModel(engine: InferenceEngine, principal: Principal, name: string): string {
