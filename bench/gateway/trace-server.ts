@@ -87,7 +87,8 @@ if (file) {
 }
 
 // BENCH_HEAP=<file>: a sampling heap profile of the objects that outlived a scavenge (alive when
-// SIGTERM comes, or collected later by a major GC); those that die young do not show.
+// SIGTERM comes, or collected later by a major GC); those that die young do not show, unless
+// BENCH_HEAP_ALL=1 asks for every allocation (where the bytes per request go, not what survives).
 const heapFile = process.env.BENCH_HEAP;
 if (heapFile) {
   const { Session } = await import("node:inspector");
@@ -97,6 +98,7 @@ if (heapFile) {
   session.post("HeapProfiler.startSampling", {
     samplingInterval: 16384,
     includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_ALL === "1",
   } as object);
   process.on("SIGTERM", () => {
     session.post("HeapProfiler.stopSampling", (err, res) => {
