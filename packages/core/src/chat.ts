@@ -34,6 +34,10 @@ export interface SamplingOptions {
   topP?: number;
   seed?: number;
   stop?: string[];
+  /** −2…2, as OpenAI: lowers a token's logit by this much times how often it already appeared. */
+  frequencyPenalty?: number;
+  /** −2…2, as OpenAI: lowers the logit of every token that already appeared by this much. */
+  presencePenalty?: number;
 }
 
 export interface ChatRequest extends SamplingOptions {

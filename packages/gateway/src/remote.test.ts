@@ -347,6 +347,26 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
         .catch((e) => e);
       expect(bad.status).toBe(400);
       expect(bad.param).toBe("max_tokens");
+      const penalty = await c2.chat.completions
+        .create({ model: "remote", messages: [{ role: "user", content: "x" }], presence_penalty: 2.5 })
+        .catch((e) => e);
+      expect(penalty.status).toBe(400);
+      expect(penalty.param).toBe("presence_penalty");
+      expect(penalty.message).toContain("between -2 and 2");
+      // Penalties travel through both gateways to the model server; 0 (no penalty) is not sent.
+      await c2.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
+        frequency_penalty: 0.5,
+        presence_penalty: -0.25,
+      });
+      expect(upstream.hits.at(-1)?.body).toMatchObject({ frequency_penalty: 0.5, presence_penalty: -0.25 });
+      await c2.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
+        frequency_penalty: 0,
+      });
+      expect(upstream.hits.at(-1)?.body).not.toHaveProperty("frequency_penalty");
     } finally {
       await outer.stop();
     }

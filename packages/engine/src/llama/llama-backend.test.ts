@@ -214,6 +214,19 @@ describe("LlamaBackend on a fixture GGUF", () => {
     expect(others.some((o) => o !== a)).toBe(true);
   });
 
+  it("applies frequency and presence penalties to a greedy answer, the same way each time", async () => {
+    const greedy = async (extra: Partial<ChatRequest>) =>
+      allText(await collect(backend.chat(ask({ maxTokens: 24, ...extra }), new AbortController().signal)));
+    const plain = await greedy({});
+    const penalised = await greedy({ frequencyPenalty: 2, presencePenalty: 2 });
+    // The random fixture repeats two characters over and over; penalised, it moves on to others.
+    expect(penalised).not.toBe(plain);
+    expect(new Set(penalised).size).toBeGreaterThan(new Set(plain).size);
+    expect(await greedy({ frequencyPenalty: 2, presencePenalty: 2 })).toBe(penalised);
+    // A negative penalty (OpenAI allows down to -2) pulls towards repeating instead.
+    expect(await greedy({ presencePenalty: -2 })).not.toBe(penalised);
+  });
+
   it("frees the sequence when a request is aborted and serves the next one", async () => {
     const ctl = new AbortController();
     let seen = 0;

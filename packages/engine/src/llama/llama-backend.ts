@@ -463,6 +463,9 @@ export class LlamaBackend implements Backend {
   }
 }
 
+/** How many of the answer's latest tokens frequency and presence penalties count (OpenAI: all). */
+const PENALTY_WINDOW = 4096;
+
 /** What chat and completion alike pass node-llama-cpp: the request's sampling and stop settings. */
 function sampling(
   req: ChatRequest | CompletionRequest,
@@ -476,6 +479,19 @@ function sampling(
     topP: req.topP,
     seed: req.seed,
     customStopTriggers: req.stop?.length ? req.stop : undefined,
+    // llama.cpp's penalties sampler subtracts as OpenAI describes. node-llama-cpp would count only
+    // the last 64 generated tokens and skip newlines; OpenAI counts the whole answer, newlines too.
+    // Left out, the sampler stays off as before.
+    ...(req.frequencyPenalty !== undefined || req.presencePenalty !== undefined
+      ? {
+          repeatPenalty: {
+            frequencyPenalty: req.frequencyPenalty ?? 0,
+            presencePenalty: req.presencePenalty ?? 0,
+            lastTokens: PENALTY_WINDOW,
+            penalizeNewLine: true,
+          },
+        }
+      : {}),
   };
 }
 

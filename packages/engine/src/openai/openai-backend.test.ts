@@ -75,6 +75,11 @@ describe("OpenAICompatibleBackend against a loopback server", () => {
     });
     const sent = up.hits.at(-1)?.body as Record<string, unknown>;
     expect(sent).toMatchObject({ model: "upstream-name", stream: true, max_tokens: 5, stop: ["\n"] });
+    expect(sent).not.toHaveProperty("frequency_penalty");
+    await collect(
+      backend.chat({ ...req, frequencyPenalty: 1.5, presencePenalty: -1 }, new AbortController().signal),
+    );
+    expect(up.hits.at(-1)?.body).toMatchObject({ frequency_penalty: 1.5, presence_penalty: -1 });
   });
 
   it("reuses one kept-alive connection for consecutive streamed answers", async () => {

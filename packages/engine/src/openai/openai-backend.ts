@@ -324,6 +324,8 @@ function sampling(req: ChatRequest | CompletionRequest): Record<string, unknown>
   if (req.topP !== undefined) out.top_p = req.topP;
   if (req.seed !== undefined) out.seed = req.seed;
   if (req.stop?.length) out.stop = req.stop;
+  if (req.frequencyPenalty !== undefined) out.frequency_penalty = req.frequencyPenalty;
+  if (req.presencePenalty !== undefined) out.presence_penalty = req.presencePenalty;
   return out;
 }
 

@@ -114,6 +114,12 @@ describe("gRPC API", () => {
     const bad = await unary({ ...request, temperature: 7 }).catch((e: grpc.ServiceError) => e);
     expect(bad).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     expect((bad as grpc.ServiceError).metadata.get("error-param")).toEqual(["temperature"]);
+    // The penalties cross the proto into the same validation as HTTP's.
+    const penalty = await unary({ ...request, frequency_penalty: -3 }).catch((e: grpc.ServiceError) => e);
+    expect((penalty as grpc.ServiceError).metadata.get("error-param")).toEqual(["frequency_penalty"]);
+    expect((await unary({ ...request, frequency_penalty: 0.5, presence_penalty: 0.5 })).content).toBe(
+      "tok tok tok tok ",
+    );
     await expect(streamAll({ ...request, messages: [] })).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
     });
@@ -128,7 +134,7 @@ describe("gRPC API", () => {
     expect(Number((limited as grpc.ServiceError).metadata.get("retry-after")[0])).toBeGreaterThanOrEqual(1);
 
     const text = await (await fetch(`${gw.url}/metrics`)).text();
-    expect(metricValue(text, "seekdesk_requests_total", { route: "grpc.Chat", status: "OK" })).toBe(2);
+    expect(metricValue(text, "seekdesk_requests_total", { route: "grpc.Chat", status: "OK" })).toBe(3);
     expect(metricValue(text, "seekdesk_requests_total", { route: "grpc.Chat", status: "NOT_FOUND" })).toBe(1);
 
     // A key limited to one model is refused the others, as over HTTP.

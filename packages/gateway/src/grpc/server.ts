@@ -55,6 +55,8 @@ export interface GrpcChatRequest {
   response_format_json?: string;
   tools_json?: string;
   tool_choice_json?: string;
+  frequency_penalty?: number;
+  presence_penalty?: number;
 }
 
 export interface GrpcGateway {
@@ -144,6 +146,8 @@ function toOpenAIBody(r: GrpcChatRequest): unknown {
     ...(r.top_p !== undefined ? { top_p: r.top_p } : {}),
     ...(r.seed !== undefined ? { seed: r.seed } : {}),
     ...(r.stop?.length ? { stop: r.stop } : {}),
+    ...(r.frequency_penalty !== undefined ? { frequency_penalty: r.frequency_penalty } : {}),
+    ...(r.presence_penalty !== undefined ? { presence_penalty: r.presence_penalty } : {}),
     ...(r.response_format_json
       ? { response_format: parseJsonField(r.response_format_json, "response_format_json") }
       : {}),

@@ -42,6 +42,13 @@ const stop = z
   })
   .optional();
 
+const penalty = z
+  .number({ error: "expected a number" })
+  .min(-2, "must be between -2 and 2")
+  .max(2, "must be between -2 and 2")
+  .nullable()
+  .optional();
+
 const sampling = {
   model: z.string({ error: "expected a model id string" }).min(1, "expected a model id"),
   stream: z.boolean({ error: "expected true or false" }).nullable().optional(),
@@ -65,6 +72,8 @@ const sampling = {
     .nullable()
     .optional(),
   seed: z.number({ error: "expected an integer" }).int("expected an integer").nullable().optional(),
+  frequency_penalty: penalty,
+  presence_penalty: penalty,
   stop,
   n: z.literal(1, { error: "only n=1 is supported" }).nullable().optional(),
   user: z.string().optional(),
@@ -206,10 +215,19 @@ export function toChatRequest(body: ChatCompletionBody, requestId: string): Chat
     topP: opt(body.top_p),
     seed: opt(body.seed),
     stop: stopList(body.stop),
+    ...penalties(body),
     ...(responseFormat ? { responseFormat } : {}),
     ...(tools && tools.length > 0 && body.tool_choice !== "none"
       ? { tools, toolChoice: body.tool_choice ?? "auto" }
       : {}),
+  };
+}
+
+/** The penalties a request set; none at all when it set neither (or 0, which is no penalty). */
+function penalties(body: { frequency_penalty?: number | null; presence_penalty?: number | null }) {
+  return {
+    ...(body.frequency_penalty ? { frequencyPenalty: body.frequency_penalty } : {}),
+    ...(body.presence_penalty ? { presencePenalty: body.presence_penalty } : {}),
   };
 }
 
@@ -223,5 +241,6 @@ export function toCompletionRequest(body: CompletionBody, requestId: string): Co
     topP: opt(body.top_p),
     seed: opt(body.seed),
     stop: stopList(body.stop),
+    ...penalties(body),
   };
 }
