@@ -195,6 +195,7 @@ describe("console access in a real browser", () => {
     const row = keys.getByRole("row", { name: /shop widget/ });
     await row.getByRole("cell", { name: "https://shop.example.com" }).waitFor();
     await row.getByRole("cell", { name: "deepseek-r1, deepseek-chat" }).waitFor();
+    await row.getByRole("cell", { name: "not yet" }).waitFor();
     // Created and expiry times both shown, the expiry 30 days on.
     const times = await row.locator("time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
     expect(times).toHaveLength(2);
@@ -219,7 +220,7 @@ describe("console access in a real browser", () => {
     await row.getByRole("cell", { name: "all", exact: true }).waitFor();
     expect(await row.locator("time").count()).toBe(1);
     expect(runCli(["keys", "list"], served.dataDir)).toMatch(
-      /shop widget.*widget\s+https:\/\/shop\.example\.com\s+\*\s+60\s+-\s+\S+\s+never\s+active/,
+      /shop widget.*widget\s+https:\/\/shop\.example\.com\s+\*\s+60\s+-\s+never\s+\S+\s+never\s+active/,
     );
     await context.close();
   });

@@ -229,7 +229,10 @@ export class GatewayAuth {
     client: string | null,
     bucket: string | null,
   ): ApiKeyRecord | Promise<never> {
-    if (key) return key;
+    if (key) {
+      this.keys.noteUse(key.id);
+      return key;
+    }
     const err = new AuthenticationError("Invalid, revoked or expired API key");
     const watch = this.failedKeys;
     const counted = bucket !== null ? watch?.throttle?.fail(bucket) : undefined;

@@ -104,6 +104,22 @@ describe("seekdesk keys", () => {
       headers: { authorization: `Bearer ${backend.stdout.trim()}` },
     });
     expect(crm.status).toBe(200);
+
+    // Uses are written in batches; stopping the server writes what it has.
+    const server = running.at(-1) as ChildProcess;
+    const exited = new Promise((r) => server.once("exit", r));
+    server.kill("SIGTERM");
+    await exited;
+    const used = (await run(["keys", "list"])).stdout.trim().split("\n");
+    expect(used[0]).toMatch(/\sTPM\s+LAST USED\s+CREATED\s/);
+    const lastUsed = (line = "") => line.match(/\s(\d{4}-\d\d-\d\dT[\d:.]+Z)\s+\d{4}-/)?.[1];
+    for (const name of [" shop ", " crm "]) {
+      const at = Date.parse(lastUsed(used.find((l) => l.includes(name))) ?? "");
+      expect(Date.now() - at).toBeLessThan(60_000);
+    }
+    const unused = await run(["keys", "create", "--name", "idle"]);
+    expect(unused.code).toBe(0);
+    expect((await run(["keys", "list"])).stdout).toMatch(/\sidle\s.*\snever\s+\d{4}-/);
   }, 60_000);
 
   it("creates a key that expires, lists its expiry, marks it expired once past, and refuses a bad --expires", async () => {

@@ -210,6 +210,7 @@ Examples:
             "MODELS",
             "RPM",
             "TPM",
+            "LAST USED",
             "CREATED",
             "EXPIRES",
             "STATUS",
@@ -226,6 +227,7 @@ Examples:
             r.models ? r.models.join(",") : "*",
             String(r.rpm ?? "-"),
             String(r.tpm ?? "-"),
+            r.lastUsedAt ?? "never",
             r.createdAt,
             r.expiresAt ?? "never",
             r.revokedAt

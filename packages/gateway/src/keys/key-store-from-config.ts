@@ -19,10 +19,13 @@ export function apiKeyStoreFromConfig(
   logger: Logger,
   postgres: PostgresDatabase | null = null,
 ): ApiKeyStore {
+  const onUsageError = (err: unknown) =>
+    logger.warn({ err }, "recording when API keys were last used failed (kept for the next try)");
   if (config.store.driver === "postgres") {
     const ttl = config.store.keyCacheTtlMs;
     return new ApiKeyStore(new PostgresApiKeyRepository(postgres ?? (config.store.url as string)), {
       cacheTtlMs: ttl,
+      onUsageError,
       onError: (err) => logger.warn({ err }, "refreshing a cached API key failed"),
       // While lost, a key revoked on another replica is still honoured here for up to the cache life.
       onGap: (reason) =>
@@ -34,5 +37,5 @@ export function apiKeyStoreFromConfig(
           : logger.info("listening for API key changes"),
     });
   }
-  return new ApiKeyStore(new SqliteApiKeyRepository(db));
+  return new ApiKeyStore(new SqliteApiKeyRepository(db), { onUsageError });
 }

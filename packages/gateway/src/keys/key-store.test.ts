@@ -132,6 +132,72 @@ describe("API key cache over Postgres", () => {
     expect(reads).toBeGreaterThanOrEqual(2);
   });
 
+  it("refuses a key whose expiry passes while its background refresh waits on the database", async () => {
+    const a = await replica({ cacheTtlMs: 4000 });
+    const expiresAt = new Date(Date.now() + 3000);
+    const made = await a.create({ name: "expiring mid-refresh", expiresAt });
+    await expect.poll(() => heard.get(a)?.includes(sha256(made.key))).toBe(true);
+    expect(await a.verify(made.key)).not.toBeNull();
+    const cachedAt = Date.now();
+    let started = 0;
+    let finished = 0;
+    const find = a.repo.findByHash.bind(a.repo);
+    a.repo.findByHash = async (hash) => {
+      started++;
+      try {
+        return await find(hash);
+      } finally {
+        finished++;
+      }
+    };
+    // Another session locks the table, so the refresh's read waits until it lets go.
+    const holder = await openPostgresApiKeyRepository(url);
+    const session = await holder.pool.connect();
+    try {
+      await session.query("BEGIN");
+      await session.query("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE");
+      // Past half the cache life: the cached key is answered and a refresh starts.
+      await new Promise((r) => setTimeout(r, cachedAt + 2100 - Date.now()));
+      expect(a.verify(made.key)).toMatchObject({ id: made.record.id });
+      expect(started - finished).toBe(1);
+      await new Promise((r) => setTimeout(r, expiresAt.getTime() + 50 - Date.now()));
+      // Expired, with the entry younger than the cache life and its refresh still waiting.
+      expect(Date.now() - cachedAt).toBeLessThan(4000);
+      expect(started - finished).toBe(1);
+      expect(a.verify(made.key)).toBeNull();
+    } finally {
+      await session.query("ROLLBACK");
+      session.release();
+      await holder.close();
+    }
+    await expect.poll(() => finished).toBe(started);
+    expect(await a.verify(made.key)).toBeNull();
+  });
+
+  it("records when keys were last used, in one write per replica, without announcing it to other replicas' caches", async () => {
+    const a = await replica({ cacheTtlMs: 60_000 });
+    const b = await replica({ cacheTtlMs: 60_000 });
+    const { key, record } = await created(a, { name: "in use" });
+    const idle = await created(a, { name: "idle" });
+    await expect.poll(() => heard.get(b)?.includes(sha256(idle.key))).toBe(true);
+    const before = Date.now();
+    expect(await b.verify(key)).not.toBeNull();
+    a.noteUse(record.id);
+    b.noteUse(record.id);
+    const heardByB = heard.get(b)?.length;
+    await a.writeUses();
+    await b.writeUses();
+    const listed = await a.list();
+    const at = Date.parse(listed.find((k) => k.id === record.id)?.lastUsedAt ?? "");
+    expect(at).toBeGreaterThanOrEqual(before - 1);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    expect(listed.find((k) => k.id === idle.record.id)?.lastUsedAt).toBeNull();
+    // b keeps its cached copy: answered from memory, and it heard of no change.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(heard.get(b)).toHaveLength(heardByB ?? -1);
+    expect(b.verify(key)).toMatchObject({ id: record.id });
+  });
+
   it("reads the database once for many concurrent first lookups of one key", async () => {
     const a = await replica();
     const { key } = await a.create({ name: "burst" });

@@ -42,6 +42,8 @@ export interface ApiKeyRecord {
   expiresAt: string | null;
   /** Model ids or aliases the key may use (OpenAI API, gRPC); null: any. */
   models: string[] | null;
+  /** ISO 8601: the latest use written so far (servers write uses about a minute late); null: none. */
+  lastUsedAt: string | null;
 }
 
 const KEY_PREFIX = "sk-sd-";
@@ -63,6 +65,7 @@ function toRecord(r: ApiKeyRow): ApiKeyRecord {
     origins: r.origins,
     expiresAt: r.expiresAt,
     models: r.models,
+    lastUsedAt: r.lastUsedAt,
   };
 }
 
@@ -89,6 +92,10 @@ export interface ApiKeyStoreOptions {
   unknownCacheSize?: number;
   /** Told when a background refresh fails (the cached answer stays until it expires). */
   onError?: (err: unknown) => void;
+  /** Told when writing the keys' latest uses failed (they are kept for the next write). */
+  onUsageError?: (err: unknown) => void;
+  /** How long uses gather in memory before they are written in one batch (default 60 s). */
+  usageFlushMs?: number;
   /** Told of each change announced by the repository (the key's hash). */
   onChange?: (hash: string) => void;
   /** Told when change notifications were lost or (re)established; the cache was cleared either way. */
@@ -135,6 +142,9 @@ export class ApiKeyStore {
   private readonly stale = new Set<string>();
   private watching: ApiKeyWatch | null = null;
   private opened: Promise<void> | null = null;
+  /** Keys used since the last write, with when (epoch ms): one write a minute, not one per request. */
+  private readonly uses = new Map<string, number>();
+  private usageTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly repo: ApiKeyRepository,
@@ -182,6 +192,7 @@ export class ApiKeyStore {
   }
 
   async close(): Promise<void> {
+    await this.writeUses().catch((err: unknown) => this.opts.onUsageError?.(err));
     await this.watching?.stop();
     this.watching = null;
     await this.repo.close();
@@ -271,6 +282,31 @@ export class ApiKeyStore {
     const at = this.unknown.get(hash);
     if (at !== undefined && now - at < this.ttl) return null;
     return this.load(hash);
+  }
+
+  /** Notes that the key with this id was just used; `writeUses` records it (on a timer, and at close). */
+  noteUse(id: string): void {
+    this.uses.set(id, Date.now());
+    this.usageTimer ??= setTimeout(() => {
+      this.usageTimer = null;
+      this.writeUses().catch((err: unknown) => this.opts.onUsageError?.(err));
+    }, this.opts.usageFlushMs ?? 60_000).unref();
+  }
+
+  /** Writes the uses noted since the last write; on failure they are kept for the next one. */
+  async writeUses(): Promise<void> {
+    if (this.usageTimer) clearTimeout(this.usageTimer);
+    this.usageTimer = null;
+    if (this.uses.size === 0) return;
+    const batch = [...this.uses].map(([id, at]) => ({ id, at: new Date(at).toISOString() }));
+    this.uses.clear();
+    try {
+      await this.repo.markUsed(batch);
+    } catch (err) {
+      // A use noted meanwhile is newer than the one that failed.
+      for (const { id, at } of batch) if (!this.uses.has(id)) this.uses.set(id, Date.parse(at));
+      throw err;
+    }
   }
 
   /** This process made a key with `hash`: it must not be answered as unknown from memory. */
@@ -425,6 +461,7 @@ function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
       origins,
       expiresAt,
       models,
+      lastUsedAt: null,
     },
   };
 }

@@ -97,6 +97,7 @@ describe("made-up API keys on Postgres", () => {
       origins: null,
       expiresAt: null,
       models: null,
+      lastUsedAt: null,
     });
     const t0 = Date.now();
     await expect.poll(() => status(a, key), { timeout: 5000, interval: 20 }).toBe(200);

@@ -14,5 +14,6 @@ export function apiKeyRecord(rpm: number | null, tpm: number | null, id = "key_t
     origins: null,
     expiresAt: null,
     models: null,
+    lastUsedAt: null,
   };
 }

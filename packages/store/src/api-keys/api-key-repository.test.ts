@@ -34,6 +34,7 @@ const key = (id: string): ApiKeyRow => ({
   origins: null,
   expiresAt: null,
   models: null,
+  lastUsedAt: null,
 });
 
 describe("Postgres API keys across replicas", () => {
@@ -53,6 +54,13 @@ describe("Postgres API keys across replicas", () => {
       // A change typed into psql is announced too: the trigger, not the application, notifies.
       await a.pool.query("UPDATE api_keys SET rpm = 5 WHERE id = 'w1'");
       await expect.poll(() => heard.length).toBe(3);
+      // A recorded use is not announced (replicas would re-read busy keys for nothing); the
+      // change after it is, so had the use been announced it would have arrived first.
+      await a.markUsed([{ id: "w1", at: new Date().toISOString() }]);
+      await a.pool.query("UPDATE api_keys SET tpm = 50 WHERE id = 'w1'");
+      await expect.poll(() => heard.length).toBe(4);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(heard).toHaveLength(4);
     } finally {
       await stop();
       await a.close();

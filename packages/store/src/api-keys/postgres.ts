@@ -8,6 +8,7 @@ import {
   type ApiKeyPatch,
   type ApiKeyRepository,
   type ApiKeyRow,
+  type ApiKeyUse,
   type ApiKeyWatch,
   apiKeyColumnValues,
   apiKeyPatchColumns,
@@ -26,6 +27,7 @@ interface Row {
   origins: string[] | null;
   expires_at: Date | null;
   models: string[] | null;
+  last_used_at: Date | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -41,6 +43,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   origins: r.origins,
   expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
   models: r.models,
+  lastUsedAt: r.last_used_at ? r.last_used_at.toISOString() : null,
 });
 
 export interface PostgresApiKeyOptions {
@@ -131,6 +134,17 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
       [id, ...sets.map(([, v]) => v)],
     );
     return rows[0] ? toRow(rows[0]) : null;
+  }
+
+  async markUsed(uses: readonly ApiKeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    await this.open();
+    await this.pool.query(
+      `UPDATE api_keys k SET last_used_at = u.at
+         FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [uses.map((u) => u.id), uses.map((u) => u.at)],
+    );
   }
 
   async findByHash(hash: string): Promise<ApiKeyRow | null> {

@@ -37,6 +37,11 @@ export const SQLITE_API_KEY_MIGRATIONS: readonly Migration[] = [
     // A JSON array of model ids or aliases; null (every existing key) means any model.
     up: "ALTER TABLE api_keys ADD COLUMN models TEXT;",
   },
+  {
+    version: 5,
+    name: "when a key was last used",
+    up: "ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;",
+  },
 ];
 
 /** Postgres channel on which every change to api_keys is announced (payload: the key's hash). */
@@ -82,5 +87,22 @@ CREATE TRIGGER api_keys_notify AFTER INSERT OR UPDATE OR DELETE ON api_keys
     version: 3,
     name: "models a key may use",
     up: "ALTER TABLE api_keys ADD COLUMN models JSONB;",
+  },
+  {
+    version: 4,
+    name: "when a key was last used, not announced",
+    // Recording a use changes nothing a replica's cached copy relies on: announcing it would make
+    // every replica re-read every busy key once a minute for nothing.
+    up: `
+ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMPTZ;
+CREATE OR REPLACE FUNCTION seekdesk_api_keys_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND to_jsonb(OLD) - 'last_used_at' = to_jsonb(NEW) - 'last_used_at' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_notify('${API_KEYS_CHANNEL}', COALESCE(NEW.hash, OLD.hash));
+  RETURN NULL;
+END $$;
+`,
   },
 ];

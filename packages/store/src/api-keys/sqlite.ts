@@ -6,6 +6,7 @@ import {
   type ApiKeyPatch,
   type ApiKeyRepository,
   type ApiKeyRow,
+  type ApiKeyUse,
   apiKeyColumnValues,
   apiKeyPatchColumns,
 } from "./types.ts";
@@ -23,6 +24,7 @@ interface Row {
   origins: string | null;
   expires_at: string | null;
   models: string | null;
+  last_used_at: string | null;
 }
 
 const toRow = (r: Row): ApiKeyRow => ({
@@ -38,6 +40,7 @@ const toRow = (r: Row): ApiKeyRow => ({
   origins: r.origins === null ? null : (JSON.parse(r.origins) as string[]),
   expiresAt: r.expires_at,
   models: r.models === null ? null : (JSON.parse(r.models) as string[]),
+  lastUsedAt: r.last_used_at,
 });
 
 /**
@@ -92,6 +95,16 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
         .run(...sets.map(([, v]) => v), id);
     const row = this.db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?").get(id);
     return row ? toRow(row) : null;
+  }
+
+  async markUsed(uses: readonly ApiKeyUse[]): Promise<void> {
+    // ISO 8601 in UTC compares as text, so the newer time wins without parsing.
+    const mark = this.db.prepare(
+      "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+    );
+    this.db.transaction(() => {
+      for (const u of uses) mark.run(u.at, u.id, u.at);
+    })();
   }
 
   findByHash(hash: string): ApiKeyRow | null {

@@ -21,6 +21,18 @@ export interface ApiKeyRow {
   expiresAt: string | null;
   /** Model ids (or aliases) the key may use on the OpenAI API and gRPC; null means any. */
   models: string[] | null;
+  /**
+   * ISO 8601: the latest use recorded (servers write uses in batches, about a minute late); null:
+   * never used. Not an INSERT column: a new key has not been used.
+   */
+  lastUsedAt: string | null;
+}
+
+/** A key's latest use as one server saw it (`markUsed`). */
+export interface ApiKeyUse {
+  id: string;
+  /** ISO 8601. */
+  at: string;
 }
 
 /**
@@ -95,6 +107,11 @@ export interface ApiKeyRepository {
   revoke(id: string, at: string): Promise<boolean>;
   /** Changes the patch's fields of the key with that id; the key as it now is, or null when no key has that id. */
   update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null>;
+  /**
+   * Records uses in one write; a key's time only moves forward (replicas flush out of order).
+   * Not announced to watchers: nothing a cached copy relies on changes.
+   */
+  markUsed(uses: readonly ApiKeyUse[]): Promise<void>;
   /** The key with that hash, revoked or not. Synchronous on SQLite (no promise on the request path). */
   findByHash(hash: string): Awaitable<ApiKeyRow | null>;
   /** Whether any key was ever created. */

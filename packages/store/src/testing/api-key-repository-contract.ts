@@ -14,6 +14,7 @@ const row = (id: string, over: Partial<ApiKeyRow> = {}): ApiKeyRow => ({
   origins: null,
   expiresAt: null,
   models: null,
+  lastUsedAt: null,
   ...over,
 });
 
@@ -107,6 +108,24 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       expect((await repo.findByHash(row("k1").hash))?.revokedAt).toBe("2026-02-01T00:00:00.000Z");
       expect(await repo.revoke("nope", "2026-03-01T00:00:00.000Z")).toBe(false);
       expect((await repo.list()).find((k) => k.id === "k2")?.revokedAt).toBeNull();
+    });
+
+    it("records a key's latest use, never moving it back, and ignores unknown ids", async () => {
+      const before = await repo.findByHash(row("k2").hash);
+      expect(before?.lastUsedAt).toBeNull();
+      await repo.markUsed([
+        { id: "k2", at: "2026-05-01T10:00:00.000Z" },
+        { id: "nope", at: "2026-05-01T10:00:00.000Z" },
+      ]);
+      expect((await repo.findByHash(row("k2").hash))?.lastUsedAt).toBe("2026-05-01T10:00:00.000Z");
+      // Another replica's older batch arriving late leaves the newer time.
+      await repo.markUsed([{ id: "k2", at: "2026-05-01T09:59:00.000Z" }]);
+      await repo.markUsed([]);
+      expect((await repo.list()).find((k) => k.id === "k2")?.lastUsedAt).toBe("2026-05-01T10:00:00.000Z");
+      await repo.markUsed([{ id: "k2", at: "2026-05-01T10:01:00.000Z" }]);
+      expect((await repo.findByHash(row("k2").hash))?.lastUsedAt).toBe("2026-05-01T10:01:00.000Z");
+      // Nothing else about the key changed.
+      expect({ ...(await repo.findByHash(row("k2").hash)), lastUsedAt: null }).toEqual(before);
     });
   });
 }

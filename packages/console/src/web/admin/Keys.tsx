@@ -16,6 +16,7 @@ interface KeyInfo {
   revokedAt?: string | null;
   expiresAt?: string | null;
   models?: string[] | null;
+  lastUsedAt?: string | null;
 }
 
 /** The forms' expiry choices, in days (0: never). */
@@ -158,6 +159,7 @@ export function Keys({ t }: { t: Strings }) {
           t.colOrigins,
           t.colModels,
           t.colLimits,
+          t.colLastUsed,
           t.colCreated,
           t.colExpires,
           t.colStatus,
@@ -171,6 +173,13 @@ export function Keys({ t }: { t: Strings }) {
             <td>{k.origins?.join(", ") ?? t.anyOrigin}</td>
             <td>{k.models?.join(", ") ?? t.anyModel}</td>
             <td>{k.rpm ? t.perMinute(t.fmt.number(k.rpm)) : "—"}</td>
+            <td>
+              {k.lastUsedAt ? (
+                <time dateTime={k.lastUsedAt}>{t.fmt.dateTime(k.lastUsedAt)}</time>
+              ) : (
+                t.keyNeverUsed
+              )}
+            </td>
             <td>
               <time dateTime={k.createdAt}>{t.fmt.dateTime(k.createdAt)}</time>
             </td>
