@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import { ConfigError, StoreUnavailableError, UserInputError } from "@seekdesk/core";
+import { ConfigError, SeekdeskError, StoreUnavailableError, UserInputError } from "@seekdesk/core";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
 
@@ -28,6 +28,10 @@ try {
     process.exitCode = err.exitCode;
   } else if (err instanceof ConfigError) {
     // Found after loading (a model a section names that models does not serve): still the user's to fix.
+    process.stderr.write(`seekdesk: ${err.message}\n`);
+    process.exitCode = 1;
+  } else if (err instanceof SeekdeskError && err.status < 500) {
+    // Refused for what was asked (a revoked key changed, a value out of range): one line, no stack.
     process.stderr.write(`seekdesk: ${err.message}\n`);
     process.exitCode = 1;
   } else if (err instanceof StoreUnavailableError) {

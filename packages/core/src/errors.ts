@@ -68,6 +68,13 @@ export class NotFoundError extends SeekdeskError {
   }
 }
 
+/** 409: the request is fine but the thing it names is in a state that refuses it (a revoked key). */
+export class ConflictError extends SeekdeskError {
+  constructor(message: string, code = "conflict", param: string | null = null) {
+    super(message, { status: 409, type: "invalid_request_error", code, param });
+  }
+}
+
 export class PayloadTooLargeError extends SeekdeskError {
   /** `limitName` is the config field that sets the limit, so the client's operator knows what to raise. */
   constructor(limitBytes: number, limitName?: string) {

@@ -168,6 +168,13 @@ describe("seekdesk keys", () => {
     expect(nothing.stderr).toContain("keys update: nothing to change");
     const unknown = await run(["keys", "update", "key_nope", "--rpm", "5"]);
     expect(unknown.stderr).toContain("keys update: no key with id key_nope");
+    const other = JSON.parse((await run(["keys", "create", "--name", "gone", "--json"])).stdout);
+    expect((await run(["keys", "revoke", other.id])).code).toBe(0);
+    const late = await run(["keys", "update", other.id, "--rpm", "5"]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(
+      /^seekdesk: Key key_\w+ was revoked at \S+ and can no longer be changed; create a new key instead\n$/,
+    );
 
     for (const [bad, says] of [
       [

@@ -316,10 +316,7 @@ Examples:
           const record = await store.update(id, changes);
           if (!record) throw new UserInputError(`keys update: no key with id ${id} (see seekdesk keys list)`);
           if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-          else
-            process.stderr.write(
-              `updated ${id}${record.revokedAt ? " (it is revoked: it stays refused)" : ""}\n`,
-            );
+          else process.stderr.write(`updated ${id}\n`);
         } finally {
           await close();
         }

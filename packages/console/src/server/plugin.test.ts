@@ -140,6 +140,18 @@ describe("console server", () => {
     });
     expect(badPatch.status).toBe(400);
     expect((await badPatch.json()).error.param).toBe("rpm");
+    // A revoked key stays as it was revoked: changing it is refused, not silently stored.
+    const revoked = await fetch(`${gw.url}/api/admin/keys/${made.record.id}`, { method: "DELETE", headers });
+    expect(revoked.status).toBe(200);
+    const late = await fetch(`${gw.url}/api/admin/keys/${made.record.id}`, {
+      method: "PATCH",
+      headers,
+      body: JSON.stringify({ rpm: 5 }),
+    });
+    expect(late.status).toBe(409);
+    expect((await late.json()).error).toMatchObject({ type: "invalid_request_error", code: "key_revoked" });
+    const kept = (await (await fetch(`${gw.url}/api/admin/keys`, { headers })).json()).data;
+    expect(kept.find((k: { id: string }) => k.id === made.record.id)).toMatchObject({ rpm: 120 });
     const bad = await fetch(`${gw.url}/api/admin/users`, {
       method: "POST",
       headers,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { InvalidRequestError, newId, StoreUnavailableError } from "@seekdesk/core";
+import { ConflictError, InvalidRequestError, newId, StoreUnavailableError } from "@seekdesk/core";
 import type { ApiKeyPatch, ApiKeyRepository, ApiKeyRow, ApiKeyWatch } from "@seekdesk/store";
 
 /**
@@ -241,6 +241,11 @@ export class ApiKeyStore {
    */
   async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | null> {
     const row = await this.repo.update(id, checkedPatch(changes));
+    if (row?.revokedAt)
+      throw new ConflictError(
+        `Key ${id} was revoked at ${row.revokedAt} and can no longer be changed; create a new key instead`,
+        "key_revoked",
+      );
     if (row) this.forget(id);
     return row ? toRecord(row) : null;
   }

@@ -127,10 +127,14 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
   async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null> {
     await this.open();
     const sets = apiKeyPatchColumns(patch);
-    // With nothing to change, the UPDATE still returns the row (SET id = id), so one statement answers.
+    // One statement: the changed row, or, for a revoked key (left alone), the row as it is.
     const assignments = sets.length > 0 ? sets.map(([c], i) => `${c} = $${i + 2}`).join(", ") : "id = id";
     const { rows } = await this.pool.query<Row>(
-      `UPDATE api_keys SET ${assignments} WHERE id = $1 RETURNING *`,
+      `WITH changed AS (
+         UPDATE api_keys SET ${assignments} WHERE id = $1 AND revoked_at IS NULL RETURNING *
+       )
+       SELECT * FROM changed
+       UNION ALL SELECT * FROM api_keys WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM changed)`,
       [id, ...sets.map(([, v]) => v)],
     );
     return rows[0] ? toRow(rows[0]) : null;

@@ -91,7 +91,9 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
     const sets = apiKeyPatchColumns(patch);
     if (sets.length > 0)
       this.db
-        .prepare(`UPDATE api_keys SET ${sets.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
+        .prepare(
+          `UPDATE api_keys SET ${sets.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ? AND revoked_at IS NULL`,
+        )
         .run(...sets.map(([, v]) => v), id);
     const row = this.db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?").get(id);
     return row ? toRow(row) : null;

@@ -105,7 +105,10 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKeyRow[]>;
   /** Marks the key revoked at `at` unless it already was; false when no key has that id. */
   revoke(id: string, at: string): Promise<boolean>;
-  /** Changes the patch's fields of the key with that id; the key as it now is, or null when no key has that id. */
+  /**
+   * Changes the patch's fields of the active key with that id: the key as it now is, a revoked
+   * key as it was (unchanged: its `revokedAt` says why), or null when no key has that id.
+   */
   update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null>;
   /**
    * Records uses in one write; a key's time only moves forward (replicas flush out of order).

@@ -107,6 +107,12 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       expect(await repo.revoke("k1", "2026-03-01T00:00:00.000Z")).toBe(true);
       expect((await repo.findByHash(row("k1").hash))?.revokedAt).toBe("2026-02-01T00:00:00.000Z");
       expect(await repo.revoke("nope", "2026-03-01T00:00:00.000Z")).toBe(false);
+      // A revoked key is left as it was revoked, and returned so the caller can say why.
+      expect(await repo.update("k1", { name: "renamed", rpm: 1 })).toMatchObject({
+        name: "name of k1",
+        rpm: 60,
+        revokedAt: "2026-02-01T00:00:00.000Z",
+      });
       expect((await repo.list()).find((k) => k.id === "k2")?.revokedAt).toBeNull();
     });
 
