@@ -38,6 +38,8 @@ export interface SamplingOptions {
   frequencyPenalty?: number;
   /** −2…2, as OpenAI: lowers the logit of every token that already appeared by this much. */
   presencePenalty?: number;
+  /** Token id (in the model's own vocabulary) → −100…100 added to its logit; −100 bans it. */
+  logitBias?: Record<string, number>;
 }
 
 export interface ChatRequest extends SamplingOptions {

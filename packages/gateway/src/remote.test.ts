@@ -364,6 +364,23 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
       await c2.chat.completions.create({
         model: "remote",
         messages: [{ role: "user", content: "hi" }],
+        logit_bias: { "15": -100, "1234": 2.5 },
+      });
+      expect(upstream.hits.at(-1)?.body).toMatchObject({ logit_bias: { "15": -100, "1234": 2.5 } });
+      for (const [bias, says] of [
+        [{ "15": 101 }, "between -100 and 100"],
+        [{ hello: 1 }, "token ids"],
+      ] as const) {
+        const refused = await c2.chat.completions
+          .create({ model: "remote", messages: [{ role: "user", content: "x" }], logit_bias: bias })
+          .catch((e) => e);
+        expect(refused.status).toBe(400);
+        expect(refused.param).toMatch(/^logit_bias/);
+        expect(refused.message).toContain(says);
+      }
+      await c2.chat.completions.create({
+        model: "remote",
+        messages: [{ role: "user", content: "hi" }],
         frequency_penalty: 0,
       });
       expect(upstream.hits.at(-1)?.body).not.toHaveProperty("frequency_penalty");

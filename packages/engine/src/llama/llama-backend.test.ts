@@ -227,6 +227,25 @@ describe("LlamaBackend on a fixture GGUF", () => {
     expect(await greedy({ presencePenalty: -2 })).not.toBe(penalised);
   });
 
+  it("adds logit_bias to the logits: +100 makes one token the only choice, -100 bans it", async () => {
+    const greedy = async (extra: Partial<ChatRequest>) =>
+      allText(await collect(backend.chat(ask({ maxTokens: 8, ...extra }), new AbortController().signal)));
+    const plain = await greedy({});
+    // Token 15 is the digit 0 in the Qwen2 vocabulary.
+    const forced = await greedy({ logitBias: { "15": 100 } });
+    expect(forced).toBe("0".repeat(8));
+    // Both pushed up, 1 wins here; banned, it gives way to 0 however far it was pushed.
+    expect(await greedy({ logitBias: { "15": 100, "16": 100 } })).toBe("1".repeat(8));
+    expect(await greedy({ logitBias: { "15": 100, "16": -100 } })).toBe("0".repeat(8));
+    expect(plain).not.toBe(forced);
+    const err = await collect(
+      backend.chat(ask({ logitBias: { "999999": 5 } }), new AbortController().signal),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestError);
+    expect((err as InvalidRequestError).param).toBe("logit_bias");
+    expect((err as Error).message).toContain("vocabulary of 151936 tokens");
+  });
+
   it("frees the sequence when a request is aborted and serves the next one", async () => {
     const ctl = new AbortController();
     let seen = 0;

@@ -23,6 +23,8 @@ import {
   type LlamaGrammar,
   type LlamaModel,
   resolveChatWrapper,
+  type Token,
+  TokenBias,
 } from "node-llama-cpp";
 import {
   promptOpensThink,
@@ -316,6 +318,7 @@ export class LlamaBackend implements Backend {
 
     const common = {
       ...sampling(req, this.opts.defaultTemperature, signal),
+      ...tokenBias(l.model, req.logitBias),
       budgets: { thoughtTokens: Number.POSITIVE_INFINITY },
       onResponseChunk: (c: {
         type: "segment" | undefined;
@@ -382,6 +385,7 @@ export class LlamaBackend implements Backend {
       const outputBefore = slot.sequence.tokenMeter.usedOutputTokens;
       const result = await completion.generateCompletionWithMeta(req.prompt, {
         ...sampling(req, this.opts.defaultTemperature, signal),
+        ...tokenBias(l.model, req.logitBias),
         onTextChunk: (text) => {
           if (text) push({ type: "text", text });
         },
@@ -461,6 +465,27 @@ export class LlamaBackend implements Backend {
     await l.context.dispose();
     await l.model.dispose();
   }
+}
+
+/**
+ * OpenAI's logit_bias as node-llama-cpp's: each value is added to the token's logit by llama.cpp's
+ * logit-bias sampler, and -100 (OpenAI: "should result in a ban") bans it outright. End-of-text
+ * tokens are left alone, as node-llama-cpp does: a model must always be able to stop.
+ */
+function tokenBias(model: LlamaModel, bias: Record<string, number> | undefined) {
+  if (!bias) return {};
+  const vocabulary = model.fileInfo.metadata.tokenizer?.ggml?.tokens?.length;
+  const out = new TokenBias(model.tokenizer);
+  for (const [key, value] of Object.entries(bias)) {
+    const token = Number(key);
+    if (vocabulary !== undefined && token >= vocabulary)
+      throw new InvalidRequestError(
+        `logit_bias: token ${key} is not in the model's vocabulary of ${vocabulary} tokens`,
+        "logit_bias",
+      );
+    out.set(token as Token, value <= -100 ? "never" : { logit: value });
+  }
+  return { tokenBias: out };
 }
 
 /** How many of the answer's latest tokens frequency and presence penalties count (OpenAI: all). */

@@ -326,6 +326,7 @@ function sampling(req: ChatRequest | CompletionRequest): Record<string, unknown>
   if (req.stop?.length) out.stop = req.stop;
   if (req.frequencyPenalty !== undefined) out.frequency_penalty = req.frequencyPenalty;
   if (req.presencePenalty !== undefined) out.presence_penalty = req.presencePenalty;
+  if (req.logitBias !== undefined) out.logit_bias = req.logitBias;
   return out;
 }
 

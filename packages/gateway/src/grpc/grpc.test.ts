@@ -117,6 +117,8 @@ describe("gRPC API", () => {
     // The penalties cross the proto into the same validation as HTTP's.
     const penalty = await unary({ ...request, frequency_penalty: -3 }).catch((e: grpc.ServiceError) => e);
     expect((penalty as grpc.ServiceError).metadata.get("error-param")).toEqual(["frequency_penalty"]);
+    const bias = await unary({ ...request, logit_bias: { "15": 250 } }).catch((e: grpc.ServiceError) => e);
+    expect(String((bias as grpc.ServiceError).metadata.get("error-param")[0])).toMatch(/^logit_bias/);
     expect((await unary({ ...request, frequency_penalty: 0.5, presence_penalty: 0.5 })).content).toBe(
       "tok tok tok tok ",
     );

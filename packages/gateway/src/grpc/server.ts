@@ -57,6 +57,7 @@ export interface GrpcChatRequest {
   tool_choice_json?: string;
   frequency_penalty?: number;
   presence_penalty?: number;
+  logit_bias?: Record<string, number>;
 }
 
 export interface GrpcGateway {
@@ -148,6 +149,7 @@ function toOpenAIBody(r: GrpcChatRequest): unknown {
     ...(r.stop?.length ? { stop: r.stop } : {}),
     ...(r.frequency_penalty !== undefined ? { frequency_penalty: r.frequency_penalty } : {}),
     ...(r.presence_penalty !== undefined ? { presence_penalty: r.presence_penalty } : {}),
+    ...(r.logit_bias && Object.keys(r.logit_bias).length > 0 ? { logit_bias: r.logit_bias } : {}),
     ...(r.response_format_json
       ? { response_format: parseJsonField(r.response_format_json, "response_format_json") }
       : {}),

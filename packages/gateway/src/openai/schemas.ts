@@ -49,6 +49,20 @@ const penalty = z
   .nullable()
   .optional();
 
+/** OpenAI's logit_bias: token ids (as JSON keys) to −100…100; at most 1024 of them. */
+const logitBias = z
+  .record(
+    z.string().regex(/^\d{1,9}$/, "keys must be token ids (non-negative integers)"),
+    z
+      .number({ error: "expected a number" })
+      .min(-100, "must be between -100 and 100")
+      .max(100, "must be between -100 and 100"),
+    { error: "expected an object of token ids to numbers" },
+  )
+  .refine((m) => Object.keys(m).length <= 1024, "at most 1024 token biases")
+  .nullable()
+  .optional();
+
 const sampling = {
   model: z.string({ error: "expected a model id string" }).min(1, "expected a model id"),
   stream: z.boolean({ error: "expected true or false" }).nullable().optional(),
@@ -74,6 +88,7 @@ const sampling = {
   seed: z.number({ error: "expected an integer" }).int("expected an integer").nullable().optional(),
   frequency_penalty: penalty,
   presence_penalty: penalty,
+  logit_bias: logitBias,
   stop,
   n: z.literal(1, { error: "only n=1 is supported" }).nullable().optional(),
   user: z.string().optional(),
@@ -223,11 +238,16 @@ export function toChatRequest(body: ChatCompletionBody, requestId: string): Chat
   };
 }
 
-/** The penalties a request set; none at all when it set neither (or 0, which is no penalty). */
-function penalties(body: { frequency_penalty?: number | null; presence_penalty?: number | null }) {
+/** The penalties and biases a request set; none at all when it set none (0 or {} change nothing). */
+function penalties(body: {
+  frequency_penalty?: number | null;
+  presence_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+}) {
   return {
     ...(body.frequency_penalty ? { frequencyPenalty: body.frequency_penalty } : {}),
     ...(body.presence_penalty ? { presencePenalty: body.presence_penalty } : {}),
+    ...(body.logit_bias && Object.keys(body.logit_bias).length > 0 ? { logitBias: body.logit_bias } : {}),
   };
 }
 
