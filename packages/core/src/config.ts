@@ -103,6 +103,18 @@ export const ServerConfigSchema = z
     grpcPort: port().nullable().default(50051),
     /** Largest accepted request body, in bytes. */
     bodyLimit: positiveInt().default(4 * 1024 * 1024),
+    /**
+     * HTTPS and gRPC over TLS with this certificate (chain) and private key, both PEM files; null
+     * (the default) serves plain HTTP, for loopback or behind a proxy that terminates TLS.
+     */
+    tls: z
+      .object({
+        certFile: nonEmpty("a PEM certificate file"),
+        keyFile: nonEmpty("a PEM private key file"),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     /** Allow a non-loopback host without any API key. */
     insecure: z.boolean({ error: "expected true or false" }).default(false),
     /** Log prompt and completion text (off: logs carry sizes and ids only). */

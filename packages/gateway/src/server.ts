@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Server, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, resolve } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
@@ -38,6 +39,7 @@ import type { GatewayContext, GatewayPlugin } from "./plugin.ts";
 import { registerPostgresPoolMetrics } from "./postgres-metrics.ts";
 import { LiveRequests } from "./request-abort.ts";
 import type { FailureThrottle } from "./throttle/failure-throttle.ts";
+import { readTlsFiles } from "./tls.ts";
 
 export interface GatewayOptions {
   config: SeekdeskConfig;
@@ -325,8 +327,18 @@ export class Gateway {
         `refusing to listen on ${server.host} without API keys: create one with \`seekdesk keys create\` or pass --insecure`,
       );
     }
+    const tls = server.tls ? readTlsFiles(server.tls) : null;
     await this.registerPlugins();
-    const http = createAdaptorServer({ fetch: this.app.fetch, hostname: server.host }) as Server;
+    const http = (
+      tls
+        ? createAdaptorServer({
+            fetch: this.app.fetch,
+            hostname: server.host,
+            createServer: createHttpsServer,
+            serverOptions: tls,
+          })
+        : createAdaptorServer({ fetch: this.app.fetch, hostname: server.host })
+    ) as Server;
     // Bounds how long a client may take to send its request (not how long the answer may
     // stream): a slow-loris upload cannot hold a socket for long.
     http.requestTimeout = 60_000;
@@ -352,6 +364,7 @@ export class Gateway {
           auth: this.auth,
           metrics: this.metrics,
           logger: this.logger,
+          tls,
           fingerprint: this.fingerprint,
           shutdown: this.shutdownController.signal,
           isDraining: () => this.draining,
@@ -369,7 +382,7 @@ export class Gateway {
       grpcPort = this.grpc.port;
     }
     const host = server.host.includes(":") && !server.host.startsWith("[") ? `[${server.host}]` : server.host;
-    return { url: `http://${host}:${port}`, port, grpcPort };
+    return { url: `${tls ? "https" : "http"}://${host}:${port}`, port, grpcPort };
   }
 
   /**

@@ -24,6 +24,8 @@ export const ENV_FIELDS: readonly { names: readonly string[]; path: readonly str
     kind: "int",
   },
   { names: ["SEEKDESK_INSECURE", "SEEKDESK_SERVER_INSECURE"], path: ["server", "insecure"], kind: "bool" },
+  { names: ["SEEKDESK_TLS_CERT"], path: ["server", "tls", "certFile"], kind: "string" },
+  { names: ["SEEKDESK_TLS_KEY"], path: ["server", "tls", "keyFile"], kind: "string" },
   {
     names: ["SEEKDESK_LOG_PROMPTS", "SEEKDESK_SERVER_LOG_PROMPTS"],
     path: ["server", "logPrompts"],

@@ -31,6 +31,11 @@ export function addServeFlags(cmd: Command): Command {
     .option("--backend-model <name>", "the upstream's model name for --backend-url")
     .option("--insecure", "allow a non-loopback --host without API keys")
     .option(
+      "--tls-cert <file>",
+      "serve HTTPS and gRPC over TLS with this PEM certificate (chain); with --tls-key",
+    )
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option(
       "--trust-proxy <value>",
       "proxies whose X-Forwarded-For names the client (access log, sign-in and API-key throttles): false, a hop count, or comma-separated addresses/CIDRs or loopback, linklocal, uniquelocal (default false; true is refused; env SEEKDESK_TRUST_PROXY)",
     )
@@ -59,6 +64,8 @@ export interface ServeFlags {
   backendKey?: string;
   backendModel?: string;
   insecure?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
   trustProxy?: string;
   logPrompts?: boolean;
   logLevel?: string;
@@ -80,6 +87,7 @@ export function flagsToConfig(f: ServeFlags): RawConfig {
       port: f.port,
       grpcPort: f.grpcPort === "off" ? null : f.grpcPort,
       insecure: f.insecure,
+      tls: f.tlsCert || f.tlsKey ? { certFile: f.tlsCert, keyFile: f.tlsKey } : undefined,
       trustProxy: f.trustProxy === undefined ? undefined : trustProxyValue(f.trustProxy),
       logPrompts: f.logPrompts,
       bodyLimit: f.bodyLimit,

@@ -82,6 +82,20 @@ describe("configuration sources", () => {
     });
   });
 
+  it("takes TLS files from --tls-cert/--tls-key or SEEKDESK_TLS_*, and names the missing half", () => {
+    const flags = flagsToConfig({ tlsCert: "/etc/seekdesk/cert.pem", tlsKey: "/etc/seekdesk/key.pem" });
+    expect(loadConfig({ cwd: dir, env: {}, flags }).server.tls).toEqual({
+      certFile: "/etc/seekdesk/cert.pem",
+      keyFile: "/etc/seekdesk/key.pem",
+    });
+    const env = { SEEKDESK_TLS_CERT: "/run/cert.pem", SEEKDESK_TLS_KEY: "/run/key.pem" };
+    expect(loadConfig({ cwd: dir, env }).server.tls?.keyFile).toBe("/run/key.pem");
+    expect(loadConfig({ cwd: dir, env: {} }).server.tls).toBeNull();
+    expect(() =>
+      loadConfig({ cwd: dir, env: {}, flags: flagsToConfig({ tlsCert: "/run/cert.pem" }) }),
+    ).toThrow(/server\.tls\.keyFile/);
+  });
+
   it("names the field and why when a source is invalid", () => {
     const f = file("bad.json", {
       models: [{ id: "r1", backend: "llama", path: "r1.gguf", contextSize: -1 }],

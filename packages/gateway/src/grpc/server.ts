@@ -19,6 +19,7 @@ import { Generation } from "../generation.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { allowedModel } from "../openai/routes.ts";
 import { ChatCompletionBody, toChatRequest } from "../openai/schemas.ts";
+import type { TlsFiles } from "../tls.ts";
 
 export const PROTO_PATH = fileURLToPath(new URL("../../proto/seekdesk.proto", import.meta.url));
 
@@ -69,6 +70,8 @@ export interface GrpcGateway {
 export interface GrpcDeps {
   host: string;
   port: number;
+  /** Serve over TLS with this certificate and key (server.tls); null: plaintext. */
+  tls?: TlsFiles | null;
   engine: InferenceEngine;
   auth: GatewayAuth;
   metrics: GatewayMetrics;
@@ -346,7 +349,10 @@ export async function startGrpc(d: GrpcDeps): Promise<GrpcGateway> {
 
   const port = await new Promise<number>((ok, fail) => {
     const host = d.host.includes(":") && !d.host.startsWith("[") ? `[${d.host}]` : d.host;
-    server.bindAsync(`${host}:${d.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+    const credentials = d.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: d.tls.cert, private_key: d.tls.key }], false)
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${host}:${d.port}`, credentials, (err, p) =>
       err
         ? fail(
             new UserInputError(
