@@ -369,10 +369,16 @@ describe("OpenAI API over a remote OpenAI-compatible backend (real HTTP both way
       expect(upstream.hits.at(-1)?.body).toMatchObject({ logit_bias: { "15": -100, "1234": 2.5 } });
       for (const [bias, says] of [
         [{ "15": 101 }, "between -100 and 100"],
-        [{ hello: 1 }, "token ids"],
+        [{ hello: 1 }, "keys must be token ids (non-negative integers)"],
+        [[1, 2], "expected an object of token ids to numbers"],
       ] as const) {
         const refused = await c2.chat.completions
-          .create({ model: "remote", messages: [{ role: "user", content: "x" }], logit_bias: bias })
+          // A wrong shape on purpose, past the SDK's types.
+          .create({
+            model: "remote",
+            messages: [{ role: "user", content: "x" }],
+            logit_bias: bias as unknown as Record<string, number>,
+          })
           .catch((e) => e);
         expect(refused.status).toBe(400);
         expect(refused.param).toMatch(/^logit_bias/);

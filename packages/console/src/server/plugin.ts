@@ -309,7 +309,7 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
       app.get("/*", (c) => {
         const path = new URL(c.req.url).pathname;
         if (path.startsWith("/api/") || path.startsWith("/v1/")) {
-          throw new NotFoundError(`No route ${c.req.method} ${path}`, "route_not_found");
+          throw new NotFoundError(`No route for ${c.req.method} ${path}`, "route_not_found");
         }
         if (!existsSync(appDir)) {
           return c.text("The console is not built yet: run `npm run build -w @seekdesk/console`.", 503);

@@ -57,7 +57,12 @@ const logitBias = z
       .number({ error: "expected a number" })
       .min(-100, "must be between -100 and 100")
       .max(100, "must be between -100 and 100"),
-    { error: "expected an object of token ids to numbers" },
+    {
+      error: (issue) =>
+        issue.code === "invalid_key"
+          ? "keys must be token ids (non-negative integers)"
+          : "expected an object of token ids to numbers",
+    },
   )
   .refine((m) => Object.keys(m).length <= 1024, "at most 1024 token biases")
   .nullable()
