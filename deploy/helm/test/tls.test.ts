@@ -11,12 +11,11 @@ interface Container {
   readinessProbe: { httpGet: { scheme: string } };
   startupProbe: { httpGet: { scheme: string } };
 }
-const pod = (d: Manifest | undefined) =>
-  (
-    d?.spec as {
-      template: { spec: { containers: Container[]; volumes: { name: string; secret?: unknown }[] } };
-    }
-  ).template.spec;
+type PodSpec = { containers: Container[]; volumes: { name: string; secret?: unknown }[] };
+const pod = (d: Manifest | undefined): PodSpec => {
+  if (!d) throw new Error("no Deployment rendered");
+  return (d.spec as { template: { spec: PodSpec } }).template.spec;
+};
 
 describe("Helm chart: config.tlsSecret", () => {
   it("serves plain HTTP by default: no TLS variables, no mount, HTTP probes", () => {
