@@ -222,6 +222,14 @@ describe("console access in a real browser", () => {
     expect(runCli(["keys", "list"], served.dataDir)).toMatch(
       /shop widget.*widget\s+https:\/\/shop\.example\.com\s+\*\s+60\s+-\s+never\s+\S+\s+never\s+active/,
     );
+
+    // A new secret, after a confirmation: shown once with the snippet, the old one replaced.
+    const first = await snippet.textContent();
+    page.once("dialog", (d) => void d.accept());
+    await row.getByRole("button", { name: "New secret" }).click();
+    await expect.poll(() => snippet.textContent()).not.toBe(first);
+    expect(await snippet.textContent()).toMatch(/data-key="sk-sd-/);
+    expect(await row.getByRole("cell", { name: "60 rpm" }).count()).toBe(1);
     await context.close();
   });
 

@@ -168,6 +168,15 @@ describe("seekdesk keys", () => {
     expect(nothing.stderr).toContain("keys update: nothing to change");
     const unknown = await run(["keys", "update", "key_nope", "--rpm", "5"]);
     expect(unknown.stderr).toContain("keys update: no key with id key_nope");
+    const rotated = await run(["keys", "rotate", key.id]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout.trim()).toMatch(/^sk-sd-\S{40,}$/);
+    expect(rotated.stdout.trim()).not.toBe(key.key);
+    expect(rotated.stderr).toContain(`rotated ${key.id} (contractor): the old secret no longer works`);
+    expect(await row()).toContain(`${rotated.stdout.trim().slice(0, 12)}…`);
+    expect((await run(["keys", "rotate", "key_nope"])).stderr).toContain(
+      "keys rotate: no key with id key_nope",
+    );
     const other = JSON.parse((await run(["keys", "create", "--name", "gone", "--json"])).stdout);
     expect((await run(["keys", "revoke", other.id])).code).toBe(0);
     const late = await run(["keys", "update", other.id, "--rpm", "5"]);

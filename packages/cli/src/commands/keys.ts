@@ -325,6 +325,32 @@ Examples:
 
   addConfigFlags(
     keys
+      .command("rotate")
+      .description(
+        "Give a key a new secret and print it once; the old secret stops working on the next request (on Postgres: on every replica within 5 s, normally at once). The id, name, limits and usage stay",
+      )
+      .argument("<id>", "the key id, e.g. key_3f9a1c"),
+  )
+    .option("--json", "print the new key and its record as JSON")
+    .action(async (id: string, flags: KeyFlags & { json?: boolean }) => {
+      const { keys: store, close } = await openKeys(flags);
+      try {
+        const made = await store.rotate(id);
+        if (!made) throw new UserInputError(`keys rotate: no key with id ${id} (see seekdesk keys list)`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ key: made.key, ...made.record })}\n`);
+        else {
+          process.stdout.write(`${made.key}\n`);
+          process.stderr.write(
+            `rotated ${id} (${made.record.name}): the old secret no longer works; the new one is shown only once: store it now\n`,
+          );
+        }
+      } finally {
+        await close();
+      }
+    });
+
+  addConfigFlags(
+    keys
       .command("revoke")
       .description(
         "Revoke an API key; it stops working on the next request (on Postgres: on every replica within 5 s, normally at once)",

@@ -140,6 +140,19 @@ describe("console server", () => {
     });
     expect(badPatch.status).toBe(400);
     expect((await badPatch.json()).error.param).toBe("rpm");
+    // A new secret: the old one is refused from the next request, the new one works, the id stays.
+    const models = (key: string) =>
+      fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect(await models(made.key)).toBe(200);
+    const rotate = await fetch(`${gw.url}/api/admin/keys/${made.record.id}/rotate`, {
+      method: "POST",
+      headers,
+    });
+    expect(rotate.status).toBe(200);
+    const rotated = await rotate.json();
+    expect(rotated.record).toMatchObject({ id: made.record.id, rpm: 120 });
+    expect(await models(made.key)).toBe(401);
+    expect(await models(rotated.key)).toBe(200);
     // A revoked key stays as it was revoked: changing it is refused, not silently stored.
     const revoked = await fetch(`${gw.url}/api/admin/keys/${made.record.id}`, { method: "DELETE", headers });
     expect(revoked.status).toBe(200);
@@ -149,6 +162,11 @@ describe("console server", () => {
       body: JSON.stringify({ rpm: 5 }),
     });
     expect(late.status).toBe(409);
+    const lateRotate = await fetch(`${gw.url}/api/admin/keys/${made.record.id}/rotate`, {
+      method: "POST",
+      headers,
+    });
+    expect(lateRotate.status).toBe(409);
     expect((await late.json()).error).toMatchObject({ type: "invalid_request_error", code: "key_revoked" });
     const kept = (await (await fetch(`${gw.url}/api/admin/keys`, { headers })).json()).data;
     expect(kept.find((k: { id: string }) => k.id === made.record.id)).toMatchObject({ rpm: 120 });

@@ -254,6 +254,11 @@ export function consolePlugin(opts: ConsolePluginOptions = {}): GatewayPlugin & 
         if (!updated) throw new NotFoundError("No such key", "key_not_found");
         return c.json(updated);
       });
+      app.post("/api/admin/keys/:id/rotate", guards.admin, async (c) => {
+        const rotated = await ctx.auth.keys.rotate(c.req.param("id"));
+        if (!rotated) throw new NotFoundError("No such key", "key_not_found");
+        return c.json(rotated);
+      });
       app.delete("/api/admin/keys/:id", guards.admin, async (c) => {
         if (!(await ctx.auth.keys.revoke(c.req.param("id"))))
           throw new NotFoundError("No such key", "key_not_found");

@@ -132,6 +132,25 @@ describe("API key cache over Postgres", () => {
     expect(reads).toBeGreaterThanOrEqual(2);
   });
 
+  it("refuses a rotated key's old secret on every replica once the change is announced, and takes the new one", async () => {
+    const a = await replica({ cacheTtlMs: 60_000 });
+    const b = await replica({ cacheTtlMs: 60_000 });
+    const { key, record } = await created(a, { name: "to rotate", rpm: 30 });
+    await expect.poll(() => heard.get(b)?.includes(sha256(key))).toBe(true);
+    expect(await b.verify(key)).toMatchObject({ id: record.id });
+    expect(b.verify(key)).toMatchObject({ id: record.id });
+    const rotated = await a.rotate(record.id);
+    expect(rotated?.key).not.toBe(key);
+    expect(rotated?.record).toMatchObject({ id: record.id, name: "to rotate", rpm: 30 });
+    // a at once; b when Postgres announces the old hash, not a cache lifetime (60 s) later.
+    expect(await a.verify(key)).toBeNull();
+    await expect.poll(async () => await b.verify(key), { timeout: 5000 }).toBeNull();
+    expect(await b.verify(rotated?.key ?? "")).toMatchObject({ id: record.id, rpm: 30 });
+    expect(await a.rotate("key_nope")).toBeNull();
+    await a.revoke(record.id);
+    await expect(a.rotate(record.id)).rejects.toMatchObject({ status: 409, code: "key_revoked" });
+  });
+
   it("refuses a key whose expiry passes while its background refresh waits on the database", async () => {
     const a = await replica({ cacheTtlMs: 4000 });
     const expiresAt = new Date(Date.now() + 3000);

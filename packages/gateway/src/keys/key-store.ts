@@ -240,14 +240,23 @@ export class ApiKeyStore {
    * the others drop their cached copy when the change's notification arrives.
    */
   async update(id: string, changes: KeyChanges): Promise<ApiKeyRecord | null> {
-    const row = await this.repo.update(id, checkedPatch(changes));
-    if (row?.revokedAt)
-      throw new ConflictError(
-        `Key ${id} was revoked at ${row.revokedAt} and can no longer be changed; create a new key instead`,
-        "key_revoked",
-      );
+    const row = activeOrConflict(id, await this.repo.update(id, checkedPatch(changes)));
     if (row) this.forget(id);
     return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Gives a key a new secret, shown once, for a secret that leaked or is due for rotation: the old
+   * one is refused from the next request (on Postgres, on other replicas when the change is
+   * announced), while the id, name, limits and usage history stay. Null when no key has that id.
+   */
+  async rotate(id: string): Promise<{ key: string; record: ApiKeyRecord } | null> {
+    const secret = newSecret();
+    const row = activeOrConflict(id, await this.repo.replaceSecret(id, secret));
+    if (!row) return null;
+    this.forget(id);
+    this.known(secret.hash);
+    return { key: secret.key, record: toRecord(row) };
   }
 
   /** Drops this replica's cached copy of the key with that id, and any lookup of it in flight. */
@@ -444,20 +453,36 @@ function checkedModels(list: readonly string[] | null | undefined): string[] | n
   return models.length > 0 ? models : null;
 }
 
+/** The row of a change, or 409 when the key was revoked (the store left it as it was). */
+function activeOrConflict(id: string, row: ApiKeyRow | null): ApiKeyRow | null {
+  if (row?.revokedAt)
+    throw new ConflictError(
+      `Key ${id} was revoked at ${row.revokedAt} and can no longer be changed; create a new key instead`,
+      "key_revoked",
+    );
+  return row;
+}
+
+/** A fresh 256-bit secret, with what is stored of it: its hash and first characters. */
+function newSecret(): { key: string; hash: string; prefix: string } {
+  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+  return { key, hash: hashKey(key), prefix: key.slice(0, KEY_PREFIX.length + 6) };
+}
+
 function newKey(opts: NewKeyOptions): { key: string; row: ApiKeyRow } {
   const scope = opts.scope ?? "api";
   if (!KEY_SCOPES.includes(scope)) throw new InvalidRequestError(`Unknown key scope '${scope}'`, "scope");
   const origins = checkedOrigins(opts.origins);
   const expiresAt = checkedExpiry(opts.expiresAt);
   const models = checkedModels(opts.models);
-  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+  const { key, hash, prefix } = newSecret();
   return {
     key,
     row: {
       id: newId("key_", 6),
       name: opts.name ?? "default",
-      hash: hashKey(key),
-      prefix: key.slice(0, KEY_PREFIX.length + 6),
+      hash,
+      prefix,
       rpm: opts.rpm ?? null,
       tpm: opts.tpm ?? null,
       createdAt: new Date().toISOString(),

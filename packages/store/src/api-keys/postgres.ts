@@ -8,6 +8,7 @@ import {
   type ApiKeyPatch,
   type ApiKeyRepository,
   type ApiKeyRow,
+  type ApiKeySecret,
   type ApiKeyUse,
   type ApiKeyWatch,
   apiKeyColumnValues,
@@ -125,8 +126,19 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
   }
 
   async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null> {
+    return this.setColumns(id, apiKeyPatchColumns(patch));
+  }
+
+  async replaceSecret(id: string, secret: ApiKeySecret): Promise<ApiKeyRow | null> {
+    return this.setColumns(id, [
+      ["hash", secret.hash],
+      ["prefix", secret.prefix],
+    ]);
+  }
+
+  /** Sets the columns of the active key `id`; the row as it then is (a revoked one unchanged). */
+  private async setColumns(id: string, sets: [column: string, value: unknown][]): Promise<ApiKeyRow | null> {
     await this.open();
-    const sets = apiKeyPatchColumns(patch);
     // One statement: the changed row, or, for a revoked key (left alone), the row as it is.
     const assignments = sets.length > 0 ? sets.map(([c], i) => `${c} = $${i + 2}`).join(", ") : "id = id";
     const { rows } = await this.pool.query<Row>(

@@ -105,4 +105,22 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 5,
+    name: "a key's new secret announced under its old hash too",
+    // A replica caches keys by hash: the old one must be dropped when the secret is replaced.
+    up: `
+CREATE OR REPLACE FUNCTION seekdesk_api_keys_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND to_jsonb(OLD) - 'last_used_at' = to_jsonb(NEW) - 'last_used_at' THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' AND OLD.hash <> NEW.hash THEN
+    PERFORM pg_notify('${API_KEYS_CHANNEL}', OLD.hash);
+  END IF;
+  PERFORM pg_notify('${API_KEYS_CHANNEL}', COALESCE(NEW.hash, OLD.hash));
+  RETURN NULL;
+END $$;
+`,
+  },
 ];

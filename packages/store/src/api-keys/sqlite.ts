@@ -6,6 +6,7 @@ import {
   type ApiKeyPatch,
   type ApiKeyRepository,
   type ApiKeyRow,
+  type ApiKeySecret,
   type ApiKeyUse,
   apiKeyColumnValues,
   apiKeyPatchColumns,
@@ -88,15 +89,28 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   }
 
   async update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null> {
-    const sets = apiKeyPatchColumns(patch);
-    if (sets.length > 0)
-      this.db
-        .prepare(
-          `UPDATE api_keys SET ${sets.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ? AND revoked_at IS NULL`,
-        )
-        .run(...sets.map(([, v]) => v), id);
-    const row = this.db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?").get(id);
-    return row ? toRow(row) : null;
+    return this.setColumns(id, apiKeyPatchColumns(patch));
+  }
+
+  async replaceSecret(id: string, secret: ApiKeySecret): Promise<ApiKeyRow | null> {
+    return this.setColumns(id, [
+      ["hash", secret.hash],
+      ["prefix", secret.prefix],
+    ]);
+  }
+
+  /** Sets the columns of the active key `id`; the row as it then is (a revoked one unchanged). */
+  private setColumns(id: string, sets: [column: string, value: unknown][]): ApiKeyRow | null {
+    return this.db.transaction(() => {
+      if (sets.length > 0)
+        this.db
+          .prepare(
+            `UPDATE api_keys SET ${sets.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ? AND revoked_at IS NULL`,
+          )
+          .run(...sets.map(([, v]) => v), id);
+      const row = this.db.prepare<[string], Row>("SELECT * FROM api_keys WHERE id = ?").get(id);
+      return row ? toRow(row) : null;
+    })();
   }
 
   async markUsed(uses: readonly ApiKeyUse[]): Promise<void> {

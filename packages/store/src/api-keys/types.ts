@@ -28,6 +28,9 @@ export interface ApiKeyRow {
   lastUsedAt: string | null;
 }
 
+/** What identifies a key's secret: a new one replaces both (`replaceSecret`). */
+export type ApiKeySecret = Pick<ApiKeyRow, "hash" | "prefix">;
+
 /** A key's latest use as one server saw it (`markUsed`). */
 export interface ApiKeyUse {
   id: string;
@@ -110,6 +113,11 @@ export interface ApiKeyRepository {
    * key as it was (unchanged: its `revokedAt` says why), or null when no key has that id.
    */
   update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRow | null>;
+  /**
+   * Gives the active key `id` a new secret (its settings, id and history stay), answering as
+   * `update` does. Both the old and the new hash are announced to watchers.
+   */
+  replaceSecret(id: string, secret: ApiKeySecret): Promise<ApiKeyRow | null>;
   /**
    * Records uses in one write; a key's time only moves forward (replicas flush out of order).
    * Not announced to watchers: nothing a cached copy relies on changes.

@@ -102,6 +102,20 @@ export function apiKeyRepositoryContract(name: string, open: () => Promise<ApiKe
       expect(await repo.update("nope", { rpm: 1 })).toBeNull();
     });
 
+    it("replaces an active key's secret, keeping the rest; leaves a revoked key as it was", async () => {
+      await repo.insert(row("k3", { rpm: 7 }));
+      const secret = { hash: "f".repeat(64), prefix: "sk-sd-fffff1" };
+      expect(await repo.replaceSecret("k3", secret)).toEqual(row("k3", { rpm: 7, ...secret }));
+      expect(await repo.findByHash(row("k3").hash)).toBeNull();
+      expect((await repo.findByHash(secret.hash))?.id).toBe("k3");
+      expect(await repo.replaceSecret("nope", { hash: "e".repeat(64), prefix: "x" })).toBeNull();
+      await repo.revoke("k3", "2026-02-02T00:00:00.000Z");
+      expect(await repo.replaceSecret("k3", { hash: "d".repeat(64), prefix: "sk-sd-ddddd1" })).toMatchObject({
+        hash: secret.hash,
+        revokedAt: "2026-02-02T00:00:00.000Z",
+      });
+    });
+
     it("revokes once, keeping the first time, and says when the id is unknown", async () => {
       expect(await repo.revoke("k1", "2026-02-01T00:00:00.000Z")).toBe(true);
       expect(await repo.revoke("k1", "2026-03-01T00:00:00.000Z")).toBe(true);

@@ -95,6 +95,17 @@ export function Keys({ t }: { t: Strings }) {
       setError((err as Error).message);
     }
   };
+  const rotate = async (k: KeyInfo) => {
+    if (!window.confirm(t.rotateKeyConfirm(k.name))) return;
+    try {
+      const res = await api<{ key: string }>(`/api/admin/keys/${k.id}/rotate`, { method: "POST" });
+      // Shown where a new key's secret is: once, with the widget snippet for a widget key.
+      setCreated({ key: res.key, scope: k.scope ?? "api" });
+      await reload();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   const revoke = async (id: string) => {
     await api(`/api/admin/keys/${id}`, { method: "DELETE" }).catch((err) => setError((err as Error).message));
     await reload();
@@ -195,6 +206,9 @@ export function Keys({ t }: { t: Strings }) {
                 <>
                   <button type="button" onClick={() => setEditing(k)}>
                     {t.editKey}
+                  </button>{" "}
+                  <button type="button" onClick={() => void rotate(k)}>
+                    {t.rotateKey}
                   </button>{" "}
                   <button type="button" onClick={() => void revoke(k.id)}>
                     {t.revoke}

@@ -104,6 +104,9 @@ const en = {
   keyExpired: "expired",
   revoke: "Revoke",
   editKey: "Edit",
+  rotateKey: "New secret",
+  rotateKeyConfirm: (name: string) =>
+    `Give ${name} a new secret? Clients using the current one are refused from their next request.`,
   editKeyTitle: (name: string) => `Change the key ${name}`,
   keepExpiry: (when: string) => `keep (${when})`,
   saveKey: "Save",
@@ -234,6 +237,8 @@ const zh: AdminStrings = {
   keyExpired: "已过期",
   revoke: "吊销",
   editKey: "修改",
+  rotateKey: "更换密钥",
+  rotateKeyConfirm: (name: string) => `为 ${name} 更换密钥？使用当前密钥的客户端将从下一次请求起被拒绝。`,
   editKeyTitle: (name: string) => `修改密钥 ${name}`,
   keepExpiry: (when: string) => `保持不变（${when}）`,
   saveKey: "保存",
