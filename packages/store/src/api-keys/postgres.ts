@@ -13,6 +13,7 @@ import {
   type ApiKeyWatch,
   apiKeyColumnValues,
   apiKeyPatchColumns,
+  apiKeySecretColumns,
 } from "./types.ts";
 
 interface Row {
@@ -130,10 +131,7 @@ export class PostgresApiKeyRepository extends PostgresRepository implements ApiK
   }
 
   async replaceSecret(id: string, secret: ApiKeySecret): Promise<ApiKeyRow | null> {
-    return this.setColumns(id, [
-      ["hash", secret.hash],
-      ["prefix", secret.prefix],
-    ]);
+    return this.setColumns(id, apiKeySecretColumns(secret));
   }
 
   /** Sets the columns of the active key `id`; the row as it then is (a revoked one unchanged). */

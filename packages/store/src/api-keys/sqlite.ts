@@ -10,6 +10,7 @@ import {
   type ApiKeyUse,
   apiKeyColumnValues,
   apiKeyPatchColumns,
+  apiKeySecretColumns,
 } from "./types.ts";
 
 interface Row {
@@ -93,10 +94,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   }
 
   async replaceSecret(id: string, secret: ApiKeySecret): Promise<ApiKeyRow | null> {
-    return this.setColumns(id, [
-      ["hash", secret.hash],
-      ["prefix", secret.prefix],
-    ]);
+    return this.setColumns(id, apiKeySecretColumns(secret));
   }
 
   /** Sets the columns of the active key `id`; the row as it then is (a revoked one unchanged). */

@@ -78,6 +78,12 @@ export function apiKeyPatchColumns(p: ApiKeyPatch): [column: string, value: unkn
   return out;
 }
 
+/** A new secret as `column = value` pairs for an UPDATE. */
+export const apiKeySecretColumns = (s: ApiKeySecret): [column: string, value: unknown][] => [
+  ["hash", s.hash],
+  ["prefix", s.prefix],
+];
+
 /** What a cache in front of the repository is told by `watch`. */
 export interface ApiKeyChangeSink {
   /** The key with this hash was created, revoked or otherwise changed (in any process). */
