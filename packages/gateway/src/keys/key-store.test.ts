@@ -151,6 +151,37 @@ describe("API key cache over Postgres", () => {
     await expect(a.rotate(record.id)).rejects.toMatchObject({ status: 409, code: "key_revoked" });
   });
 
+  it("keeps the uses it could not write during a Postgres outage and writes them once it is back", async () => {
+    // A server of its own: halting the shared one would cut every other test's replicas.
+    const own = await startTestPostgres();
+    try {
+      const store = new ApiKeyStore(await openPostgresApiKeyRepository(await own.createDatabase("key_uses")));
+      await store.open();
+      const { record } = await store.create({ name: "busy" });
+      const usedAt = Date.now();
+      store.noteUse(record.id);
+      await own.halt();
+      await expect(store.writeUses()).rejects.toBeInstanceOf(Error);
+      await own.restart();
+      await expect
+        .poll(
+          () =>
+            store.writeUses().then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      const at = Date.parse((await store.list())[0]?.lastUsedAt ?? "");
+      expect(at).toBeGreaterThanOrEqual(usedAt - 1);
+      expect(at).toBeLessThan(Date.now());
+      await store.close();
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("refuses a key whose expiry passes while its background refresh waits on the database", async () => {
     const a = await replica({ cacheTtlMs: 4000 });
     const expiresAt = new Date(Date.now() + 3000);
