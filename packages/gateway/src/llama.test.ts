@@ -113,6 +113,22 @@ describe("OpenAI API over llama.cpp (fixture GGUFs)", () => {
     expect(cut.choices[0].message.content).toBe(full.slice(0, full.indexOf(stop)));
   });
 
+  it("refuses a logit_bias token outside the model's vocabulary with a 400, streaming or not", async () => {
+    const ask = {
+      model: "qwen2-tiny",
+      messages: [{ role: "user" as const, content: "hi" }],
+      max_tokens: 4,
+      logit_bias: { "999999": 5 },
+    };
+    const plain = await client.chat.completions.create(ask).catch((e) => e);
+    expect(plain.status).toBe(400);
+    expect(plain.param).toBe("logit_bias");
+    expect(plain.message).toContain("vocabulary of 151936 tokens");
+    const streamed = await client.chat.completions.create({ ...ask, stream: true }).catch((e) => e);
+    expect(streamed.status).toBe(400);
+    expect(streamed.param).toBe("logit_bias");
+  });
+
   it("returns json_schema output that parses and validates", async () => {
     const r = await client.chat.completions.create({
       model: "qwen2-tiny",
