@@ -94,8 +94,6 @@ export interface ApiKeyStoreOptions {
   onError?: (err: unknown) => void;
   /** Told when writing the keys' latest uses failed (they are kept for the next write). */
   onUsageError?: (err: unknown) => void;
-  /** How long uses gather in memory before they are written in one batch (default 60 s). */
-  usageFlushMs?: number;
   /** Told of each change announced by the repository (the key's hash). */
   onChange?: (hash: string) => void;
   /** Told when change notifications were lost or (re)established; the cache was cleared either way. */
@@ -115,6 +113,9 @@ interface CacheEntry {
  * delay when a NOTIFY is lost.
  */
 export const KEY_CACHE_TTL_MS = 5000;
+
+/** How long uses gather in memory before they are written in one batch (docs/API.md: "once a minute"). */
+const USAGE_WRITE_MS = 60_000;
 
 /**
  * API keys, hashed, over an ApiKeyRepository (SQLite file or Postgres). On SQLite every lookup
@@ -304,7 +305,7 @@ export class ApiKeyStore {
     this.usageTimer ??= setTimeout(() => {
       this.usageTimer = null;
       this.writeUses().catch((err: unknown) => this.opts.onUsageError?.(err));
-    }, this.opts.usageFlushMs ?? 60_000).unref();
+    }, USAGE_WRITE_MS).unref();
   }
 
   /** Writes the uses noted since the last write; on failure they are kept for the next one. */

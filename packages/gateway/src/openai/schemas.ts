@@ -235,7 +235,7 @@ export function toChatRequest(body: ChatCompletionBody, requestId: string): Chat
     topP: opt(body.top_p),
     seed: opt(body.seed),
     stop: stopList(body.stop),
-    ...penalties(body),
+    ...penaltiesAndBias(body),
     ...(responseFormat ? { responseFormat } : {}),
     ...(tools && tools.length > 0 && body.tool_choice !== "none"
       ? { tools, toolChoice: body.tool_choice ?? "auto" }
@@ -244,7 +244,7 @@ export function toChatRequest(body: ChatCompletionBody, requestId: string): Chat
 }
 
 /** The penalties and biases a request set; none at all when it set none (0 or {} change nothing). */
-function penalties(body: {
+function penaltiesAndBias(body: {
   frequency_penalty?: number | null;
   presence_penalty?: number | null;
   logit_bias?: Record<string, number> | null;
@@ -266,6 +266,6 @@ export function toCompletionRequest(body: CompletionBody, requestId: string): Co
     topP: opt(body.top_p),
     seed: opt(body.seed),
     stop: stopList(body.stop),
-    ...penalties(body),
+    ...penaltiesAndBias(body),
   };
 }
